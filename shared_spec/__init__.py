@@ -5,9 +5,9 @@ from shared_spec.spec import PPOSpec, SpecError, build_spec
 from shared_spec.tasks import TASKS, Task, get_task
 
 __all__ = [
+    "TASKS",
     "PPOSpec",
     "SpecError",
-    "TASKS",
     "Task",
     "build_spec",
     "get_task",

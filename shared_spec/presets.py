@@ -42,15 +42,11 @@ def load_preset(name: str, preset_dir: Path = PRESET_DIR) -> Preset:
         raise SpecError("preset", name, f"valid TOML in {path} ({err})") from None
     unknown_top = set(data) - {"description", "spec"}
     if unknown_top or not isinstance(data.get("spec"), dict):
-        raise SpecError(
-            "preset", name, f"a file with a 'description' string and a [spec] table ({path})"
-        )
+        raise SpecError("preset", name, f"a file with a 'description' string and a [spec] table ({path})")
     return Preset(name=name, description=str(data.get("description", "")), values=data["spec"])
 
 
-def resolve_spec(
-    preset: str, overrides: Iterable[str] = (), preset_dir: Path = PRESET_DIR
-) -> PPOSpec:
+def resolve_spec(preset: str, overrides: Iterable[str] = (), preset_dir: Path = PRESET_DIR) -> PPOSpec:
     """The validated spec of `preset` with `--set key=value` overrides applied in order."""
     values = dict(load_preset(preset, preset_dir).values)
     for text in overrides:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import itertools
 import json
 import typing
 from dataclasses import dataclass
@@ -155,7 +156,7 @@ def field_docs() -> dict[str, str]:
     tree = ast.parse(inspect.getsource(PPOSpec))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, following in zip(body, body[1:], strict=False):
+    for node, following in itertools.pairwise(body):
         is_doc = isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
         if isinstance(node, ast.AnnAssign) and is_doc:
             docs[node.target.id] = following.value.value  # type: ignore[union-attr]
@@ -292,4 +293,3 @@ def build_spec(values: dict[str, Any]) -> PPOSpec:
     """A validated PPOSpec from a mapping of field values (unknown keys and wrong types are SpecErrors)."""
     typed = {name: coerce_field(name, value) for name, value in values.items()}
     return validate(PPOSpec(**typed))
-

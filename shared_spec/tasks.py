@@ -47,7 +47,9 @@ class Task:
         return dict(self.gym_kwargs)
 
 
-_RESET_NOTE = "MuJoCo physics on both sides, but Brax's backend integrator and contact model differ from MuJoCo C"
+_RESET_NOTE = (
+    "MuJoCo physics on both sides, but Brax's backend integrator and contact model differ from MuJoCo C"
+)
 
 TASKS: dict[str, Task] = {
     task.name: task

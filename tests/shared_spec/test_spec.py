@@ -31,7 +31,9 @@ def test_hopper_1m_is_cleanrl_shape() -> None:
 
 
 def test_derived_values() -> None:
-    spec = build_spec({"num_envs": 4, "num_steps": 64, "num_minibatches": 8, "total_timesteps": 2560, "num_evals": 5})
+    spec = build_spec(
+        {"num_envs": 4, "num_steps": 64, "num_minibatches": 8, "total_timesteps": 2560, "num_evals": 5}
+    )
     assert (spec.batch_size, spec.minibatch_size, spec.num_updates, spec.updates_per_eval) == (256, 32, 10, 2)
 
 
@@ -42,7 +44,9 @@ def test_every_field_has_a_doc() -> None:
 
 
 def test_overrides_are_typed() -> None:
-    spec = resolve_spec("smoke", ["learning_rate=1e-3", "anneal_lr=false", "actor_hidden=32,16", "num_envs=8"])
+    spec = resolve_spec(
+        "smoke", ["learning_rate=1e-3", "anneal_lr=false", "actor_hidden=32,16", "num_envs=8"]
+    )
     assert spec.learning_rate == pytest.approx(1e-3)
     assert spec.anneal_lr is False
     assert spec.actor_hidden == (32, 16)
