@@ -1,0 +1,175 @@
+"""Read the store (and published GPU stores) into plain, tolerant run rows for the report.
+
+A record may lack almost any key (a run that crashed at import has no metrics, an old record no provenance);
+everything here defaults instead of raising, so one odd record can never stop the report. This module only
+reads and labels; statistics live in `stats.py`, presentation in `tables.py`, `plots.py`, `sections.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.store import read_records
+
+LOCAL_SOURCE = "local"
+OK = "ok"
+
+
+@dataclass
+class Run:
+    """One `run` record, normalized: labels for grouping plus the metrics the report uses."""
+
+    source: str
+    """"local" or "published: <folder>"."""
+    hardware: str
+    """"GPU: <model>" or "CPU: <model>, N cores" (never empty)."""
+    device_kind: str
+    """"gpu" or "cpu"."""
+    task: str
+    preset: str
+    contender: str
+    seed: Any
+    status: str
+    record: dict[str, Any] = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def metric(self, name: str) -> float | None:
+        """A finite float metric, or None when missing, null or non-finite."""
+        return finite(self.record.get(name))
+
+    @property
+    def num_seeds(self) -> int:
+        value = self.record.get("num_seeds")
+        return value if isinstance(value, int) and value > 0 else 1
+
+    def final_returns(self) -> list[float]:
+        """Per-seed final returns: the vmapped list when there is one, else the single final return."""
+        per_seed = self.record.get("per_seed_final_return")
+        if isinstance(per_seed, list) and per_seed:
+            values = [finite(v) for v in per_seed]
+            return [v for v in values if v is not None]
+        value = self.metric("final_return")
+        return [] if value is None else [value]
+
+    def curve(self) -> list[tuple[float, float, float]]:
+        """Finite (env_steps, wall_s, eval_return) points in order."""
+        points = []
+        for point in self.record.get("curve") or []:
+            if isinstance(point, list | tuple) and len(point) >= 3:
+                values = [finite(v) for v in point[:3]]
+                if all(v is not None for v in values):
+                    points.append(tuple(values))
+        return points  # type: ignore[return-value]
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        value = self.record.get("provenance")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def error_text(self) -> str:
+        """The most useful error text: the trainer's `error`, else the tail of stderr the harness kept."""
+        parts = [str(self.record.get(k)) for k in ("error", "error_tail") if self.record.get(k)]
+        return "\n".join(parts) if parts else "(no error text recorded)"
+
+
+def finite(value: Any) -> float | None:
+    """`value` as a finite float, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def hardware_label(record: dict[str, Any]) -> tuple[str, str]:
+    """(label, kind) for the device a record ran on; a GPU fallback to CPU is labelled CPU and says so."""
+    device = record.get("device") if isinstance(record.get("device"), dict) else {}
+    provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    kind = device.get("kind")
+    if kind is None:  # failed before reporting its device: the machine's GPU unless the spec asked for CPU
+        spec = record.get("spec") if isinstance(record.get("spec"), dict) else {}
+        kind = "gpu" if provenance.get("gpu_name") and spec.get("device") != "cpu" else "cpu"
+    if kind == "gpu":
+        name = device.get("name") or provenance.get("gpu_name") or "unknown model"
+        return f"GPU: {name}", "gpu"
+    model = provenance.get("cpu_model") or device.get("name") or "unknown model"
+    cores = provenance.get("cpu_cores")
+    label = f"CPU: {model}, {cores} cores" if cores else f"CPU: {model}"
+    if device.get("fallback"):
+        label += " (GPU requested, fell back to CPU)"
+    return label, "cpu"
+
+
+def to_run(record: dict[str, Any], source: str) -> Run:
+    """Normalize one run record (never raises)."""
+    spec = record.get("spec") if isinstance(record.get("spec"), dict) else {}
+    hardware, kind = hardware_label(record)
+    status = record.get("status") or ("ok" if record.get("exit_code") in (0, None) else "failed")
+    return Run(
+        source=source,
+        hardware=hardware,
+        device_kind=kind,
+        task=str(record.get("task") or spec.get("task") or "unknown task"),
+        preset=str(record.get("preset") or "unknown preset"),
+        contender=str(record.get("contender") or "unknown contender"),
+        seed=record.get("seed"),
+        status=str(status),
+        record=record,
+    )
+
+
+@dataclass
+class Store:
+    """Everything the report shows: runs (local and published) and the other record types, by type."""
+
+    runs: list[Run]
+    others: dict[str, list[dict[str, Any]]]
+    """record_type -> records (code_metrics, env_throughput, learner_throughput), each with `_source` set."""
+    published_dirs: list[Path]
+
+
+def load_store(store_path: Path, published_dir: Path | None) -> Store:
+    """Read the local store and every `published_dir/*/results.jsonl`."""
+    runs: list[Run] = []
+    others: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    sources = [(LOCAL_SOURCE, store_path)]
+    published = []
+    if published_dir is not None and published_dir.is_dir():
+        published = sorted(p for p in published_dir.iterdir() if (p / "results.jsonl").is_file())
+        sources += [(f"published: {p.name}", p / "results.jsonl") for p in published]
+    for source, path in sources:
+        for record in read_records(path):
+            record_type = record.get("record_type", "run")
+            if record_type == "run":
+                runs.append(to_run(record, source))
+            else:
+                others[str(record_type)].append({**record, "_source": source})
+    return Store(runs=runs, others=dict(others), published_dirs=published)
+
+
+GroupKey = tuple[str, str, str, str]
+"""(source, hardware, preset, task): one headline table block, one set of figures."""
+
+
+def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
+    """Runs grouped by where and what ran, local first, in a stable order."""
+    groups: dict[GroupKey, list[Run]] = defaultdict(list)
+    for run in runs:
+        groups[(run.source, run.hardware, run.preset, run.task)].append(run)
+    return dict(sorted(groups.items(), key=lambda item: (item[0][0] != LOCAL_SOURCE, item[0])))
+
+
+def by_contender(runs: list[Run]) -> dict[str, list[Run]]:
+    """Runs by contender, in the project's contender order (unknown names last, sorted)."""
+    order = ("jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax")
+    grouped: dict[str, list[Run]] = defaultdict(list)
+    for run in runs:
+        grouped[run.contender].append(run)
+    rank = {name: i for i, name in enumerate(order)}
+    return dict(sorted(grouped.items(), key=lambda item: (rank.get(item[0], len(order)), item[0])))

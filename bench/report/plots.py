@@ -1,0 +1,159 @@
+"""Figures of the report, drawn with matplotlib (Agg) and embedded as PNG data URIs.
+
+Each function takes already-grouped runs plus a `label` naming hardware and preset, and returns a data URI;
+every figure carries that label in its title. Bands and error bars are 95% stratified-bootstrap CIs over
+runs (none drawn for a single run). Colours are fixed per contender so figures can be compared.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from bench.report.data import Run, by_contender
+from bench.report.stats import pointwise_mean_band
+from bench.report.tables import Summary
+
+COLORS = {
+    "jax": "#1f77b4",
+    "jax-vmap": "#17becf",
+    "brax-ppo": "#9467bd",
+    "torch": "#d62728",
+    "torch-compile": "#ff7f0e",
+    "torch-brax": "#8c564b",
+}
+DPI = 100
+
+
+def color(contender: str) -> str:
+    return COLORS.get(contender, "#7f7f7f")
+
+
+def to_data_uri(fig: Figure) -> str:
+    """PNG bytes of `fig` as a data URI; the figure is closed."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def aligned_curves(runs: list[Run]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(env_steps, wall_s, return) arrays shaped runs x evals, truncated to the shortest curve."""
+    curves = [r.curve() for r in runs if r.ok and r.curve()]
+    if not curves:
+        return None
+    length = min(len(c) for c in curves)
+    array = np.array([c[:length] for c in curves], dtype=float)
+    return array[:, :, 0], array[:, :, 1], array[:, :, 2]
+
+
+def learning_curves(runs: list[Run], label: str, threshold: float | None, seed: int = 0) -> str | None:
+    """Evaluation return vs env steps and vs wall-clock seconds since process start (compile included)."""
+    series = {c: aligned_curves(rs) for c, rs in by_contender(runs).items()}
+    series = {c: s for c, s in series.items() if s is not None}
+    if not series:
+        return None
+    fig, (ax_steps, ax_wall) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    for contender, (steps, wall, returns) in series.items():
+        mean, low, high = pointwise_mean_band(returns, seed)
+        n = returns.shape[0]
+        for ax, x in ((ax_steps, steps.mean(axis=0)), (ax_wall, wall.mean(axis=0))):
+            ax.plot(x, mean, marker="o", ms=3, color=color(contender), label=f"{contender} (n={n})")
+            if low is not None:
+                ax.fill_between(x, low, high, color=color(contender), alpha=0.2, linewidth=0)
+    for ax, xlabel in (
+        (ax_steps, "env steps"),
+        (ax_wall, "wall-clock s since process start (compile included)"),
+    ):
+        if threshold is not None:
+            ax.axhline(threshold, color="#555", linestyle=":", linewidth=1, label="threshold")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("evaluation return")
+        ax.grid(alpha=0.3)
+    ax_steps.legend(fontsize=8, loc="best")
+    fig.suptitle(f"Learning curves: mean, 95% CI band over runs\n{label}", fontsize=10)
+    return to_data_uri(fig)
+
+
+def speed_and_time(summaries: list[Summary], label: str) -> str | None:
+    """Steady SPS bars with CI, beside stacked bars of startup / compile / rest-of-run time (means)."""
+    rows = [s for s in summaries if s.ok_runs]
+    if not rows:
+        return None
+    fig, (ax_sps, ax_time) = plt.subplots(
+        1, 2, figsize=(12, 1.6 + 0.55 * max(len(rows), 2)), layout="constrained"
+    )
+    names = [s.contender for s in rows]
+    y = np.arange(len(rows))
+    sps = [s.sps.value if s.sps else 0.0 for s in rows]
+    err = np.array(
+        [
+            [s.sps.value - s.sps.low, s.sps.high - s.sps.value] if s.sps and s.sps.has_interval else [0, 0]
+            for s in rows
+        ]
+    ).T
+    ax_sps.barh(y, sps, xerr=err, color=[color(n) for n in names], capsize=4)
+    ax_sps.set_yticks(y, names)
+    ax_sps.invert_yaxis()
+    ax_sps.set_xlabel("steady-state env steps per second (mean, 95% CI)")
+    ax_sps.grid(axis="x", alpha=0.3)
+    startup = np.array([s.startup_s or 0.0 for s in rows])
+    compile_s = np.array([s.compile_s or 0.0 for s in rows])
+    rest = np.array([max((s.wall_s or 0.0) - (s.startup_s or 0.0) - (s.compile_s or 0.0), 0.0) for s in rows])
+    ax_time.barh(y, startup, color="#bbbbbb", label="startup (imports, env reset)")
+    ax_time.barh(y, compile_s, left=startup, color="#f2a541", label="compile")
+    ax_time.barh(y, rest, left=startup + compile_s, color="#4c956c", label="training + evaluation")
+    ax_time.set_yticks(y, names)
+    ax_time.invert_yaxis()
+    ax_time.set_xlabel("seconds of the whole run (mean over ok runs)")
+    ax_time.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=3, frameon=False)
+    ax_time.grid(axis="x", alpha=0.3)
+    fig.suptitle(f"Throughput and where the time goes\n{label}", fontsize=10)
+    return to_data_uri(fig)
+
+
+CODE_METRICS = (
+    ("sloc", "SLOC"),
+    ("cc_mean", "cyclomatic complexity\n(mean per block)"),
+    ("cc_max", "cyclomatic complexity\n(max)"),
+    ("max_nesting", "max nesting depth"),
+)
+
+
+def code_metrics(records: list[dict], label: str) -> str | None:
+    """One bar panel per code metric, one bar per implementation."""
+    if not records:
+        return None
+    names = [str(r.get("implementation", "?")) for r in records]
+    palette = {"jax_ppo": COLORS["jax"], "torch_ppo": COLORS["torch"]}
+    fig, axes = plt.subplots(1, len(CODE_METRICS), figsize=(12, 3.6), layout="constrained")
+    for ax, (key, title) in zip(axes, CODE_METRICS, strict=True):
+        values = [float(r[key]) if isinstance(r.get(key), int | float) else np.nan for r in records]
+        ax.bar(range(len(names)), values, color=[palette.get(n, "#7f7f7f") for n in names])
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(f"Code metrics per implementation\n{label}", fontsize=10)
+    return to_data_uri(fig)
+
+
+def controls_bars(labels: list[str], values: list[float], xlabel: str, title: str) -> str | None:
+    """Horizontal bars for a control measurement (env-only or learner-only throughput)."""
+    if not values:
+        return None
+    fig, ax = plt.subplots(figsize=(12, 1.4 + 0.45 * max(len(values), 2)), layout="constrained")
+    y = np.arange(len(values))
+    ax.barh(y, values, color="#4c72b0")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title, fontsize=10)
+    return to_data_uri(fig)

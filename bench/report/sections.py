@@ -1,0 +1,418 @@
+"""The report's sections, each a small function returning (anchor, title, HTML body).
+
+Sections never raise on odd data: what is missing is said in words ("not measured", "not available yet"),
+never left blank. Parity and implementation-details data come from optional `shared_spec` modules (see
+`pluggable_rows`), so they appear as soon as those modules exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from bench.report import plots
+from bench.report.data import LOCAL_SOURCE, GroupKey, Run, Store, group_runs, hardware_label
+from bench.report.debate import debate_html
+from bench.report.tables import (
+    Summary,
+    failures_frame,
+    frame_html,
+    headline_frame,
+    records_frame,
+    summarize,
+)
+
+Section = tuple[str, str, str]
+CODE_LABEL = "static analysis of the source (radon), hardware-independent; no preset involved"
+
+
+def group_label(key: GroupKey) -> str:
+    """The caption every figure and table of a group carries: hardware, preset, task, source."""
+    source, hardware, preset, task = key
+    return f"{hardware} · preset {preset} · task {task} · {source}"
+
+
+def _task_threshold(task: str) -> float | None:
+    try:
+        from shared_spec.tasks import get_task
+
+        return get_task(task).return_threshold
+    except Exception:  # unknown task name in an old record: no threshold line
+        return None
+
+
+def _img(uri: str | None, alt: str) -> str:
+    if uri is None:
+        return f'<p class="note">{escape(alt)}: no data to plot.</p>'
+    return f'<figure><img src="{uri}" alt="{escape(alt, quote=True)}"></figure>'
+
+
+def overview(store: Store) -> Section:
+    """What the report covers and, for a CPU-only store, that its absolute numbers are CPU numbers."""
+    local = [r for r in store.runs if r.source == LOCAL_SOURCE]
+    kinds = {r.device_kind for r in local}
+    hardware = sorted({r.hardware for r in local})
+    counts = defaultdict(int)
+    for r in store.runs:
+        counts[r.status] += 1
+    parts = [
+        f"<p>{len(store.runs)} run records ({', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}); "
+        f"{sum(len(v) for v in store.others.values())} other records. Local hardware: "
+        f"{escape('; '.join(hardware) or 'no local runs')}.</p>"
+    ]
+    if local and kinds == {"cpu"}:
+        parts.append(
+            '<p class="warn">All local runs ran on the CPU: every absolute number from them is a CPU number '
+            "(physics and learning on the CPU) and says nothing about speed on a GPU.</p>"
+        )
+    if store.published_dirs:
+        names = ", ".join(p.name for p in store.published_dirs)
+        parts.append(
+            f"<p>Published GPU results shown beside the local ones, from reports/published/: {escape(names)}.</p>"
+        )
+    parts.append(
+        "<p>Statistics (means, IQM, 95% percentile-bootstrap CIs over seeds, rliable's method computed with scipy.stats) cover ok "
+        "runs only. Failed, timed-out and diverged runs are counted in the headline table and listed with their "
+        'errors in <a href="#failures">Failed runs</a>.</p>'
+    )
+    return "overview", "Overview", "".join(parts)
+
+
+def how_to_read() -> Section:
+    """The confounds a reader must keep in mind before comparing any two numbers."""
+    items = (
+        "<b>Physics on the accelerator vs on the CPU.</b> The JAX side steps Brax (MJX) inside the jitted "
+        "program; the PyTorch side steps Gymnasium MuJoCo (MuJoCo C) on the CPU. An SPS gap mixes simulator "
+        "and framework; the env-only and learner-only controls and the torch-on-Brax variant separate them.",
+        "<b>Backend and timestep.</b> Brax backends (mjx, generalized, positional, spring) differ in integrator "
+        "and contacts and some change the control timestep: a return is comparable only with the backend named.",
+        "<b>Reward terms.</b> Brax and Gymnasium v5 tasks of the same name do not always pay the same reward "
+        "terms (see the parity table); Humanoid observations differ outright. Compare returns within a side, or "
+        "across sides only where the parity table says the task is comparable.",
+        "<b>Vmapped seeds vs separate processes.</b> jax-vmap trains several seeds in one program: its SPS, "
+        "memory and compile time are per program (all its seeds), not per seed. Every other contender runs one "
+        "seed per process.",
+        "<b>Compile and startup.</b> Wall-clock curves start at process start, so imports and compilation show "
+        "as a flat start; steady SPS excludes them. Short runs favour the side with less fixed cost.",
+        "<b>Statistics.</b> Final return is an interquartile mean with a 95% stratified-bootstrap CI over "
+        "seeds; with one seed no interval is possible and the table says so. Few seeds give wide intervals.",
+    )
+    return "how-to-read", "How to read this", "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def headline(groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]) -> Section:
+    """One headline table per (source, hardware, preset, task)."""
+    if not groups:
+        return "headline", "Headline results", '<p class="note">No run records in the store yet.</p>'
+    blocks = [
+        '<p class="note">Means over ok runs unless stated; SPS: steady state, after the first update; final '
+        "return: IQM over seeds; time to threshold: median over the runs that reached the task's threshold. "
+        "Failed runs are counted, not included in the statistics.</p>"
+    ]
+    for key, runs in groups.items():
+        with_device = any(r.device_kind == "gpu" for r in runs)
+        frame = headline_frame(summaries[key], with_device)
+        blocks.append(frame_html(frame, "headline", f"Headline · {group_label(key)}"))
+    return "headline", "Headline results", "".join(blocks)
+
+
+def figures(
+    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]], seed: int
+) -> Section:
+    """Learning curves, SPS bars and the time breakdown of each group."""
+    if not groups:
+        return "figures", "Learning curves and speed", '<p class="note">No run records in the store yet.</p>'
+    blocks = []
+    for key, runs in groups.items():
+        label = group_label(key)
+        blocks.append(f"<h3>{escape(label)}</h3>")
+        blocks.append(
+            _img(
+                plots.learning_curves(runs, label, _task_threshold(key[3]), seed), f"learning curves, {label}"
+            )
+        )
+        blocks.append(_img(plots.speed_and_time(summaries[key], label), f"SPS and time breakdown, {label}"))
+    return "figures", "Learning curves and speed", "".join(blocks)
+
+
+CODE_COLUMNS = (
+    "implementation",
+    "part",
+    "num_files",
+    "sloc",
+    "comments",
+    "functions",
+    "cc_mean",
+    "cc_max",
+    "max_nesting",
+    "nested_functions",
+    "tool",
+)
+
+
+def code_metrics(store: Store) -> Section:
+    """SLOC, complexity and nesting per implementation."""
+    records = store.others.get("code_metrics", [])
+    if not records:
+        return (
+            "code",
+            "Code metrics",
+            '<p class="note">Not measured: no code_metrics records in the store.</p>',
+        )
+    latest = {str(r.get("implementation")): r for r in records}  # later records supersede earlier ones
+    rows = list(latest.values())
+    body = _img(plots.code_metrics(rows, CODE_LABEL), "code metrics bars")
+    body += frame_html(records_frame(rows, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
+    return "code", "Code metrics", body
+
+
+def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
+    """The claims of the debate, answered from the measurements."""
+    pairs = {}
+    for key, rows in summaries.items():
+        by_name = {s.contender: s for s in rows}
+        if "jax" in by_name and "torch" in by_name and by_name["jax"].ok_runs and by_name["torch"].ok_runs:
+            pairs[key] = (by_name["jax"], by_name["torch"])
+    latest = list({str(r.get("implementation")): r for r in store.others.get("code_metrics", [])}.values())
+    any_gpu = any(r.device_kind == "gpu" for r in store.runs)
+    return "debate", "The debate's claims, answered from this store", debate_html(latest, pairs, any_gpu)
+
+
+def pluggable_rows(module_name: str, names: tuple[str, ...]) -> tuple[list[dict[str, Any]] | None, str]:
+    """Rows from the first of `names` in `module_name` (a callable returning rows, or rows), and a status.
+
+    Rows are a list of dicts or a DataFrame. Returns (None, reason) when the module or attribute is absent
+    or fails, so the section says why instead of breaking the report.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None, f"not available yet ({module_name} does not exist)"
+    for name in names:
+        if not hasattr(module, name):
+            continue
+        try:
+            value = getattr(module, name)
+            value = value() if callable(value) else value
+            if isinstance(value, pd.DataFrame):
+                return value.to_dict("records"), f"from {module_name}.{name}"
+            return [dict(v) for v in value], f"from {module_name}.{name}"
+        except Exception as err:  # the provider is someone else's code: report, don't crash
+            return None, f"{module_name}.{name} failed: {type(err).__name__}: {err}"
+    return None, f"not available yet ({module_name} has none of {', '.join(names)})"
+
+
+def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
+    frame = pd.DataFrame(rows).astype(str)
+    return frame_html(frame, "plug", caption)
+
+
+PARITY_PROVIDERS = ("check_all_tasks", "parity_rows", "parity_table")
+DETAILS_PROVIDERS = ("checklist", "details_rows", "DETAILS")
+
+
+def env_parity(run_env_check: bool = True) -> Section:
+    """The measured env parity table (shared_spec.env_check builds the real envs) and the registry's notes."""
+    if run_env_check:
+        rows, status = pluggable_rows("shared_spec.env_check", PARITY_PROVIDERS)
+    else:
+        rows, status = None, "not run for this render (run_env_check=False)"
+    body = f'<p class="note">Measured parity check: {escape(status)}.</p>'
+    if rows:
+        body += _rows_table(
+            [_compact_parity(r) for r in rows],
+            "Env parity check (measured on the machine that rendered this report)",
+        )
+    try:
+        from shared_spec.tasks import TASKS
+
+        registry = [
+            {
+                "task": t.name,
+                "Brax env": t.brax_env,
+                "Gymnasium id": t.gym_id,
+                "obs (Brax / Gym)": f"{t.obs_size} / {t.gym_obs_size}",
+                "act": str(t.act_size),
+                "comparable": "yes" if t.comparable else "NO",
+                "threshold": f"{t.return_threshold:g}",
+                "what differs": t.parity_note,
+            }
+            for t in TASKS.values()
+        ]
+        body += frame_html(
+            pd.DataFrame(registry), "plug", "Task registry (shared_spec.tasks): declared parity"
+        )
+    except Exception as err:  # registry missing in an old checkout
+        body += f'<p class="note">Task registry not readable: {escape(str(err))}.</p>'
+    return "parity", "Env parity", body
+
+
+PAIRS = (("obs", "brax_obs", "gym_obs"), ("act", "brax_act", "gym_act"), ("dt", "brax_dt", "gym_dt"))
+
+
+def _compact_parity(row: dict[str, Any]) -> dict[str, Any]:
+    """Pair Brax/Gymnasium columns ('brax_obs', 'gym_obs' -> 'obs Brax / Gym') so the table fits the page."""
+    out = {k: v for k, v in row.items() if k not in ("parity_note", "brax_env", "gym_id")}
+    for name, brax, gym in (*PAIRS, ("action bounds", "brax_action_bounds", "gym_action_bounds")):
+        if brax in out and gym in out:
+            out[f"{name} Brax / Gym"] = f"{_short(out.pop(brax))} / {_short(out.pop(gym))}"
+    return out
+
+
+def _short(value: Any) -> str:
+    """Floats to 4 significant digits, lists of them as [a, b]."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def implementation_details() -> Section:
+    """The 37-details checklist (shared_spec.details), or a note that it is not available yet."""
+    rows, status = pluggable_rows("shared_spec.details", DETAILS_PROVIDERS)
+    body = f'<p class="note">Implementation-details checklist: {escape(status)}.</p>'
+    if rows:
+        body += _rows_table(rows, "Implementation details (Huang et al., 2022), both sides")
+    return "details", "Implementation details checklist", body
+
+
+ENV_COLUMNS = ("simulator", "backend", "task", "num_envs", "steps_per_s", "compile_s")
+LEARNER_COLUMNS = ("framework", "batch_size", "hidden", "updates_per_s")
+
+
+def controls(store: Store) -> Section:
+    """Env-only and learner-only throughput controls, or 'not measured'."""
+    body = ""
+    for record_type, title, columns, value_key, unit in (
+        ("env_throughput", "Env-only throughput", ENV_COLUMNS, "steps_per_s", "env steps per second"),
+        (
+            "learner_throughput",
+            "Learner-only throughput",
+            LEARNER_COLUMNS,
+            "updates_per_s",
+            "PPO updates per second",
+        ),
+    ):
+        body += f"<h3>{title}</h3>"
+        records = store.others.get(record_type, [])
+        if not records:
+            body += f'<p class="note">Not measured: no {record_type} records in the store.</p>'
+            continue
+        by_hw: dict[str, list[dict]] = defaultdict(list)
+        for record in records:
+            by_hw[f"{hardware_label(record)[0]} · {record.get('_source', LOCAL_SOURCE)}"].append(record)
+        for hw, rows in by_hw.items():
+            presets = sorted({str(r.get("preset")) for r in rows if r.get("preset")})
+            label = (
+                f"{hw} · preset {', '.join(presets) if presets else 'n/a (control, fixed settings shown)'}"
+            )
+            labels = [" / ".join(str(r.get(c)) for c in columns[:3] if r.get(c) is not None) for r in rows]
+            values = [float(r[value_key]) for r in rows if isinstance(r.get(value_key), int | float)]
+            if len(values) == len(rows):
+                body += _img(
+                    plots.controls_bars(labels, values, unit, f"{title}\n{label}"), f"{title}, {label}"
+                )
+            body += frame_html(records_frame(rows, columns), "controls", f"{title} · {label}")
+    return "controls", "Controls", body
+
+
+def failures(runs: list[Run]) -> Section:
+    """Every failed, timed-out and diverged run with its error."""
+    frame = failures_frame(runs)
+    if frame.empty:
+        return "failures", "Failed runs", "<p>None: every recorded run finished ok.</p>"
+    body = (
+        f"<p>{len(frame)} run(s) did not finish ok. They are counted in the headline table and excluded from "
+        "its statistics.</p>"
+    )
+    body += frame_html(frame, "failures", "Failed, timed-out and diverged runs (hardware per row)")
+    return "failures", "Failed runs", body
+
+
+def provenance(runs: list[Run]) -> Section:
+    """Per (source, preset): commits, dirty flag, spec hash and resolved spec, versions, dates, commands."""
+    if not runs:
+        return "provenance", "Provenance", '<p class="note">No run records in the store yet.</p>'
+    body = "<p>Reproduce the whole CPU bench with <code>make bench</code>; one preset with the command below.</p>"
+    grouped: dict[tuple[str, str], list[Run]] = defaultdict(list)
+    for run in runs:
+        grouped[(run.source, run.preset)].append(run)
+    for (source, preset), rows in sorted(grouped.items()):
+        body += f"<h3>{escape(f'preset {preset} · {source}')}</h3>" + _provenance_block(preset, rows)
+    return "provenance", "Provenance", body
+
+
+def _provenance_block(preset: str, rows: list[Run]) -> str:
+    def values(get: Callable[[Run], Any]) -> str:
+        found = sorted({str(get(r)) for r in rows if get(r) is not None})
+        return ", ".join(found) if found else "not recorded"
+
+    hashes = sorted({str(r.record.get("spec_hash")) for r in rows if r.record.get("spec_hash")})
+    seeds: dict[str, set] = defaultdict(set)
+    for r in rows:
+        seeds[r.contender].add(r.seed)
+    n_seeds = max(len(s) for s in seeds.values())
+    command = (
+        f"python -m bench run --preset {preset} --seeds {n_seeds} --contenders {','.join(sorted(seeds))}"
+    )
+    facts = {
+        "spec hash": ", ".join(hashes) or "not recorded",
+        "git commit": values(lambda r: r.provenance.get("git_commit")),
+        "git dirty": values(lambda r: r.provenance.get("git_dirty")),
+        "dates": _span(sorted({str(r.provenance["date"]) for r in rows if r.provenance.get("date")})),
+        "hosts": values(lambda r: r.provenance.get("hostname")),
+        "hardware": values(lambda r: r.hardware),
+        "recorded commands": values(lambda r: r.provenance.get("command")),
+        "to reproduce": command,
+    }
+    html_rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts.items())
+    warn = ""
+    if len(hashes) > 1:
+        warn = '<p class="warn">More than one spec hash under this preset name: the runs did not all use the same spec.</p>'
+    spec = next((r.record["spec"] for r in rows if isinstance(r.record.get("spec"), dict)), None)
+    spec_html = (
+        f"<details><summary>Resolved spec</summary><pre>{escape(json.dumps(spec, indent=1, sort_keys=True))}</pre></details>"
+        if spec
+        else '<p class="note">Resolved spec not recorded.</p>'
+    )
+    versions: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in rows:
+        recorded = r.record.get("versions") or r.provenance.get("versions") or {}
+        if isinstance(recorded, dict):
+            versions[r.contender].update({str(k): str(v) for k, v in recorded.items()})
+    version_html = ""
+    if versions:
+        frame = pd.DataFrame(versions).fillna("–").reset_index(names="package")
+        version_html = frame_html(frame, "versions", f"Library versions per contender · preset {preset}")
+    return f'<table class="facts">{html_rows}</table>{warn}{spec_html}{version_html}'
+
+
+def _span(dates: list[str]) -> str:
+    """'first … last' of sorted dates (or the one date, or 'not recorded')."""
+    if not dates:
+        return "not recorded"
+    return dates[0] if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} runs)"
+
+
+def build_sections(store: Store, seed: int = 0, run_env_check: bool = True) -> list[Section]:
+    """All sections in reading order."""
+    groups = group_runs(store.runs)
+    summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
+    return [
+        overview(store),
+        how_to_read(),
+        headline(groups, summaries),
+        figures(groups, summaries, seed),
+        debate(store, summaries),
+        code_metrics(store),
+        env_parity(run_env_check),
+        implementation_details(),
+        controls(store),
+        failures(store.runs),
+        provenance(store.runs),
+    ]

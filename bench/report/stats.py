@@ -1,0 +1,122 @@
+"""Across-seed statistics for the report: IQM and 95% percentile-bootstrap CIs, computed by scipy.stats.
+
+Data convention (rliable's): scores shaped runs x tasks (here runs = seeds). Every estimate in the report is
+per task and contender, i.e. one column, where rliable's stratified bootstrap reduces to the ordinary
+percentile bootstrap over runs; `scipy.stats.bootstrap` computes exactly that, with an explicit
+`numpy.random.Generator` (reproducible: same store and seed, same numbers). The IQM is
+`scipy.stats.trim_mean(x, 0.25)`, the definition rliable's `aggregate_iqm` uses.
+
+Why not rliable itself: rliable 1.2.0 imports `arch`, which fails to import under pandas 3 (the pinned stack),
+and its bootstrap draws from NumPy's global RNG, ignoring the `random_state` it is given.
+Learning-curve bands resample whole runs (all points of a curve together), so a band is a set of curves.
+This module is not for point metrics that need no resampling (plain means live with the tables).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+DEFAULT_REPS = 2000
+"""Bootstrap replications: 2000 keeps a report render within seconds; rliable's default is 50000."""
+DEFAULT_SEED = 0
+CI_SIZE = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate over `n` runs, with its 95% CI (None when fewer than 2 runs allow no interval)."""
+
+    value: float
+    low: float | None
+    high: float | None
+    n: int
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low is not None and self.high is not None
+
+
+def as_runs_by_tasks(scores: np.ndarray | list[float]) -> np.ndarray:
+    """`scores` as a float array shaped runs x tasks (a 1-D list of per-seed values is one task)."""
+    array = np.asarray(scores, dtype=float)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise ValueError(f"scores: got shape {array.shape}; allowed: runs x tasks (2-D) or runs (1-D)")
+    return array
+
+
+def bootstrap_ci(
+    scores: np.ndarray | list[float],
+    func: Callable[[np.ndarray], np.ndarray],
+    seed: int = DEFAULT_SEED,
+    reps: int = DEFAULT_REPS,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`func(scores)` and its 95% percentile-bootstrap CI over runs (2 x k, lower row first; None for 1 run).
+
+    `func` maps a runs x columns array to a 1-D array of k values; runs (rows) are resampled with
+    replacement. Non-finite scores are an error: a diverged run must be excluded (and counted) by the caller.
+    """
+    array = as_runs_by_tasks(scores)
+    if array.shape[0] == 0:
+        raise ValueError("scores: got 0 runs; allowed: at least 1 run")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("scores: got non-finite values; allowed: finite numbers (drop failed runs first)")
+    point = np.asarray(func(array), dtype=float)
+    if array.shape[0] < 2:
+        return point, None
+    result = scipy_stats.bootstrap(
+        (np.arange(array.shape[0]),),
+        lambda rows: np.asarray(func(array[rows.astype(int)]), dtype=float),
+        vectorized=False,
+        method="percentile",
+        confidence_level=CI_SIZE,
+        n_resamples=reps,
+        random_state=np.random.default_rng(seed),
+    )
+    interval = result.confidence_interval
+    return point, np.vstack([np.atleast_1d(interval.low), np.atleast_1d(interval.high)])
+
+
+def interquartile_mean(array: np.ndarray) -> float:
+    """IQM of all values: the mean of the middle 50% (`trim_mean(x, 0.25)`, as rliable's `aggregate_iqm`)."""
+    return float(scipy_stats.trim_mean(np.asarray(array, dtype=float).reshape(-1), proportiontocut=0.25))
+
+
+def iqm_estimate(
+    scores: np.ndarray | list[float], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
+) -> Estimate:
+    """Interquartile mean over all runs (rliable's `aggregate_iqm` definition) with its 95% CI."""
+    point, interval = bootstrap_ci(scores, lambda s: np.array([interquartile_mean(s)]), seed, reps)
+    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0])
+
+
+def mean_estimate(
+    scores: np.ndarray | list[float], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
+) -> Estimate:
+    """Mean over all runs with its 95% bootstrap CI (for throughput, SPS)."""
+    point, interval = bootstrap_ci(scores, lambda s: np.array([np.mean(s)]), seed, reps)
+    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0])
+
+
+def pointwise_mean_band(
+    scores: np.ndarray, seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Per-column mean of runs x points (a learning curve) and its 95% CI band (None, None for one run)."""
+    point, interval = bootstrap_ci(scores, lambda s: np.mean(s, axis=0), seed, reps)
+    if interval is None:
+        return point, None, None
+    return point, interval[0], interval[1]
+
+
+def _estimate(point: np.ndarray, interval: np.ndarray | None, n: int) -> Estimate:
+    value = float(point.reshape(-1)[0])
+    if interval is None:
+        return Estimate(value, None, None, n)
+    low, high = (float(v) for v in np.asarray(interval).reshape(2, -1)[:, 0])
+    return Estimate(value, low if math.isfinite(low) else None, high if math.isfinite(high) else None, n)

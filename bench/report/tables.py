@@ -1,0 +1,177 @@
+"""Tables of the report: numbers per (group, contender) computed once, then formatted as pandas HTML.
+
+`summarize` holds the numbers (the debate section reuses them); `*_table` functions turn them into HTML with
+pandas' `to_html` (escaped). Statistics cover ok runs only; failed runs are counted, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.report.data import Run, by_contender
+from bench.report.stats import Estimate, iqm_estimate, mean_estimate
+
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One contender in one group: counts and across-run statistics of its ok runs."""
+
+    contender: str
+    ok_runs: int
+    failed_runs: int
+    seeds: int
+    """Seeds behind the ok runs (a vmapped program counts all its seeds)."""
+    startup_s: float | None
+    compile_s: float | None
+    first_update_s: float | None
+    wall_s: float | None
+    sps: Estimate | None
+    final_return: Estimate | None
+    tt_threshold_median: float | None
+    tt_reached: int
+    peak_rss_mb: float | None
+    peak_device_mb: float | None
+    env_steps: float | None
+    """Env steps one run trains (mean over ok runs)."""
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None
+
+
+def _max(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
+    """One Summary per contender of `runs` (runs of one group)."""
+    out = []
+    for contender, group in by_contender(runs).items():
+        ok = [r for r in group if r.ok]
+        returns = [v for r in ok for v in r.final_returns()]
+        sps = [r.metric("sps") for r in ok if r.metric("sps") is not None]
+        reached = [r.metric("time_to_threshold_s") for r in ok if r.metric("time_to_threshold_s") is not None]
+        out.append(
+            Summary(
+                contender=contender,
+                ok_runs=len(ok),
+                failed_runs=len(group) - len(ok),
+                seeds=sum(r.num_seeds for r in ok),
+                startup_s=_mean([r.metric("startup_s") for r in ok]),
+                compile_s=_mean([r.metric("compile_s") for r in ok]),
+                first_update_s=_mean([r.metric("first_update_s") for r in ok]),
+                wall_s=_mean([r.metric("wall_s") for r in ok]),
+                sps=mean_estimate(sps, seed) if sps else None,
+                final_return=iqm_estimate(returns, seed) if returns else None,
+                tt_threshold_median=statistics.median(reached) if reached else None,
+                tt_reached=len(reached),
+                peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),
+                peak_device_mb=_max([r.metric("peak_device_mb") for r in ok]),
+                env_steps=_mean([r.metric("total_env_steps") for r in ok]),
+            )
+        )
+    return out
+
+
+def fmt(value: float | None) -> str:
+    """A number for a table cell: 4 significant digits, thousands separated, '–' when missing."""
+    if value is None:
+        return MISSING
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def fmt_estimate(estimate: Estimate | None) -> str:
+    """'value [low, high]', or 'value (1 run: no interval)' when no interval is possible."""
+    if estimate is None:
+        return MISSING
+    if not estimate.has_interval:
+        return f"{fmt(estimate.value)} (n=1: no CI)"
+    return f"{fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}]"
+
+
+def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.DataFrame:
+    """The headline table of one group as a DataFrame of display strings."""
+    rows = []
+    for s in summaries:
+        row = {
+            "contender": s.contender,
+            "seeds (ok)": str(s.seeds),
+            "failed runs": str(s.failed_runs),
+            "startup_s": fmt(s.startup_s),
+            "compile_s": fmt(s.compile_s),
+            "first_update_s": fmt(s.first_update_s),
+            "steady SPS: mean [95% CI]": fmt_estimate(s.sps),
+            "final return: IQM [95% CI]": fmt_estimate(s.final_return),
+            "time to threshold (s): median": (
+                f"{fmt(s.tt_threshold_median)} ({s.tt_reached}/{s.ok_runs} runs reached)"
+                if s.ok_runs
+                else MISSING
+            ),
+            "peak host MB": fmt(s.peak_rss_mb),
+        }
+        if with_device_memory:
+            row["peak device MB"] = fmt(s.peak_device_mb)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def frame_html(frame: pd.DataFrame, css_class: str, caption: str) -> str:
+    """A DataFrame as an escaped HTML table with a caption (every table names its hardware and preset)."""
+    if frame.empty:
+        return f'<p class="note">{_escape(caption)}: no rows.</p>'
+    table = frame.to_html(index=False, escape=True, classes=css_class, border=0, na_rep=MISSING)
+    return table.replace(">\n  <thead>", f">\n  <caption>{_escape(caption)}</caption>\n  <thead>", 1)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def failures_frame(runs: list[Run]) -> pd.DataFrame:
+    """Every run whose status is not ok, with where it ran and its error text."""
+    rows = [
+        {
+            "status": r.status,
+            "contender": r.contender,
+            "task": r.task,
+            "preset": r.preset,
+            "seed": MISSING if r.seed is None else str(r.seed),
+            "hardware": r.hardware,
+            "source": r.source,
+            "exit code": MISSING if r.record.get("exit_code") is None else str(r.record.get("exit_code")),
+            "error": r.error_text,
+        }
+        for r in runs
+        if not r.ok
+    ]
+    return pd.DataFrame(rows)
+
+
+def records_frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Selected keys of plain records as display strings (missing keys show '–')."""
+    rows = []
+    for record in records:
+        row = {}
+        for column in columns:
+            value = record.get(column)
+            if isinstance(value, float):
+                row[column] = fmt(value)
+            elif isinstance(value, list | tuple):
+                row[column] = "x".join(str(v) for v in value)
+            else:
+                row[column] = MISSING if value is None else str(value)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(columns))

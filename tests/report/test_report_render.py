@@ -1,0 +1,211 @@
+"""The rendered report, from the fixture stores in reports/fixtures/ (see tests/report/make_fixtures.py)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from report_html import Table, numbers, parse
+from scipy import stats as scipy_stats
+
+from bench.report import render_report
+from bench.report.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
+
+
+def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None) -> str:
+    store = tmp_path / "results.jsonl"
+    shutil.copy(FIXTURES / fixture, store)
+    for folder, source in (published or {}).items():
+        target = tmp_path / "published" / folder
+        target.mkdir(parents=True)
+        shutil.copy(FIXTURES / source, target / "results.jsonl")
+    out = render_report(store, tmp_path / "index.html", run_env_check=False)
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def several(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return render(tmp_path_factory.mktemp("several"), "several_seeds.jsonl")
+
+
+def load(fixture: str) -> list[dict]:
+    return [json.loads(line) for line in (FIXTURES / fixture).read_text().splitlines() if line.strip()]
+
+
+def headline_tables(html: str) -> list[Table]:
+    return [t for t in parse(html).tables if "headline" in t.css_class]
+
+
+def test_every_image_is_an_embedded_png_that_decodes(several: str) -> None:
+    images = parse(several).images
+    # per group: learning curves + speed/time; plus code metrics, env and learner controls
+    assert len(images) == 5
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        image.load()
+        assert image.width > 300 and image.height > 100
+
+
+def test_nothing_is_fetched_from_the_network(several: str) -> None:
+    parsed = parse(several)
+    assert all(not re.match(r"\s*(https?:)?//", link) for link in parsed.links)
+    assert "@import" not in several
+    assert "<script" not in several.lower()
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", several)
+
+
+def test_headline_numbers_match_a_direct_computation(several: str) -> None:
+    (table,) = headline_tables(several)
+    records = [r for r in load("several_seeds.jsonl") if r["record_type"] == "run"]
+    contenders = sorted({r["contender"] for r in records})
+    assert sorted(table.column("contender")) == contenders
+    for contender in contenders:
+        row = table.row_by("contender", contender)
+        mine = [r for r in records if r["contender"] == contender]
+        ok = [r for r in mine if r["status"] == "ok"]
+        assert int(row["failed runs"]) == len(mine) - len(ok)
+        assert int(row["seeds (ok)"]) == sum(r["num_seeds"] for r in ok)
+        if not ok:
+            assert row["final return: IQM [95% CI]"] == "–"
+            continue
+        for column, key in (
+            ("startup_s", "startup_s"),
+            ("compile_s", "compile_s"),
+            ("first_update_s", "first_update_s"),
+        ):
+            assert numbers(row[column])[0] == pytest.approx(np.mean([r[key] for r in ok]), rel=1e-3, abs=1e-3)
+        assert numbers(row["peak host MB"])[0] == pytest.approx(max(r["peak_rss_mb"] for r in ok), rel=1e-3)
+        returns = [v for r in ok for v in (r["per_seed_final_return"] or [r["final_return"]])]
+        iqm = numbers(row["final return: IQM [95% CI]"])
+        assert iqm[0] == pytest.approx(scipy_stats.trim_mean(returns, 0.25), rel=1e-3)
+        sps = numbers(row["steady SPS: mean [95% CI]"])
+        assert sps[0] == pytest.approx(np.mean([r["sps"] for r in ok]), rel=1e-3)
+        for cell, data in ((iqm, returns), (sps, [r["sps"] for r in ok])):
+            if len(data) > 1:  # a bootstrap CI of a mean or IQM stays within the data
+                assert min(data) * (1 - 1e-3) <= cell[1] <= cell[0] <= cell[2] <= max(data) * (1 + 1e-3)
+        reached = [r["time_to_threshold_s"] for r in ok if r["time_to_threshold_s"] is not None]
+        threshold_cell = row["time to threshold (s): median"]
+        assert f"({len(reached)}/{len(ok)} runs reached)" in threshold_cell
+        assert numbers(threshold_cell)[0] == pytest.approx(float(np.median(reached)), rel=1e-3)
+
+
+def test_headline_names_hardware_and_preset_and_says_cpu(several: str) -> None:
+    (table,) = headline_tables(several)
+    assert "CPU: AMD EPYC 7B13, 2 cores" in table.caption
+    assert "preset cpu-quick" in table.caption
+    assert "every absolute number from them is a CPU number" in several
+    assert "peak device MB" not in table.header
+
+
+def test_failed_runs_are_listed_with_their_errors(several: str) -> None:
+    (table,) = [t for t in parse(several).tables if "failures" in t.css_class]
+    failed = [r for r in load("several_seeds.jsonl") if r["record_type"] == "run" and r["status"] != "ok"]
+    assert sorted(table.column("status")) == sorted(r["status"] for r in failed)
+    assert "NaN in pg_loss" in " ".join(table.column("error"))
+    assert "BackendCompilerFailed" in " ".join(table.column("error"))
+
+
+def test_code_metrics_and_controls_tables_have_one_row_per_record(several: str) -> None:
+    tables = parse(several).tables
+    records = load("several_seeds.jsonl")
+    (code,) = [t for t in tables if "code" == t.css_class.split()[-1]]
+    assert sorted(code.column("implementation")) == sorted(
+        r["implementation"] for r in records if r["record_type"] == "code_metrics"
+    )
+    controls = [t for t in tables if "controls" in t.css_class]
+    assert [len(t.rows) for t in controls] == [
+        sum(r["record_type"] == kind for r in records) for kind in ("env_throughput", "learner_throughput")
+    ]
+    assert all("CPU: AMD EPYC 7B13" in t.caption for t in controls)
+
+
+def test_debate_answers_are_computed_from_the_code_metrics(several: str) -> None:
+    records = {
+        r["implementation"]: r for r in load("several_seeds.jsonl") if r["record_type"] == "code_metrics"
+    }
+    jax, torch = records["jax_ppo"]["sloc"], records["torch_ppo"]["sloc"]
+    shorter = round(100 * (torch - jax) / torch)
+    assert f"jax_ppo {jax}, torch_ppo {torch}" in several
+    assert f"{shorter}% shorter" in several
+    assert "It depends on run length" in several
+
+
+def test_provenance_names_commit_spec_hash_and_command(several: str) -> None:
+    run = next(r for r in load("several_seeds.jsonl") if r["record_type"] == "run")
+    assert run["provenance"]["git_commit"] in several
+    assert run["spec_hash"] in several
+    assert "python -m bench run --preset cpu-quick --seeds" in several
+    assert "make bench" in several
+
+
+def test_single_seed_says_no_interval_and_controls_not_measured(tmp_path: Path) -> None:
+    html = render(tmp_path, "single_seed.jsonl")
+    (table,) = headline_tables(html)
+    assert all("no CI" in cell for cell in table.column("final return: IQM [95% CI]"))
+    assert html.count("Not measured: no env_throughput records") == 1
+    assert "Not measured: no learner_throughput records" in html
+    assert "Not measured: no code_metrics records" in html
+    assert len(parse(html).images) == 2
+
+
+def test_gpu_records_show_device_memory_and_published_stores_are_labelled(tmp_path: Path) -> None:
+    html = render(tmp_path, "single_seed.jsonl", published={"h100-2026-11": "gpu.jsonl"})
+    tables = headline_tables(html)
+    assert len(tables) == 2
+    gpu = next(t for t in tables if "GPU: NVIDIA H100 80GB HBM3" in t.caption)
+    assert "published: h100-2026-11" in gpu.caption and "preset gpu-brax" in gpu.caption
+    records = load("gpu.jsonl")
+    for contender in ("jax", "torch"):
+        expected = max(r["peak_device_mb"] for r in records if r["contender"] == contender)
+        assert numbers(gpu.row_by("contender", contender)["peak device MB"])[0] == pytest.approx(expected)
+    cpu = next(t for t in tables if "CPU:" in t.caption)
+    assert "local" in cpu.caption
+
+
+def test_odd_and_minimal_records_never_crash_the_report(tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    odd = [
+        {"record_type": "run", "status": "failed", "exit_code": 1},
+        {"record_type": "run", "contender": "jax", "status": "ok", "sps": None, "curve": [[0, 1.0, None]]},
+        {"record_type": "code_metrics"},
+        {"record_type": "env_throughput", "steps_per_s": "fast"},
+    ]
+    store.write_text("".join(json.dumps(r) + "\n" for r in odd) + '{"truncated": \n')
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text()
+    assert "(no error text recorded)" in html
+    assert "Failed runs" in html
+
+
+def test_empty_store_renders_with_notes(tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    store.write_text("")
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text()
+    assert "No run records in the store yet." in html
+    assert "not available yet" in html
+
+
+def test_cli_renders_and_refuses_a_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--store", str(tmp_path / "absent.jsonl"), "--out", str(tmp_path / "x.html")]) == 2
+    assert "--store" in capsys.readouterr().err
+    out = tmp_path / "index.html"
+    assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out), "--no-env-check"]) == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_same_store_same_page_apart_from_the_date(tmp_path: Path) -> None:
+    pages = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        page = render(tmp_path / name, "several_seeds.jsonl")
+        pages.append(re.sub(r"Generated [^<]* from [^<]*\(", "", page))
+    assert pages[0] == pages[1]

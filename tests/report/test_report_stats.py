@@ -1,0 +1,70 @@
+"""bench.report.stats: IQM and percentile-bootstrap CIs (scipy.stats), reproducible with a fixed seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+
+from bench.report.stats import iqm_estimate, mean_estimate, pointwise_mean_band
+
+SCORES = [812.0, 955.5, 1000.0, 640.25, 990.0, 870.0, 402.0]
+
+
+def test_iqm_matches_a_25_percent_trimmed_mean() -> None:
+    estimate = iqm_estimate(SCORES, seed=0)
+    assert estimate.value == pytest.approx(scipy_stats.trim_mean(SCORES, 0.25))
+    assert estimate.n == len(SCORES)
+
+
+def test_interval_contains_the_estimate_and_stays_within_the_data() -> None:
+    for estimate in (iqm_estimate(SCORES, seed=3), mean_estimate(SCORES, seed=3)):
+        assert estimate.has_interval
+        assert min(SCORES) <= estimate.low <= estimate.value <= estimate.high <= max(SCORES)
+
+
+def test_same_seed_same_interval_even_after_global_rng_use() -> None:
+    # The bootstrap must use its own seeded Generator, never NumPy's global RNG.
+    first = iqm_estimate(SCORES, seed=7, reps=500)
+    np.random.seed(12345)
+    np.random.random(10)
+    second = iqm_estimate(SCORES, seed=7, reps=500)
+    assert first == second
+
+
+def test_global_rng_state_is_untouched() -> None:
+    np.random.seed(99)
+    expected = np.random.random(3)
+    np.random.seed(99)
+    iqm_estimate(SCORES, seed=1, reps=200)
+    assert np.array_equal(np.random.random(3), expected)
+
+
+def test_a_single_run_gives_the_value_and_no_interval() -> None:
+    estimate = iqm_estimate([733.0])
+    assert estimate.value == 733.0
+    assert not estimate.has_interval
+    assert estimate.low is None and estimate.high is None
+
+
+def test_non_finite_scores_are_refused_with_a_message() -> None:
+    with pytest.raises(ValueError, match="non-finite"):
+        iqm_estimate([1.0, float("nan")])
+
+
+def test_curve_band_is_pointwise_mean_with_ordered_bounds() -> None:
+    curves = np.array([[0.0, 100.0, 400.0], [10.0, 150.0, 500.0], [5.0, 120.0, 450.0]])
+    mean, low, high = pointwise_mean_band(curves, seed=0, reps=300)
+    assert np.allclose(mean, curves.mean(axis=0))
+    assert np.all(low <= mean) and np.all(mean <= high)
+    assert np.all(low >= curves.min(axis=0)) and np.all(high <= curves.max(axis=0))
+
+
+def test_interval_matches_an_independent_percentile_bootstrap() -> None:
+    # Same resampling rule written out with numpy: resample runs with replacement, take the 2.5/97.5 percentiles.
+    rng = np.random.default_rng(11)
+    draws = rng.choice(np.asarray(SCORES), size=(20000, len(SCORES)), replace=True)
+    reference = np.percentile(scipy_stats.trim_mean(draws, 0.25, axis=1), [2.5, 97.5])
+    estimate = iqm_estimate(SCORES, seed=5, reps=20000)
+    assert estimate.low == pytest.approx(reference[0], abs=25.0)
+    assert estimate.high == pytest.approx(reference[1], abs=25.0)
