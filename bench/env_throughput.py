@@ -60,7 +60,7 @@ def brax_throughput(
     device = jax.devices()[0]
     return {
         "simulator": "brax",
-        "setting": backend,
+        "backend": backend,
         "num_envs": num_envs,
         "steps_per_s": num_envs * num_steps / elapsed,
         "compile_s": compile_s,
@@ -95,7 +95,7 @@ def gym_throughput(task_name: str, mode: str, num_envs: int, num_steps: int, see
         envs.close()
     return {
         "simulator": "gymnasium",
-        "setting": mode,
+        "backend": mode,
         "num_envs": num_envs,
         "steps_per_s": num_envs * num_steps / elapsed,
         "compile_s": 0.0,
@@ -175,7 +175,7 @@ def run_env_sweep(
         if error is not None:
             done = {row["num_envs"] for row in got}
             rows.extend(
-                {"simulator": simulator, "setting": setting, "task": task, "num_envs": n, "status": "failed",
+                {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
                  "error": "\n".join(error), "command": cmd}
                 for n in num_envs if n not in done
             )  # fmt: skip

@@ -1,0 +1,201 @@
+"""`python -m bench run | loc | all | report`: the command line of the harness.
+
+Everything that can be wrong in the arguments (unknown contender, bad preset or `--set`, `--device gpu`
+without a GPU) exits 2 before any run starts. `run` exits 1 when any run did not end `ok`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bench.campaign import plan_runs, run_campaign
+from bench.code_metrics import format_table, measure_all
+from bench.contenders import CONTENDERS, MAIN_CONTENDERS, Contender, UnknownContenderError, parse_contenders
+from bench.devices import DeviceChoice, DeviceError, select_device
+from bench.provenance import run_provenance
+from bench.store import DEFAULT_STORE, append_record
+from shared_spec.cli import EXIT_BAD_SPEC, spec_or_exit
+from shared_spec.spec import PPOSpec
+
+AUTO_PRESETS = {"cpu": "cpu-quick", "gpu": "gpu-brax"}
+"""What `--preset auto` means on each device kind."""
+DEFAULT_LOGS = Path("reports/logs")
+DEFAULT_REPORT = Path("reports/index.html")
+EXIT_RUN_FAILED = 1
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser, preset: str, seeds: int) -> None:
+    parser.add_argument(
+        "--preset", default=preset, help="preset name, or auto (cpu-quick on CPU, gpu-brax on GPU)"
+    )
+    parser.add_argument("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
+    parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
+    parser.add_argument(
+        "--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run"
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override"
+    )
+    parser.add_argument("--force", action="store_true", help="rerun runs already recorded ok")
+    parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="result store (JSON lines)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run_arguments(
+        sub.add_parser("run", help="run contenders x seeds, each in its own process"), "auto", 1
+    )
+    sub.add_parser("loc", help="code metrics of each implementation (radon)")
+    everything = sub.add_parser("all", help="run the main contenders, measure code, render the report")
+    _add_run_arguments(everything, "auto", 3)
+    everything.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
+    report = sub.add_parser("report", help="render the HTML report from the store")
+    report.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
+    return parser
+
+
+def _fail(message: str) -> SystemExit:
+    print(f"error: {message}", file=sys.stderr)
+    return SystemExit(EXIT_BAD_SPEC)
+
+
+def _check_arguments(args: argparse.Namespace, table: Mapping[str, Contender]) -> list[Contender]:
+    """Everything that needs no device: contenders, seeds, overrides, a named preset."""
+    try:
+        contenders = parse_contenders(args.contenders, table)
+    except UnknownContenderError as err:
+        raise _fail(str(err)) from None
+    if args.seeds < 1:
+        raise _fail(f"--seeds: got {args.seeds}; allowed: an integer >= 1")
+    if any(text.split("=", 1)[0].strip() == "device" for text in args.overrides):
+        raise _fail("--set device=...: not allowed here; use --device auto|cpu|gpu")
+    if args.preset != "auto":
+        spec_or_exit(args.preset, args.overrides)
+    return contenders
+
+
+def _resolve(args: argparse.Namespace) -> tuple[str, PPOSpec, DeviceChoice]:
+    """Device, then the preset `auto` stands for, then the spec the children will run (device included)."""
+    try:
+        device = select_device(args.device)
+    except DeviceError as err:
+        raise _fail(str(err)) from None
+    preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
+    spec = spec_or_exit(preset, [*args.overrides, f"device={device.kind}"])
+    return preset, spec, device
+
+
+def cmd_run(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """Plan, run and record; exit 1 if any run did not end ok."""
+    contenders = _check_arguments(args, table)
+    preset, spec, device = _resolve(args)
+    overrides = [*args.overrides, f"device={device.kind}"]
+    label = " (CPU fallback: " + device.reason + ")" if device.fallback else ""
+    print(
+        f"bench: preset {preset} (spec {spec.spec_hash()}), {args.seeds} seed(s), "
+        f"contenders {', '.join(c.name for c in contenders)}, device {device.kind} {device.name}{label}, "
+        f"timeout {spec.run_timeout_s} s per run, store {args.store}",
+        file=sys.stderr,
+    )
+    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir)
+    records = run_campaign(
+        plan,
+        spec=spec,
+        preset=preset,
+        device=device.to_dict(),
+        store=args.store,
+        force=args.force,
+        bench_argv=bench_argv,
+    )
+    print(_summary(records))
+    return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else 0
+
+
+def _summary(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return "nothing to run: every planned run is already recorded ok (--force reruns)"
+    lines = [
+        f"{'contender':14s} {'seed':>4s} {'status':8s} {'final_return':>12s} {'sps':>9s} {'wall_s':>7s} {'RSS MB':>7s}"
+    ]
+    for r in records:
+        ret = "-" if r.get("final_return") is None else f"{r['final_return']:.1f}"
+        sps = "-" if r.get("sps") is None else f"{r['sps']:.0f}"
+        lines.append(
+            f"{r['contender']:14s} {r['seed']:4d} {r['status']:8s} {ret:>12s} {sps:>9s} "
+            f"{r['harness_wall_s']:7.1f} {r['peak_rss_mb']:7.0f}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_loc(args: argparse.Namespace, bench_argv: list[str]) -> int:
+    """Measure, store one `code_metrics` record per (implementation, part), print the table."""
+    summaries = measure_all()
+    machine = {"kind": None, "name": None, "requested": None, "fallback": False}
+    for summary in summaries:
+        provenance = run_provenance(
+            contender=None,
+            preset="",
+            spec_hash="",
+            seed=None,
+            device=machine,
+            command=None,
+            bench_argv=bench_argv,
+        )
+        append_record({**summary, "record_type": "code_metrics", "provenance": provenance}, args.store)
+    print(format_table(summaries))
+    return 0
+
+
+def cmd_report(store: Path, out: Path) -> int:
+    """Render the report with `bench.report.render_report` if that package exists (imported lazily)."""
+    try:
+        from bench.report import render_report  # type: ignore[attr-defined]
+    except ImportError as err:
+        print(
+            f"report: bench.report.render_report is not available ({err}); no report rendered",
+            file=sys.stderr,
+        )
+        return 1
+    render_report(store, out)
+    print(f"report: {out.resolve()}")
+    return 0
+
+
+def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """`make bench`: run, loc, report; print the total wall time; non-zero if anything failed."""
+    start = time.monotonic()
+    try:
+        run_status = cmd_run(args, table, bench_argv)
+        loc_status = cmd_loc(args, bench_argv)
+        report_status = cmd_report(args.store, args.out)
+    finally:
+        print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
+    return max(run_status, loc_status, report_status)
+
+
+def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CONTENDERS) -> int:
+    """Entry point; `contenders` is injectable so tests can run fake trainers."""
+    bench_argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(bench_argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args, contenders, bench_argv)
+        if args.command == "loc":
+            return cmd_loc(args, bench_argv)
+        if args.command == "all":
+            return cmd_all(args, contenders, bench_argv)
+        return cmd_report(args.store, args.out)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished runs are in the store; rerun `{shlex.join(['python', '-m', 'bench', *bench_argv])}` to resume",
+            file=sys.stderr,
+        )
+        return 130

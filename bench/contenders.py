@@ -1,0 +1,67 @@
+"""Contender name -> the command line that runs it, one (contender, seed) per process.
+
+The table is data so that tests can inject fake contenders and the lead can add variants in one place.
+Every command runs under `sys.executable`, the interpreter running the bench, so the child sees the same venv.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+MAIN_CONTENDERS: tuple[str, ...] = ("jax", "torch")
+"""What `python -m bench all` (and `make bench`) runs; extend here."""
+
+
+@dataclass(frozen=True)
+class Contender:
+    """How to start one contender: the arguments after the interpreter, and whether it runs all seeds at once."""
+
+    name: str
+    base_args: tuple[str, ...]
+    """Arguments after `sys.executable`, e.g. ("-m", "jax_ppo")."""
+    vmap_seeds: bool = False
+    """True: one program trains all seeds (`--vmap-seeds N`), run once and never mixed into per-seed figures."""
+
+
+CONTENDERS: dict[str, Contender] = {
+    c.name: c
+    for c in (
+        Contender("jax", ("-m", "jax_ppo")),
+        Contender("jax-vmap", ("-m", "jax_ppo"), vmap_seeds=True),
+        Contender("torch", ("-m", "torch_ppo")),
+        Contender("torch-compile", ("-m", "torch_ppo", "--compile")),
+        Contender("torch-brax", ("-m", "torch_ppo", "--env-backend", "brax")),
+        Contender("brax-ppo", ("-m", "jax_ppo.brax_reference")),
+    )
+}
+
+
+class UnknownContenderError(ValueError):
+    """A contender name that is not in the table; the message lists the allowed names."""
+
+
+def parse_contenders(text: str, table: Mapping[str, Contender] = CONTENDERS) -> list[Contender]:
+    """`"jax,torch"` -> the contenders, in the given order, without duplicates; unknown names raise."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise UnknownContenderError(f"--contenders: got {text!r}; allowed: {', '.join(table)}")
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        raise UnknownContenderError(
+            f"--contenders: unknown {', '.join(unknown)}; allowed: {', '.join(table)}"
+        )
+    return [table[name] for name in dict.fromkeys(names)]
+
+
+def build_argv(
+    contender: Contender, preset: str, seed: int, overrides: Sequence[str], num_seeds: int = 1
+) -> list[str]:
+    """The exact child command: interpreter, contender args, preset, seed, `--set` overrides (in order)."""
+    argv = [sys.executable, *contender.base_args, "--preset", preset, "--seed", str(seed)]
+    if contender.vmap_seeds:
+        argv += ["--vmap-seeds", str(num_seeds)]
+    for override in overrides:
+        argv += ["--set", override]
+    return argv

@@ -1,0 +1,130 @@
+"""Run one child process and measure what only the parent can see: exit status, wall time, peak host memory.
+
+Peak RSS is per run: the larger of (a) the summed RSS of the child's process tree, polled every
+`POLL_INTERVAL_S` with psutil (catches worker processes such as async vector envs), and (b) the child's own
+`ru_maxrss` from `os.wait4` on that one pid (exact for the main process, catches peaks between polls). Neither is
+the cumulative `RUSAGE_CHILDREN` maximum, which would carry one run's peak into every later run.
+
+The child gets its own session so that a timeout can kill its whole process group. Stdout and stderr go to
+temporary files (no pipe can fill up and block the child), then into one log file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+POLL_INTERVAL_S = 0.2
+KILL_GRACE_S = 3.0
+ERROR_TAIL_LINES = 40
+
+
+@dataclass
+class ChildOutcome:
+    """What happened to one child process."""
+
+    argv: list[str]
+    exit_code: int
+    """Exit status as `subprocess` reports it: negative = killed by that signal."""
+    timed_out: bool
+    wall_s: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+    def stderr_tail(self, lines: int = ERROR_TAIL_LINES) -> str:
+        """The last `lines` lines of stderr (where tracebacks land)."""
+        return "\n".join(self.stderr.rstrip("\n").splitlines()[-lines:])
+
+
+def _tree_rss_bytes(proc: psutil.Process) -> int:
+    """Summed RSS of `proc` and all its descendants; processes that vanish mid-walk count as 0."""
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
+def _kill_group(pid: int) -> None:
+    """SIGTERM the child's process group, then SIGKILL whatever is left after a grace period."""
+    for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+            time.sleep(0.05)
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
+    """Poll until the child exits or times out; returns (exit code, timed out, wall s, peak RSS bytes)."""
+    handle = psutil.Process(proc.pid)
+    peak = 0
+    timed_out = False
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            break
+        peak = max(peak, _tree_rss_bytes(handle))
+        if time.monotonic() - start > timeout_s:
+            timed_out = True
+            _kill_group(proc.pid)
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(POLL_INTERVAL_S)
+    wall_s = time.monotonic() - start
+    exit_code = os.waitstatus_to_exitcode(status)
+    proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again
+    peak = max(peak, usage.ru_maxrss * 1024)  # Linux reports ru_maxrss in KiB
+    return exit_code, timed_out, wall_s, peak
+
+
+def run_child(
+    argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
+) -> ChildOutcome:
+    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env
+        )
+        try:
+            exit_code, timed_out, wall_s, peak = _wait(proc, timeout_s, start)
+        except BaseException:  # Ctrl-C or any harness error: never leave a trainer running
+            _kill_group(proc.pid)
+            proc.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    outcome = ChildOutcome(argv, exit_code, timed_out, wall_s, peak / 2**20, stdout, stderr)
+    _write_log(log_path, outcome)
+    return outcome
+
+
+def _write_log(path: Path, outcome: ChildOutcome) -> None:
+    """One log file per run: the command, the outcome, then stdout and stderr."""
+    header = (
+        f"# command: {shlex.join(outcome.argv)}\n"
+        f"# exit_code: {outcome.exit_code}  timed_out: {outcome.timed_out}  "
+        f"wall_s: {outcome.wall_s:.2f}  peak_rss_mb: {outcome.peak_rss_mb:.1f}\n"
+    )
+    path.write_text(f"{header}# ---- stdout ----\n{outcome.stdout}# ---- stderr ----\n{outcome.stderr}")

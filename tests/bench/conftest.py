@@ -1,0 +1,66 @@
+"""Fixtures for the harness tests: fake contenders and a bench invocation bound to a temporary store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from bench.contenders import Contender
+
+FAKES_DIR = Path(__file__).parent / "fake_contenders"
+
+
+def fake(name: str, script: str, *extra: str) -> Contender:
+    """A contender that runs `fake_contenders/<script>.py` with the real trainer flags."""
+    return Contender(name, (str(FAKES_DIR / f"{script}.py"), *extra))
+
+
+FAKES = {
+    c.name: c
+    for c in (
+        fake("ok", "ok"),
+        fake("ok-big", "ok", "--alloc-mb", "300"),
+        fake("wrong-hash", "ok", "--wrong-hash"),
+        fake("crash", "crash"),
+        fake("hang", "hang"),
+        fake("nan", "nan"),
+        fake("diverged", "diverged"),
+        fake("garbage", "garbage"),
+        fake("oom", "oom"),
+        Contender("vmap", (str(FAKES_DIR / "ok.py"),), vmap_seeds=True),
+    )
+}
+
+
+class Bench:
+    """`python -m bench` run in-process against a temporary store and log folder, with the fakes."""
+
+    def __init__(self, root: Path) -> None:
+        self.store = root / "results.jsonl"
+        self.logs = root / "logs"
+
+    def run(self, contenders: str, *extra: str, seeds: int = 1) -> int:
+        """`run --preset smoke --device cpu` with these contenders and seeds; `extra` goes last."""
+        argv = [
+            "run",
+            "--preset",
+            "smoke",
+            "--device",
+            "cpu",
+            "--seeds",
+            str(seeds),
+            "--contenders",
+            contenders,
+        ]
+        return self.main("--store", str(self.store), *argv, "--logs-dir", str(self.logs), *extra)
+
+    def main(self, *argv: str) -> int:
+        """Any `python -m bench` command line, with the fakes as contender table."""
+        return main(list(argv), contenders=FAKES)
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Bench:
+    return Bench(tmp_path)

@@ -1,0 +1,33 @@
+"""The real trainers through the real harness: `python -m bench run --preset smoke` with jax and torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.store import read_records
+from shared_spec.presets import resolve_spec
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
+    store = tmp_path / "results.jsonl"
+    argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke", "--seeds", "1"]
+    argv += ["--contenders", "jax,torch", "--device", "cpu", "--logs-dir", str(tmp_path / "logs")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    records = read_records(store, record_type="run")
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{[r.get('error') for r in records]}"
+    spec = resolve_spec("smoke", ["device=cpu"])
+    assert [r["contender"] for r in records] == ["jax", "torch"]
+    for record in records:
+        assert record["status"] == "ok" and record["result_parsed"] is True
+        assert record["spec_hash"] == spec.spec_hash() and record["seed"] == 0
+        assert record["total_env_steps"] == spec.num_updates * spec.batch_size
+        assert record["peak_rss_mb"] > 0 and record["final_return"] is not None
+        assert record["curve"][0][0] == 0  # first evaluation before training
+        log = tmp_path / "logs" / f"{record['contender']}-smoke-{spec.spec_hash()}-seed0.log"
+        assert log.is_file()

@@ -1,0 +1,173 @@
+"""Parts of the harness on their own: contender table, device choice, result parsing, code metrics, `all`."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+
+from bench import code_metrics, devices
+from bench.contenders import CONTENDERS, MAIN_CONTENDERS, UnknownContenderError, build_argv, parse_contenders
+from bench.records import parse_result_line
+from bench.store import read_records
+
+
+def test_contender_table_matches_the_trainer_cli():
+    expected = {
+        "jax": ["-m", "jax_ppo"],
+        "jax-vmap": ["-m", "jax_ppo"],
+        "torch": ["-m", "torch_ppo"],
+        "torch-compile": ["-m", "torch_ppo", "--compile"],
+        "torch-brax": ["-m", "torch_ppo", "--env-backend", "brax"],
+        "brax-ppo": ["-m", "jax_ppo.brax_reference"],
+    }
+    for name, args in expected.items():
+        argv = build_argv(CONTENDERS[name], "smoke", 4, ["device=cpu", "learning_rate=0.001"], num_seeds=3)
+        tail = ["--preset", "smoke", "--seed", "4"]
+        tail += ["--vmap-seeds", "3"] if name == "jax-vmap" else []
+        assert argv == [sys.executable, *args, *tail, "--set", "device=cpu", "--set", "learning_rate=0.001"]
+    assert set(MAIN_CONTENDERS) <= set(CONTENDERS)
+
+
+def test_parse_contenders_keeps_order_and_rejects_unknown():
+    assert [c.name for c in parse_contenders("torch, jax,torch")] == ["torch", "jax"]
+    with pytest.raises(UnknownContenderError, match="allowed: jax, jax-vmap"):
+        parse_contenders("jax,tensorflow")
+
+
+def test_device_choice_without_gpu(monkeypatch):
+    monkeypatch.setattr(devices, "gpu_names", lambda: [])
+    monkeypatch.setattr(devices, "framework_sees_gpu", lambda name: pytest.fail("probed without a GPU"))
+    auto = devices.select_device("auto")
+    assert (auto.kind, auto.fallback) == ("cpu", True) and "no GPU" in auto.reason
+    assert devices.select_device("cpu").fallback is False
+    with pytest.raises(devices.DeviceError, match="--device"):
+        devices.select_device("gpu")
+
+
+@pytest.mark.parametrize(("blind", "kind"), [(set(), "gpu"), ({"torch"}, "cpu")])
+def test_device_auto_needs_both_frameworks(monkeypatch, blind, kind):
+    monkeypatch.setattr(devices, "gpu_names", lambda: ["Fake GPU"])
+    monkeypatch.setattr(devices, "framework_sees_gpu", lambda name: name not in blind)
+    choice = devices.select_device("auto")
+    assert choice.kind == kind and choice.fallback is (kind == "cpu")
+    if blind:
+        assert "torch" in choice.reason
+
+
+def test_parse_result_line_takes_the_last_json_object():
+    stdout = 'noise\n{"a": 1}\n[1, 2]\n{"a": 2}\n{"a": 3, "trunc\nbye\n'
+    assert parse_result_line(stdout) == {"a": 2}
+    assert parse_result_line("no json here\n") is None
+
+
+SAMPLE = textwrap.dedent(
+    '''
+    """Module doc."""
+    import os  # a comment
+
+
+    def outer(x):
+        def inner(y):
+            for i in range(y):
+                if i:
+                    return i
+            return 0
+
+        return inner(x)
+
+
+    class Box:
+        def size(self, n):
+            if n > 1:
+                return 1
+            elif n > 0:
+                return 2
+            else:
+                while n:
+                    n += 1
+            return 0
+    '''
+)
+
+
+def test_file_metrics_of_a_known_file(tmp_path):
+    path = tmp_path / "pkg" / "mod.py"
+    path.parent.mkdir()
+    path.write_text(SAMPLE)
+    metrics = code_metrics.file_metrics(path, tmp_path)
+    assert metrics.path == "pkg/mod.py"
+    # outer > inner > for > if = 4 levels; Box.size: def > if/elif chain > else > while = 3 (class adds none)
+    assert metrics.max_nesting == 4
+    assert metrics.nested_functions == 1  # inner
+    assert metrics.functions == 3  # outer, inner, size
+    # complexity = 1 + decision points: outer 1; inner 1 + for + if = 3; size 1 + if + elif + while = 4
+    assert sorted(metrics.cc_values) == [1, 3, 4]
+    assert metrics.cc_max == 4 and metrics.cc_mean == round(8 / 3, 2)
+    assert metrics.comments == 1
+    code_lines = [ln for ln in SAMPLE.splitlines() if ln.strip() and not ln.strip().startswith('"""')]
+    assert metrics.sloc == len(code_lines)
+
+
+def test_nesting_of_flat_code_is_zero():
+    assert code_metrics.max_nesting(ast.parse("x = 1\ny = x + 1\n")) == 0
+
+
+def test_controls_are_split_from_the_headline(tmp_path):
+    pkg = tmp_path / "jax_ppo"
+    pkg.mkdir()
+    for name in ("train.py", "losses.py", "brax_reference.py"):
+        (pkg / name).write_text("def f():\n    return 1\n")
+    own, controls = code_metrics.package_files("jax_ppo", tmp_path)
+    assert [p.name for p in own] == ["losses.py", "train.py"]
+    assert [p.name for p in controls] == ["brax_reference.py"]
+
+
+def test_loc_stores_one_record_per_implementation(bench, capsys):
+    assert bench.main("--store", str(bench.store), "loc") == 0
+    records = read_records(bench.store, record_type="code_metrics")
+    assert [r["implementation"] for r in records] == list(code_metrics.IMPLEMENTATIONS)
+    for record in records:
+        assert record["sloc"] == sum(f["sloc"] for f in record["files"])
+        assert record["tool"] == "radon" and "git_commit" in record["provenance"]
+        assert all(
+            Path(f["path"]).name not in code_metrics.CONTROLS[record["implementation"]]
+            for f in record["files"]
+        )
+    out = capsys.readouterr().out
+    assert "jax_ppo [core] TOTAL" in out and "shared_spec [shared] TOTAL" in out
+
+
+def _run_all(bench, out: Path) -> int:
+    return bench.main(
+        "--store", str(bench.store), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "1",
+        "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(out),
+    )  # fmt: skip
+
+
+def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
+    rendered = []
+
+    def render_report(store_path: Path, out_path: Path) -> Path:
+        rendered.append((store_path, out_path))
+        out_path.write_text("report")
+        return out_path
+
+    monkeypatch.setitem(sys.modules, "bench.report", types.SimpleNamespace(render_report=render_report))
+    out = tmp_path / "index.html"
+    assert _run_all(bench, out) == 0
+    assert rendered == [(bench.store, out)]
+    assert {r["record_type"] for r in read_records(bench.store)} == {"run", "code_metrics"}
+    captured = capsys.readouterr()
+    assert str(out.resolve()) in captured.out and "total wall time" in captured.err
+
+
+def test_all_says_clearly_when_the_renderer_is_missing(bench, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "bench.report", None)  # import fails
+    assert _run_all(bench, tmp_path / "index.html") == 1
+    assert "render_report is not available" in capsys.readouterr().err
+    assert read_records(bench.store, record_type="run")[0]["status"] == "ok"
