@@ -1,0 +1,60 @@
+"""The Gymnasium env adapter: SAME_STEP final observations, normalization order, next_values inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from shared_spec.spec import PPOSpec
+from torch_ppo.envs import GymTrainEnv, make_gym_vec
+from torch_ppo.networks import ActorCritic
+from torch_ppo.train import Rollout, collect_rollout, prepare_batch
+
+EPISODE = 5
+SPEC = PPOSpec(
+    task="inverted_pendulum", episode_length=EPISODE, num_envs=2, num_steps=8, normalize_reward=False
+)
+
+
+def test_true_next_obs_is_the_normalized_final_obs_not_the_reset_obs() -> None:
+    envs = GymTrainEnv(SPEC, 2)
+    raw = make_gym_vec(SPEC, 2)  # same seed, no wrappers: the raw trajectory to compare with
+    envs.reset(seed=3)
+    raw.reset(seed=3)
+    zeros = torch.zeros(2, 1)
+    for _ in range(EPISODE):
+        step = envs.step(zeros)
+        raw_obs, _, term, trunc, info = raw.step(zeros.numpy())
+    assert step.truncated.all() and not step.terminated.any() and trunc.all() and not term.any()
+    rms = envs.obs_norm.obs_rms  # statistics already updated with this step's (post-reset) batch
+    final = np.stack(info["final_obs"])
+    expected_final = np.clip((final - rms.mean) / np.sqrt(rms.var + 1e-8), -10, 10)
+    expected_next = np.clip((raw_obs - rms.mean) / np.sqrt(rms.var + 1e-8), -10, 10)
+    np.testing.assert_allclose(step.true_next_obs.numpy(), expected_final, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(step.next_obs.numpy(), expected_next, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(expected_final, expected_next)
+    envs.close()
+    raw.close()
+
+
+def test_next_values_use_the_pre_reset_observation() -> None:
+    torch.manual_seed(0)
+    envs = GymTrainEnv(SPEC, 2)
+    agent = ActorCritic(envs.obs_size, envs.act_size)
+    rollout = Rollout.allocate(SPEC.num_steps, envs)
+    obs = envs.reset(seed=0)
+    noise = torch.zeros(SPEC.num_steps, 2, 1)
+    collect_rollout(agent.action_mean, envs, rollout, obs, noise, torch.device("cpu"))
+    t = EPISODE - 1  # the truncated step
+    assert rollout.truncations[t].all()
+    assert not torch.allclose(
+        rollout.next_obs[t], rollout.obs[t + 1]
+    )  # final obs vs first obs of next episode
+    torch.testing.assert_close(rollout.next_obs[t - 1], rollout.obs[t])  # mid-episode: just the next obs
+    batch = prepare_batch(agent, rollout, SPEC.replace(gae_lambda=0.0), torch.device("cpu"))
+    with torch.no_grad():  # lambda = 0: advantage = r + gamma * V(true next obs) - V(obs) at a truncation
+        expected = (
+            rollout.rewards[t] + SPEC.gamma * agent.value(rollout.next_obs[t]) - agent.value(rollout.obs[t])
+        )
+    torch.testing.assert_close(batch.advantages.view(SPEC.num_steps, 2)[t], expected)
+    envs.close()

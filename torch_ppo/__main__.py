@@ -1,0 +1,77 @@
+"""`python -m torch_ppo`: train PyTorch PPO on a preset, print progress on stderr and one RunResult on stdout.
+
+Exit codes: 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+from shared_spec.cli import EXIT_BAD_SPEC, spec_or_exit, trainer_parser
+from shared_spec.result import emit_result, seconds_since_start
+
+EXIT_DIVERGED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the CLI, build envs on the chosen backend, train, emit the result line; returns the exit code."""
+    parser = trainer_parser("torch_ppo", "PyTorch PPO (CleanRL-style loop) on Gymnasium MuJoCo or Brax.")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the policy and the PPO loss")
+    parser.add_argument("--env-backend", choices=("gymnasium", "brax"), default="gymnasium")
+    args = parser.parse_args(argv)
+    spec = spec_or_exit(args.preset, args.overrides)
+
+    warnings.filterwarnings("ignore", message=".*settotalmass is deprecated.*")
+    import torch
+
+    from torch_ppo.train import DeviceError, resolve_device, set_threads, train
+
+    try:
+        device, device_record = resolve_device(spec.device)
+    except DeviceError as err:
+        print(f"error: bad spec: {err}", file=sys.stderr)
+        return EXIT_BAD_SPEC
+    threads = set_threads(spec.torch_threads)
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+
+    startup_extra_s = 0.0
+    if args.env_backend == "brax":
+        from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv
+
+        envs = BraxTrainEnv(spec, spec.num_envs, device)
+        eval_envs = BraxEvalEnv(spec, spec.eval_episodes, device)
+        startup_extra_s = envs.compile_s + eval_envs.compile_s
+        contender = "torch-brax"
+    else:
+        from torch_ppo.envs import GymEvalEnv, GymTrainEnv
+
+        envs = GymTrainEnv(spec, spec.num_envs)
+        eval_envs = GymEvalEnv(spec, spec.eval_episodes)
+        contender = "torch-compile" if args.compile else "torch"
+    try:
+        result = train(
+            spec,
+            args.seed,
+            envs,
+            eval_envs,
+            device,
+            device_record,
+            contender=contender,
+            preset=args.preset,
+            compile_mode=args.compile,
+            threads=threads,
+            startup_extra_s=startup_extra_s,
+        )
+    finally:
+        envs.close()
+        eval_envs.close()
+    result.extra["compile"] = bool(args.compile)
+    result.wall_s = seconds_since_start()
+    emit_result(result)
+    return EXIT_DIVERGED if result.status == "diverged" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
