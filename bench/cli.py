@@ -1,4 +1,4 @@
-"""`python -m bench run | loc | all | report`: the command line of the harness.
+"""`python -m bench run | loc | env | all | report`: the command line of the harness.
 
 Everything that can be wrong in the arguments (unknown contender, bad preset or `--set`, `--device gpu`
 without a GPU) exits 2 before any run starts. `run` exits 1 when any run did not end `ok`.
@@ -21,7 +21,8 @@ from bench.devices import DeviceChoice, DeviceError, select_device
 from bench.provenance import run_provenance
 from bench.store import DEFAULT_STORE, append_record
 from shared_spec.cli import EXIT_BAD_SPEC, spec_or_exit
-from shared_spec.spec import PPOSpec
+from shared_spec.spec import BRAX_BACKENDS, VECTOR_ENVS, PPOSpec
+from shared_spec.tasks import TASKS
 
 AUTO_PRESETS = {"cpu": "cpu-quick", "gpu": "gpu-brax"}
 """What `--preset auto` means on each device kind."""
@@ -57,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     everything = sub.add_parser("all", help="run the main contenders, measure code, render the report")
     _add_run_arguments(everything, "auto", 3)
     everything.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
+    env = sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs")
+    env.add_argument("--task", default="hopper", help="task registry name")
+    env.add_argument(
+        "--num-envs", default=None, help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)"
+    )
+    env.add_argument("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
+    env.add_argument("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
+    env.add_argument("--budget-steps", type=int, default=20_000, help="env steps measured per point")
     report = sub.add_parser("report", help="render the HTML report from the store")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
     return parser
@@ -169,6 +178,32 @@ def cmd_report(store: Path, out: Path) -> int:
     return 0
 
 
+def cmd_env(args: argparse.Namespace, bench_argv: list[str]) -> int:
+    """Env-only throughput sweeps, each simulator setting in its own process; rows go to the store."""
+    from bench.env_throughput import CPU_SWEEP, GPU_SWEEP, run_env_sweep, store_env_rows
+
+    if args.task not in TASKS:
+        raise _fail(f"--task: got {args.task!r}; allowed: {', '.join(TASKS)}")
+    default_sweep = GPU_SWEEP if select_device("auto").kind == "gpu" else CPU_SWEEP
+    try:
+        num_envs = [int(n) for n in args.num_envs.split(",")] if args.num_envs else list(default_sweep)
+    except ValueError:
+        raise _fail(f"--num-envs: got {args.num_envs!r}; allowed: comma-separated integers") from None
+    backends = [b for b in args.brax_backends.split(",") if b]
+    bad = [b for b in backends if b not in BRAX_BACKENDS]
+    modes = [m for m in args.gym_modes.split(",") if m]
+    if bad or any(m not in VECTOR_ENVS for m in modes):
+        raise _fail(
+            f"--brax-backends/--gym-modes: allowed {', '.join(BRAX_BACKENDS)} / {', '.join(VECTOR_ENVS)}"
+        )
+    rows = run_env_sweep(args.task, backends, modes, num_envs, args.budget_steps)
+    store_env_rows(rows, args.store, bench_argv)
+    for row in rows:
+        rate = f"{row['steps_per_s']:>12,.0f}" if row.get("status") == "ok" else f"{'FAILED':>12s}"
+        print(f"{row['simulator']:10s} {row['backend']:12s} {row['num_envs']:>6d} {rate} steps/s")
+    return 0 if all(row.get("status") == "ok" for row in rows) else EXIT_RUN_FAILED
+
+
 def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
     """`make bench`: run, loc, report; print the total wall time; non-zero if anything failed."""
     start = time.monotonic()
@@ -192,6 +227,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
             return cmd_loc(args, bench_argv)
         if args.command == "all":
             return cmd_all(args, contenders, bench_argv)
+        if args.command == "env":
+            return cmd_env(args, bench_argv)
         return cmd_report(args.store, args.out)
     except KeyboardInterrupt:
         print(

@@ -157,3 +157,24 @@ def controls_bars(labels: list[str], values: list[float], xlabel: str, title: st
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title, fontsize=10)
     return to_data_uri(fig)
+
+
+def scaling_lines(
+    series: dict[str, tuple[list[float], list[float]]], xlabel: str, ylabel: str, title: str
+) -> str | None:
+    """Log-log lines, one per series name: y (a throughput) against x (num_envs or batch size)."""
+    series = {name: xy for name, xy in series.items() if xy[0]}
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    for name, (xs, ys) in sorted(series.items()):
+        order = np.argsort(xs)
+        ax.plot(np.asarray(xs)[order], np.asarray(ys)[order], marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    return to_data_uri(fig)

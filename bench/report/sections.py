@@ -11,6 +11,7 @@ import importlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -281,43 +282,87 @@ def implementation_details() -> Section:
     return "details", "Implementation details checklist", body
 
 
-ENV_COLUMNS = ("simulator", "backend", "task", "num_envs", "steps_per_s", "compile_s")
-LEARNER_COLUMNS = ("framework", "batch_size", "hidden", "updates_per_s")
+ENV_COLUMNS = ("simulator", "backend", "task", "num_envs", "steps_per_s", "compile_s", "status")
+LEARNER_COLUMNS = (
+    "framework", "batch_size", "minibatch_size", "hidden", "update_epochs", "updates_per_s", "samples_per_s", "status",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ControlView:
+    """How one control's records become a scaling plot and a table."""
+
+    record_type: str
+    title: str
+    columns: tuple[str, ...]
+    x_key: str
+    y_key: str
+    group_keys: tuple[str, ...]
+    xlabel: str
+    ylabel: str
+    what: str
+
+
+CONTROL_VIEWS = (
+    ControlView(
+        "env_throughput", "Env-only throughput", ENV_COLUMNS, "num_envs", "steps_per_s", ("simulator", "backend"),
+        "parallel environments (num_envs)", "env steps per second (random actions)",
+        "Random-action stepping of the task alone: Brax (jitted scan, each backend) vs Gymnasium MuJoCo vector "
+        "envs (sync / async). No learning: this isolates the simulator. Brax compile time is listed, not included.",
+    ),
+    ControlView(
+        "learner_throughput", "Learner-only throughput", LEARNER_COLUMNS, "batch_size", "samples_per_s",
+        ("framework", "hidden"), "rollout batch size (transitions per update)",
+        "transitions per second through one full PPO update",
+        "The identical PPO update (same network, epochs, minibatches) on the same synthetic batch in JAX (jit), "
+        "torch eager and torch.compile, timed with pytest-benchmark. No environment: this isolates the learner.",
+    ),
+)  # fmt: skip
+
+
+def _latest_per_point(records: list[dict[str, Any]], view: ControlView) -> list[dict[str, Any]]:
+    """The last record of each (series, x) point: re-measurements replace older ones, in store order."""
+    latest: dict[tuple, dict[str, Any]] = {}
+    for record in records:
+        key = (*(str(record.get(k)) for k in view.group_keys), record.get(view.x_key), record.get("task"))
+        latest[key] = record
+    return list(latest.values())
 
 
 def controls(store: Store) -> Section:
-    """Env-only and learner-only throughput controls, or 'not measured'."""
+    """Env-only and learner-only throughput controls (log-log scaling plots and tables), or 'not measured'."""
     body = ""
-    for record_type, title, columns, value_key, unit in (
-        ("env_throughput", "Env-only throughput", ENV_COLUMNS, "steps_per_s", "env steps per second"),
-        (
-            "learner_throughput",
-            "Learner-only throughput",
-            LEARNER_COLUMNS,
-            "updates_per_s",
-            "PPO updates per second",
-        ),
-    ):
-        body += f"<h3>{title}</h3>"
-        records = store.others.get(record_type, [])
+    for view in CONTROL_VIEWS:
+        body += f"<h3>{view.title}</h3><p>{escape(view.what)}</p>"
+        records = store.others.get(view.record_type, [])
         if not records:
-            body += f'<p class="note">Not measured: no {record_type} records in the store.</p>'
+            body += f'<p class="note">Not measured: no {view.record_type} records in the store.</p>'
             continue
         by_hw: dict[str, list[dict]] = defaultdict(list)
         for record in records:
             by_hw[f"{hardware_label(record)[0]} · {record.get('_source', LOCAL_SOURCE)}"].append(record)
         for hw, rows in by_hw.items():
-            presets = sorted({str(r.get("preset")) for r in rows if r.get("preset")})
-            label = (
-                f"{hw} · preset {', '.join(presets) if presets else 'n/a (control, fixed settings shown)'}"
-            )
-            labels = [" / ".join(str(r.get(c)) for c in columns[:3] if r.get(c) is not None) for r in rows]
-            values = [float(r[value_key]) for r in rows if isinstance(r.get(value_key), int | float)]
-            if len(values) == len(rows):
-                body += _img(
-                    plots.controls_bars(labels, values, unit, f"{title}\n{label}"), f"{title}, {label}"
-                )
-            body += frame_html(records_frame(rows, columns), "controls", f"{title} · {label}")
+            rows = _latest_per_point(rows, view)
+            tasks = sorted({str(r.get("task")) for r in rows if r.get("task")})
+            label = f"{hw}" + (f" · task {', '.join(tasks)}" if tasks else "")
+            series: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+            for r in rows:
+                x, y = r.get(view.x_key), r.get(view.y_key)
+                if (
+                    r.get("status", "ok") == "ok"
+                    and isinstance(x, int | float)
+                    and isinstance(y, int | float)
+                ):
+                    name = " / ".join(
+                        "x".join(map(str, r[k])) if isinstance(r.get(k), list) else str(r.get(k))
+                        for k in view.group_keys
+                    )
+                    series[name][0].append(float(x))
+                    series[name][1].append(float(y))
+            image = plots.scaling_lines(dict(series), view.xlabel, view.ylabel, f"{view.title}\n{label}")
+            if image:
+                body += _img(image, f"{view.title}, {label}")
+            body += frame_html(records_frame(rows, view.columns), "controls", f"{view.title} · {label}")
     return "controls", "Controls", body
 
 

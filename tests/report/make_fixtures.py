@@ -240,9 +240,16 @@ def controls() -> list[dict[str, Any]]:
     env = [
         ("brax", "mjx", 64, 45210.0, 9.6),
         ("brax", "spring", 64, 139400.0, 5.1),
-        ("gymnasium", "mujoco", 8, 26050.0, 0.0),
+        ("brax", "mjx", 256, 52100.0, 10.2),
+        ("gymnasium", "sync", 8, 26050.0, 0.0),
+        ("gymnasium", "sync", 64, 27100.0, 0.0),
     ]
-    learner = [("jax", 2048, [64, 64], 191.0), ("torch", 2048, [64, 64], 142.0)]
+    learner = [
+        ("jax-jit", 2048, [64, 64], 191.0),
+        ("torch-eager", 2048, [64, 64], 142.0),
+        ("jax-jit", 8192, [64, 64], 52.0),
+        ("torch-eager", 8192, [64, 64], 37.0),
+    ]
     out = [
         {
             "record_type": "env_throughput",
@@ -253,6 +260,7 @@ def controls() -> list[dict[str, Any]]:
             "steps_per_s": sps,
             "compile_s": c,
             "task": "inverted_pendulum",
+            "status": "ok",
             "provenance": prov,
         }
         for s, b, n, sps, c in env
@@ -265,6 +273,8 @@ def controls() -> list[dict[str, Any]]:
             "batch_size": bs,
             "hidden": h,
             "updates_per_s": u,
+            "samples_per_s": u * bs,
+            "status": "ok",
             "provenance": prov,
         }
         for f, bs, h, u in learner
