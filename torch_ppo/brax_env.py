@@ -59,9 +59,21 @@ def _cast_like(new: Any, old: Any) -> Any:
     return jax.tree.map(lambda n, o: n.astype(o.dtype), new, old)
 
 
+def _action_bounds(env: VmapWrapper) -> tuple[jax.Array, jax.Array]:
+    """(low, high) [A] of the actuators' control range (e.g. [-3, 3] for inverted_pendulum, not always 1)."""
+    ctrl = jnp.asarray(env.sys.actuator_ctrlrange, jnp.float32)
+    return ctrl[:, 0], ctrl[:, 1]
+
+
+def _clip_action(env: VmapWrapper, action: jax.Array) -> jax.Array:
+    """Actions clipped to the env's bounds when sent to the env (the rollout stores them unclipped)."""
+    low, high = _action_bounds(env)
+    return jnp.clip(action, low, high)
+
+
 def _step_autoreset(env: VmapWrapper, state: Any, action: jax.Array, key: jax.Array):
     """Step; keep the final obs; reset (fresh random start) the envs whose episode ended."""
-    action = jnp.clip(action, -1.0, 1.0)  # Brax action bounds
+    action = _clip_action(env, action)
     nstate = env.step(state, action)
     done = nstate.done > 0
     truncated = nstate.info["truncation"] > 0
@@ -157,7 +169,7 @@ class BraxEvalEnv:
         zeros = jnp.zeros((num_envs, env.action_size), jnp.float32)
 
         def step(state: Any, action: jax.Array) -> Any:
-            return _cast_like(env.step(state, jnp.clip(action, -1.0, 1.0)), state)
+            return _cast_like(env.step(state, _clip_action(env, action)), state)
 
         self._step = jax.jit(step).lower(state, zeros).compile()
         self.compile_s = time.perf_counter() - start
