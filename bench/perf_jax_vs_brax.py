@@ -17,11 +17,12 @@ import time
 
 from jax_ppo import brax_reference, train
 from shared_spec.presets import resolve_spec
+from shared_spec.spec import PPOSpec
 
 DEFAULT_OVERRIDES = ("total_timesteps=12288", "num_evals=6", "eval_episodes=2", "episode_length=200")
 
 
-def jax_sps(spec) -> tuple[float, float]:  # noqa: ANN001 (PPOSpec)
+def jax_sps(spec: PPOSpec) -> tuple[float, float]:
     """(chunked steady-state sps, sps of one long call of all remaining updates) of jax_ppo."""
     import jax
     import jax.numpy as jnp
@@ -44,8 +45,11 @@ def main() -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     spec = resolve_spec(args.preset, [*DEFAULT_OVERRIDES, *args.overrides])
-    print(f"spec: {args.preset} {spec.task}/{spec.brax_backend} num_envs={spec.num_envs} num_steps={spec.num_steps} "
-          f"minibatches={spec.num_minibatches} epochs={spec.update_epochs} updates={spec.num_updates}", file=sys.stderr)
+    print(
+        f"spec: {args.preset} {spec.task}/{spec.brax_backend} num_envs={spec.num_envs} num_steps={spec.num_steps} "
+        f"minibatches={spec.num_minibatches} epochs={spec.update_epochs} updates={spec.num_updates}",
+        file=sys.stderr,
+    )
     chunked, one_call = jax_sps(spec)
     log, error = brax_reference.run(spec, seed=0)
     if error:
@@ -54,7 +58,9 @@ def main() -> int:
     brax = statistics.median(log.epoch_sps[2:]) if len(log.epoch_sps) > 2 else float("nan")
     print(f"jax_ppo sps (chunked, {spec.num_evals} evals): {chunked:.0f}")
     print(f"jax_ppo sps (one call of {spec.num_updates - 1} updates): {one_call:.0f}")
-    print(f"brax ppo sps (epochs 3+ {log.epoch_sps[2:]}): {brax:.0f}  brax shape {brax_reference.brax_batch_shape(spec)}")
+    print(
+        f"brax ppo sps (epochs 3+ {log.epoch_sps[2:]}): {brax:.0f}  brax shape {brax_reference.brax_batch_shape(spec)}"
+    )
     print(f"ratio jax_ppo / brax: {chunked / brax:.2f}")
     return 0
 
