@@ -1,4 +1,4 @@
-"""`python -m bench run | loc | env | all | report`: the command line of the harness.
+"""`python -m bench run | loc | env | learner | all | report`: the command line of the harness.
 
 Everything that can be wrong in the arguments (unknown contender, bad preset or `--set`, `--device gpu`
 without a GPU) exits 2 before any run starts. `run` exits 1 when any run did not end `ok`.
@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
     env.add_argument("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
     env.add_argument("--budget-steps", type=int, default=20_000, help="env steps measured per point")
+    learner = sub.add_parser(
+        "learner", help="control: learner-only throughput (pytest-benchmark, bench/micro)"
+    )
+    learner.add_argument("--frameworks", default="jax-jit,torch-eager,torch-compile", help="comma-separated")
+    learner.add_argument("--batch-sizes", default=None, help="comma-separated (default: by device)")
+    learner.add_argument("--hiddens", default=None, help="e.g. 64x64,256x256 (default: by device)")
+    learner.add_argument("--rounds", type=int, default=None, help="timed updates per point")
+    learner.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
     report = sub.add_parser("report", help="render the HTML report from the store")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
     return parser
@@ -204,6 +212,40 @@ def cmd_env(args: argparse.Namespace, bench_argv: list[str]) -> int:
     return 0 if all(row.get("status") == "ok" for row in rows) else EXIT_RUN_FAILED
 
 
+def cmd_learner(args: argparse.Namespace, bench_argv: list[str]) -> int:
+    """Learner-only sweeps, one framework per process; rows go to the store."""
+    from bench.learner_throughput import CPU_GRID, GPU_GRID, run_learner_sweep, store_learner_rows
+
+    try:
+        device = select_device(args.device)
+    except DeviceError as err:
+        raise _fail(str(err)) from None
+    grid = dict(GPU_GRID if device.kind == "gpu" else CPU_GRID)
+    try:
+        if args.batch_sizes:
+            grid["batch_sizes"] = [int(n) for n in args.batch_sizes.split(",")]
+        if args.hiddens:
+            grid["hiddens"] = [[int(n) for n in h.split("x")] for h in args.hiddens.split(",")]
+    except ValueError:
+        raise _fail("--batch-sizes / --hiddens: allowed e.g. 512,2048 / 64x64,256x256") from None
+    if args.rounds:
+        grid["rounds"] = args.rounds
+    try:
+        rows = run_learner_sweep([f for f in args.frameworks.split(",") if f], grid, device.kind)
+    except ValueError as err:
+        raise _fail(str(err)) from None
+    store_learner_rows(rows, args.store, bench_argv, device.name)
+    for row in rows:
+        if row.get("status") == "ok":
+            hidden = "x".join(map(str, row["hidden"]))
+            print(
+                f"{row['framework']:14s} batch {row['batch_size']:>7d} hidden {hidden:>8s} {row['samples_per_s']:>12,.0f} samples/s"
+            )
+        else:
+            print(f"{row['framework']:14s} FAILED: {row.get('error', '')[-300:]}")
+    return 0 if all(row.get("status") == "ok" for row in rows) else EXIT_RUN_FAILED
+
+
 def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
     """`make bench`: run, loc, report; print the total wall time; non-zero if anything failed."""
     start = time.monotonic()
@@ -229,6 +271,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
             return cmd_all(args, contenders, bench_argv)
         if args.command == "env":
             return cmd_env(args, bench_argv)
+        if args.command == "learner":
+            return cmd_learner(args, bench_argv)
         return cmd_report(args.store, args.out)
     except KeyboardInterrupt:
         print(

@@ -243,12 +243,21 @@ def minibatch_step(
     return OptimizerState(optax.apply_updates(carry.params, updates), opt_state), (loss, metrics)
 
 
+def epoch_permutations(key: jax.Array, spec: PPOSpec) -> jax.Array:
+    """int32 [update_epochs, batch_size]: a fresh shuffle of the batch for each epoch."""
+    keys = jax.random.split(key, spec.update_epochs)
+    return jax.vmap(lambda k: jax.random.permutation(k, spec.batch_size))(keys)
+
+
 def epoch_step(
-    trainer: Trainer, learning_rate: jax.Array, batch: Minibatch, carry: OptimizerState, key: jax.Array
+    trainer: Trainer,
+    learning_rate: jax.Array,
+    batch: Minibatch,
+    carry: OptimizerState,
+    permutation: jax.Array,
 ) -> tuple[OptimizerState, tuple[jax.Array, LossMetrics]]:
-    """One epoch: a fresh permutation of the batch split into `num_minibatches` minibatches, scanned."""
+    """One epoch: the batch in `permutation` order, split into `num_minibatches` minibatches, scanned."""
     spec = trainer.spec
-    permutation = jax.random.permutation(key, spec.batch_size)
     shuffled = jax.tree.map(
         lambda x: x[permutation].reshape((spec.num_minibatches, spec.minibatch_size, *x.shape[1:])), batch
     )
@@ -256,14 +265,17 @@ def epoch_step(
 
 
 def update_ppo(
-    trainer: Trainer, state: TrainState, batch: Minibatch, key: jax.Array
+    trainer: Trainer, state: TrainState, batch: Minibatch, permutations: jax.Array
 ) -> tuple[TrainState, jax.Array, LossMetrics]:
-    """`update_epochs` epochs of minibatch steps on the flattened batch [T*B]; returns losses [E, M]."""
+    """`update_epochs` epochs of minibatch steps on the flattened batch [T*B]; returns losses [E, M].
+
+    `permutations` [E, T*B] (from `epoch_permutations`) orders the batch in each epoch; passing them in keeps
+    this function deterministic given its inputs, which the cross-framework parity test relies on.
+    """
     learning_rate = learning_rate_at(trainer.spec, state.update_index)
-    keys = jax.random.split(key, trainer.spec.update_epochs)
     carry = OptimizerState(state.params, state.opt_state)
     carry, (losses, metrics) = jax.lax.scan(
-        functools.partial(epoch_step, trainer, learning_rate, batch), carry, keys
+        functools.partial(epoch_step, trainer, learning_rate, batch), carry, permutations
     )
     return state._replace(params=carry.params, opt_state=carry.opt_state), losses, metrics
 
@@ -299,9 +311,9 @@ def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
         spec.bootstrap_on_truncation,
     )
     key, update_key = jax.random.split(state.key)
-    state, losses, loss_metrics = update_ppo(
-        trainer, state._replace(key=key), flatten_batch(rollout, advantages, returns), update_key
-    )
+    batch = flatten_batch(rollout, advantages, returns)
+    permutations = epoch_permutations(update_key, spec)
+    state, losses, loss_metrics = update_ppo(trainer, state._replace(key=key), batch, permutations)
     means = jax.tree.map(jnp.mean, loss_metrics)
     metrics = UpdateMetrics(
         *means,

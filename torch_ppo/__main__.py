@@ -38,8 +38,13 @@ def main(argv: list[str] | None = None) -> int:
 
     startup_extra_s = 0.0
     if args.env_backend == "brax":
-        from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv
+        from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
 
+        try:
+            use_jax_device_of(device)
+        except DeviceError as err:
+            print(f"error: bad spec: {err}", file=sys.stderr)
+            return EXIT_BAD_SPEC
         envs = BraxTrainEnv(spec, spec.num_envs, device)
         eval_envs = BraxEvalEnv(spec, spec.eval_episodes, device)
         startup_extra_s = envs.compile_s + eval_envs.compile_s

@@ -8,6 +8,8 @@ The same `TrainEnv` / `EvalEnv` interface as envs.py, so train.py does not know 
 - Normalization mirrors Gymnasium 1.4's `RunningMeanStd` / vector `NormalizeReward` in torch on the device
   (Gymnasium's wrappers are numpy and would force a device-to-host copy every step).
 - reset and step are compiled ahead of time (`jit(...).lower(...).compile()`); that time is `compile_s`.
+- JAX and torch must use one device (`use_jax_device_of`): a GPU run whose JAX lacks the GPU fails clearly
+  instead of stepping physics on the CPU behind the learner's back.
 """
 
 from __future__ import annotations
@@ -25,6 +27,25 @@ from brax.io.torch import jax_to_torch, torch_to_jax
 
 from shared_spec.tasks import get_task
 from torch_ppo.envs import OBS_EPSILON, StepResult
+from torch_ppo.train import DeviceError
+
+
+def use_jax_device_of(device: torch.device) -> jax.Device:
+    """Make JAX's default device the one torch uses, so DLPack hand-overs never cross devices.
+
+    Without this, JAX picks its own default (its GPU even for a CPU run, or the CPU when its CUDA plugin is
+    missing) and every step would copy through the host. Raises DeviceError if JAX has no such device.
+    """
+    platform = "gpu" if device.type == "cuda" else "cpu"
+    try:
+        jax_device = jax.devices(platform)[device.index or 0]
+    except (RuntimeError, IndexError):
+        raise DeviceError(
+            f"device: torch uses {device} but JAX has no {platform} device (jax.devices() = {jax.devices()}); "
+            "torch-brax needs JAX and torch on the same device"
+        ) from None
+    jax.config.update("jax_default_device", jax_device)
+    return jax_device
 
 
 class TorchRunningMeanStd:

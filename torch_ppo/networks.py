@@ -75,6 +75,16 @@ def make_agent(spec: Any, obs_size: int, act_size: int) -> ActorCritic:
     )
 
 
+def make_optimizer(agent: ActorCritic, spec: Any) -> torch.optim.Adam:
+    """Adam (betas 0.9/0.999, eps `spec.adam_eps`); the learning rate is set per update by the loop.
+
+    Global grad-norm clipping happens in the minibatch step (torch clips gradients, not updates).
+    """
+    return torch.optim.Adam(
+        agent.parameters(), lr=spec.learning_rate, eps=spec.adam_eps, betas=(0.9, 0.999), foreach=True
+    )
+
+
 def gaussian_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
     """Log density of `actions` under N(mean, exp(log_std)^2), summed over the action axis: [...]."""
     z = (actions - mean) * torch.exp(-log_std)

@@ -29,7 +29,7 @@ from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 from torch_ppo.envs import EvalEnv, TrainEnv
 from torch_ppo.losses import Batch, compute_gae, ppo_loss
-from torch_ppo.networks import ActorCritic, gaussian_log_prob, make_agent
+from torch_ppo.networks import ActorCritic, gaussian_log_prob, make_agent, make_optimizer
 
 EVAL_SEED_OFFSET = 10_000
 """Evaluation envs are reset with seed + this, so they never replay the training envs' starts."""
@@ -194,23 +194,33 @@ def _compile_mode(device: torch.device) -> str | None:
     return "reduce-overhead" if device.type == "cuda" else None
 
 
+def epoch_permutations(generator: torch.Generator, spec: PPOSpec) -> torch.Tensor:
+    """int64 [update_epochs, batch_size]: a fresh shuffle of the batch for each epoch."""
+    return torch.stack(
+        [
+            torch.randperm(spec.batch_size, generator=generator, device=generator.device)
+            for _ in range(spec.update_epochs)
+        ]
+    )
+
+
 def update_ppo(
     minibatch_step: Callable[[Batch], tuple[torch.Tensor, dict[str, torch.Tensor]]],
     batch: Batch,
     spec: PPOSpec,
-    generator: torch.Generator,
+    permutations: torch.Tensor,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """`update_epochs` passes, each over a fresh permutation split into `num_minibatches` minibatches.
+    """`update_epochs` passes over the batch in `permutations` order, each split into `num_minibatches`.
 
-    Returns a bool tensor "some loss was not finite" and the last minibatch's metrics (still tensors: the
-    caller reads them once per update).
+    `permutations` [E, T*B] comes from `epoch_permutations` (passed in so the cross-framework parity test can
+    fix it). Returns a bool tensor "some loss was not finite" and the last minibatch's metrics (still
+    tensors: the caller reads them once per update).
     """
-    n, size = batch.obs.shape[0], spec.minibatch_size
+    size = spec.minibatch_size
     nonfinite = torch.zeros((), dtype=torch.bool, device=batch.obs.device)
     metrics: dict[str, torch.Tensor] = {}
-    for _epoch in range(spec.update_epochs):
-        perm = torch.randperm(n, generator=generator, device=generator.device)
-        for start in range(0, n, size):
+    for perm in permutations:
+        for start in range(0, perm.shape[0], size):
             idx = perm[start : start + size]
             loss, metrics = minibatch_step(Batch(*(x[idx] for x in batch)))
             nonfinite |= ~torch.isfinite(loss)
@@ -287,9 +297,7 @@ def train(
     torch.manual_seed(seed)
     generator = torch.Generator(device=device).manual_seed(seed)
     agent = make_agent(spec, envs.obs_size, envs.act_size).to(device)
-    optimizer = torch.optim.Adam(
-        agent.parameters(), lr=spec.learning_rate, eps=spec.adam_eps, betas=(0.9, 0.999), foreach=True
-    )
+    optimizer = make_optimizer(agent, spec)
     policy = agent.action_mean
     if compile_mode:
         policy = torch.compile(agent.action_mean, mode=_compile_mode(device))
@@ -333,7 +341,7 @@ def train(
         obs = collect_rollout(policy, envs, rollout, obs, scaled_noise, device)
         t1 = time.perf_counter()
         batch = prepare_batch(agent, rollout, spec, device)
-        nonfinite, last = update_ppo(minibatch_step, batch, spec, generator)
+        nonfinite, last = update_ppo(minibatch_step, batch, spec, epoch_permutations(generator, spec))
         with torch.no_grad():
             last["explained_variance"] = explained_variance(batch.values, batch.returns)
             nonfinite = nonfinite | ~_params_finite(agent)

@@ -1,0 +1,91 @@
+"""`python -m bench learner`: run the learner-only micro-benchmark (bench/micro) and store its results.
+
+Each framework runs in its own pytest process (pytest-benchmark, `--benchmark-json`), so JAX and torch never
+share a process or thread pools; the JSON is read back into `learner_throughput` records of the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.micro.learner_update import FRAMEWORKS
+
+MICRO_TESTS = Path(__file__).parent / "micro" / "test_learner.py"
+CPU_GRID = {"batch_sizes": [512, 2048, 8192], "hiddens": [[64, 64], [256, 256]], "rounds": 3}
+GPU_GRID = {"batch_sizes": [2048, 8192, 32768, 131072], "hiddens": [[64, 64], [256, 256]], "rounds": 5}
+
+
+def run_framework(
+    framework: str, grid: dict[str, Any], device: str, timeout_s: float
+) -> list[dict[str, Any]]:
+    """Benchmark one framework over the grid; rows (a failed run gives failed rows with the error tail)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        env = {
+            **os.environ,
+            "PPO_BENCH_LEARNER_GRID": json.dumps({**grid, "frameworks": [framework], "device": device}),
+        }
+        cmd = [sys.executable, "-m", "pytest", str(MICRO_TESTS), "-q", "-p", "no:cacheprovider",
+               "--benchmark-enable", f"--benchmark-json={out}", "--benchmark-columns=mean,stddev,rounds"]  # fmt: skip
+        print(f"learner throughput: {framework} on {device}, grid {grid}", file=sys.stderr, flush=True)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
+            error = (
+                None if proc.returncode == 0 else "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+            )
+        except subprocess.TimeoutExpired:
+            error = f"timeout after {timeout_s:.0f} s"
+        rows = [_row(b, device) for b in json.loads(out.read_text())["benchmarks"]] if out.exists() else []
+    if error and not rows:
+        rows = [{"framework": framework, "status": "failed", "error": error, "device": {"kind": device}}]
+    return rows
+
+
+def _row(benchmark: dict[str, Any], device: str) -> dict[str, Any]:
+    info, stats = benchmark["extra_info"], benchmark["stats"]
+    mean = stats["mean"]
+    return {
+        **info,
+        "update_s_mean": mean,
+        "update_s_stddev": stats["stddev"],
+        "update_s_min": stats["min"],
+        "rounds": stats["rounds"],
+        "updates_per_s": 1.0 / mean,
+        "samples_per_s": info["batch_size"] / mean,
+        "status": "ok",
+        "device": {"kind": device},
+    }
+
+
+def run_learner_sweep(
+    frameworks: list[str], grid: dict[str, Any], device: str, timeout_s: float = 1800
+) -> list[dict]:
+    """All frameworks, one process each."""
+    unknown = [f for f in frameworks if f not in FRAMEWORKS]
+    if unknown:
+        raise ValueError(f"--frameworks: unknown {', '.join(unknown)}; allowed: {', '.join(FRAMEWORKS)}")
+    return [row for framework in frameworks for row in run_framework(framework, grid, device, timeout_s)]
+
+
+def store_learner_rows(
+    rows: list[dict[str, Any]], store: Path, bench_argv: list[str], device_name: str
+) -> None:
+    """Append each row as a `learner_throughput` record with provenance."""
+    from bench.provenance import run_provenance
+    from bench.store import append_record
+
+    for row in rows:
+        device = {**row.get("device", {}), "name": device_name}
+        provenance = run_provenance(
+            contender=None, preset="learner-only", spec_hash="", seed=None, device=device,
+            command=None, bench_argv=bench_argv,
+        )  # fmt: skip
+        append_record(
+            {**row, "device": device, "record_type": "learner_throughput", "provenance": provenance}, store
+        )
