@@ -24,7 +24,7 @@ from shared_spec.cli import EXIT_BAD_SPEC, spec_or_exit
 from shared_spec.spec import BRAX_BACKENDS, VECTOR_ENVS, PPOSpec
 from shared_spec.tasks import TASKS
 
-AUTO_PRESETS = {"cpu": "cpu-quick", "gpu": "gpu-brax"}
+AUTO_PRESETS = {"cpu": "cpu-quick", "gpu": "gpu-quick"}
 """What `--preset auto` means on each device kind."""
 DEFAULT_LOGS = Path("reports/logs")
 DEFAULT_REPORT = Path("reports/index.html")
@@ -33,7 +33,7 @@ EXIT_RUN_FAILED = 1
 
 def _add_run_arguments(parser: argparse.ArgumentParser, preset: str, seeds: int) -> None:
     parser.add_argument(
-        "--preset", default=preset, help="preset name, or auto (cpu-quick on CPU, gpu-brax on GPU)"
+        "--preset", default=preset, help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)"
     )
     parser.add_argument("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
     parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")

@@ -73,7 +73,9 @@ def classify(
     if outcome.exit_code == EXIT_DIVERGED and result is not None and result.get("status") == "diverged":
         return "diverged", result.get("error") or "diverged (exit code 3)"
     if outcome.exit_code != 0:
-        return "failed", f"exit code {outcome.exit_code}: {last_line}"
+        # Prefer the trainer's own error (e.g. brax-ppo's "brax.training unusable here: ...") to a log line.
+        reason = (result or {}).get("error") or last_line
+        return "failed", f"exit code {outcome.exit_code}: {reason}"
     if result is None:
         return "failed", "exit code 0 but no JSON result line on stdout"
     if result.get("status") != "ok":

@@ -60,6 +60,15 @@ def pick_device(requested: str) -> tuple[Any, dict[str, Any]]:
     return device, record
 
 
+def peak_device_mb(device: Any) -> float | None:
+    """Peak accelerator memory in use (XLA's allocator statistics); None on CPU, where none is reported."""
+    if device.platform == "cpu":
+        return None
+    stats = device.memory_stats() or {}
+    peak = stats.get("peak_bytes_in_use")
+    return None if peak is None else peak / 2**20
+
+
 def build_result(
     spec: PPOSpec, preset: str, seed: int, num_seeds: int, device: dict, outcome: TrainingOutcome
 ) -> RunResult:
@@ -129,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = run_training(spec, args.seed, args.vmap_seeds, progress)
     progress(f"done in {time.perf_counter() - start:.1f}s (compile {outcome.compile_s:.1f}s)")
     result = build_result(spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome)
+    result.extra["peak_device_mb"] = peak_device_mb(device)
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else 0
 

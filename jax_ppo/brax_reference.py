@@ -9,7 +9,7 @@ training step is `batch_size * num_minibatches` sequences of `unroll_length` ste
 `batch_size = num_envs * num_steps / (unroll_length * num_minibatches)`: same transitions per update and per
 minibatch. num_updates_per_batch = update_epochs, entropy_cost = ent_coef, discounting = gamma, gae_lambda,
 clipping_epsilon = clip_coef, clipping_epsilon_value = clip_coef if clip_vloss, vf_loss_coefficient =
-vf_coef (same 0.5 factor), max_grad_norm, normalize_advantage = norm_adv, bootstrap_on_timeout =
+vf_coef (same 0.5 factor), max_grad_norm, normalize_advantage = norm_adv, bootstrap_on_timeout = False (truncated steps masked out of GAE, Brax's default), not
 bootstrap_on_truncation, normalize_observations = normalize_obs, network sizes and activation from the spec,
 `distribution_type="normal"` and `noise_std_type="log"` with init std exp(init_log_std).
 
@@ -85,7 +85,9 @@ def brax_train_kwargs(spec: PPOSpec, seed: int) -> dict:
         "max_grad_norm": spec.max_grad_norm,
         "normalize_advantage": spec.norm_adv,
         "vf_loss_coefficient": spec.vf_coef,
-        "bootstrap_on_timeout": spec.bootstrap_on_truncation,
+        # Brax's own episode wrapper never sets info["time_out"], which bootstrap_on_timeout=True reads
+        # (KeyError); its default handling masks truncated steps out of GAE instead (a listed difference).
+        "bootstrap_on_timeout": False,
         "num_evals": spec.num_evals + 1,
         "num_eval_envs": spec.eval_episodes,
         "deterministic_eval": True,

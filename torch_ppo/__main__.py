@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         envs.close()
         eval_envs.close()
     result.extra["compile"] = bool(args.compile)
+    if device.type == "cuda":
+        result.extra["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
     result.wall_s = seconds_since_start()
     emit_result(result)
     return EXIT_DIVERGED if result.status == "diverged" else 0
