@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     everything = sub.add_parser("all", help="run the main contenders, measure code, render the report")
     _add_run_arguments(everything, "auto", 3)
     everything.add_argument("--out", type=Path, default=DEFAULT_REPORT, help="report path")
+    everything.add_argument(
+        "--no-controls", action="store_true", help="skip the short env-only and learner-only sweeps"
+    )
     env = sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs")
     env.add_argument("--task", default="hopper", help="task registry name")
     env.add_argument(
@@ -251,11 +254,28 @@ def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv
     start = time.monotonic()
     try:
         run_status = cmd_run(args, table, bench_argv)
+        control_status = 0 if args.no_controls else run_quick_controls(args, bench_argv)
         loc_status = cmd_loc(args, bench_argv)
         report_status = cmd_report(args.store, args.out)
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
-    return max(run_status, loc_status, report_status)
+    return max(run_status, control_status, loc_status, report_status)
+
+
+def run_quick_controls(args: argparse.Namespace, bench_argv: list[str]) -> int:
+    """Short control sweeps sized for `make bench` (the full sweeps: `bench env` / `bench learner`)."""
+    preset, spec, device = _resolve(args)
+    gpu = device.kind == "gpu"
+    env_args = argparse.Namespace(
+        task=spec.task, num_envs="1,64,1024,4096" if gpu else "1,16,256", brax_backends=spec.brax_backend,
+        gym_modes="sync", budget_steps=100_000 if gpu else 10_000, store=args.store,
+    )  # fmt: skip
+    learner_args = argparse.Namespace(
+        frameworks="jax-jit,torch-eager", batch_sizes="2048,8192,32768" if gpu else "512,2048,8192",
+        hiddens="64x64", rounds=3, device=device.kind, store=args.store,
+    )  # fmt: skip
+    print(f"bench all: quick controls for preset {preset} ({spec.task})", file=sys.stderr, flush=True)
+    return max(cmd_env(env_args, bench_argv), cmd_learner(learner_args, bench_argv))
 
 
 def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CONTENDERS) -> int:

@@ -145,7 +145,7 @@ def test_loc_stores_one_record_per_implementation(bench, capsys):
 def _run_all(bench, out: Path) -> int:
     return bench.main(
         "--store", str(bench.store), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "1",
-        "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(out),
+        "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(out), "--no-controls",
     )  # fmt: skip
 
 

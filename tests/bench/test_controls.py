@@ -1,0 +1,53 @@
+"""The env-only and learner-only controls run end to end, land in the store and show in the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from bench.store import read_records
+
+
+@pytest.mark.slow
+def test_env_and_learner_controls_store_records_and_render(tmp_path: Path) -> None:
+    store = tmp_path / "results.jsonl"
+    env_status = main(
+        ["--store", str(store), "env", "--task", "inverted_pendulum", "--num-envs", "1,4",
+         "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400"]
+    )  # fmt: skip
+    learner_status = main(
+        ["--store", str(store), "learner", "--frameworks", "jax-jit,torch-eager", "--batch-sizes", "256",
+         "--hiddens", "16x16", "--rounds", "2", "--device", "cpu"]
+    )  # fmt: skip
+    assert (env_status, learner_status) == (0, 0)
+    env_rows = read_records(store, "env_throughput")
+    assert {(r["simulator"], r["backend"], r["num_envs"]) for r in env_rows} == {
+        ("brax", "spring", 1), ("brax", "spring", 4), ("gymnasium", "sync", 1), ("gymnasium", "sync", 4)
+    }  # fmt: skip
+    assert all(r["steps_per_s"] > 0 and r["provenance"]["cpu_model"] for r in env_rows)
+    learner_rows = read_records(store, "learner_throughput")
+    assert {r["framework"] for r in learner_rows} == {"jax-jit", "torch-eager"}
+    for row in learner_rows:
+        assert row["samples_per_s"] == pytest.approx(row["batch_size"] / row["update_s_mean"])
+        assert row["hidden"] == [16, 16] and row["rounds"] == 2
+    out = tmp_path / "index.html"
+    assert main(["--store", str(store), "report", "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "Env-only throughput" in html and "Learner-only throughput" in html
+    assert "Not measured: no env_throughput" not in html and "Not measured: no learner_throughput" not in html
+
+
+def test_unknown_learner_framework_exits_2(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as err:
+        main(
+            ["--store", str(tmp_path / "s.jsonl"), "learner", "--frameworks", "tensorflow", "--device", "cpu"]
+        )
+    assert err.value.code == 2
+
+
+def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as err:
+        main(["--store", str(tmp_path / "s.jsonl"), "env", "--brax-backends", "warp"])
+    assert err.value.code == 2
