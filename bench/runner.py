@@ -46,8 +46,24 @@ class ChildOutcome:
         return "\n".join(self.stderr.rstrip("\n").splitlines()[-lines:])
 
 
+def _high_water_bytes(member: psutil.Process) -> int:
+    """Peak RSS of one process since its exec: VmHWM from /proc (catches peaks between polls), else RSS."""
+    try:
+        with open(f"/proc/{member.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return member.memory_info().rss
+
+
 def _tree_rss_bytes(proc: psutil.Process) -> int:
-    """Summed RSS of `proc` and all its descendants; processes that vanish mid-walk count as 0."""
+    """Summed peak RSS (VmHWM) of `proc` and its descendants; processes that vanish mid-walk count as 0.
+
+    Not `ru_maxrss` from wait4: Linux keeps the high-water mark across exec, so it would include the pages of
+    the (possibly large) harness process the child was forked from.
+    """
     total = 0
     try:
         members = [proc, *proc.children(recursive=True)]
@@ -55,7 +71,7 @@ def _tree_rss_bytes(proc: psutil.Process) -> int:
         return 0
     for member in members:
         with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
+            total += _high_water_bytes(member)
     return total
 
 
@@ -79,20 +95,19 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
     peak = 0
     timed_out = False
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             break
         peak = max(peak, _tree_rss_bytes(handle))
         if time.monotonic() - start > timeout_s:
             timed_out = True
             _kill_group(proc.pid)
-            pid, status, usage = os.wait4(proc.pid, 0)
+            pid, status, _usage = os.wait4(proc.pid, 0)
             break
         time.sleep(POLL_INTERVAL_S)
     wall_s = time.monotonic() - start
     exit_code = os.waitstatus_to_exitcode(status)
     proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again
-    peak = max(peak, usage.ru_maxrss * 1024)  # Linux reports ru_maxrss in KiB
     return exit_code, timed_out, wall_s, peak
 
 
