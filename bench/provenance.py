@@ -16,9 +16,10 @@ import socket
 import subprocess
 import sys
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from shared_spec.result import package_versions
 
 LIBRARIES = ("jax", "jaxlib", "flax", "optax", "brax", "mujoco", "mujoco-mjx", "gymnasium", "torch", "numpy")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -60,14 +61,8 @@ def cpu_model() -> str:
 
 
 def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
-    """Installed versions of `names` ('absent' when not installed) and Python's."""
-    versions = {"python": sys.version.split()[0]}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    """Installed versions of `names` ('absent' when not installed) and Python's (the trainers' own helper)."""
+    return package_versions(names)
 
 
 @cache

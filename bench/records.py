@@ -19,7 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bench.runner import ChildOutcome
-from shared_spec.result import RunResult
+from shared_spec.result import RunResult, json_safe
 from shared_spec.spec import PPOSpec
 
 EXIT_DIVERGED = 3
@@ -171,14 +171,3 @@ def _peak_device_mb(result: dict[str, Any]) -> float | None:
     extra = result.get("extra") if isinstance(result.get("extra"), dict) else {}
     value = result.get("peak_device_mb", extra.get("peak_device_mb"))
     return value if _is_finite_number(value) else None
-
-
-def json_safe(value: Any) -> Any:
-    """`value` with NaN/inf floats replaced by None, so the store line is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value

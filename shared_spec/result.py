@@ -75,16 +75,17 @@ class RunResult:
 
     def to_json(self) -> str:
         """One JSON line; NaN/inf become null so the line is strict JSON."""
-        return json.dumps(_finite(asdict(self)), sort_keys=True)
+        return json.dumps(json_safe(asdict(self)), sort_keys=True)
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """`value` with NaN/inf floats replaced by None, so a JSON line is strict JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
