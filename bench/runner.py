@@ -69,9 +69,12 @@ def _tree_rss_bytes(proc: psutil.Process) -> int:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
         return 0
+    own_cmdline = psutil.Process().cmdline()
     for member in members:
         with contextlib.suppress(psutil.Error):
-            total += _high_water_bytes(member)
+            # Between fork and exec the child is still a copy of this (possibly large) harness process.
+            if member.cmdline() != own_cmdline:
+                total += _high_water_bytes(member)
     return total
 
 
