@@ -61,7 +61,8 @@ def _high_water_bytes(member: psutil.Process) -> int:
 def _tree_rss_bytes(proc: psutil.Process) -> int:
     """Summed peak RSS (VmHWM) of `proc` and its descendants; processes that vanish mid-walk count as 0.
 
-    Not `ru_maxrss` from wait4: Linux keeps the high-water mark across exec, so it would include the pages of
+    Polled every POLL_INTERVAL_S; VmHWM keeps a peak between polls, but a process that lives less than one
+    interval after its peak can be missed. Not `ru_maxrss` from wait4: Linux keeps the high-water mark across exec, so it would include the pages of
     the (possibly large) harness process the child was forked from.
     """
     total = 0

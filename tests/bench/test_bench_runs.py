@@ -93,7 +93,8 @@ def test_peak_rss_is_per_run_not_cumulative(bench):
     assert bench.run("ok-big,ok") == 0
     big, small = runs(bench)
     assert big["peak_rss_mb"] >= 300  # the fake touched 300 MB
-    assert small["peak_rss_mb"] < 300  # a cumulative maximum would carry the 300 MB over
+    # a cumulative maximum would carry the 300 MB over
+    assert small["peak_rss_mb"] < 300, small["peak_rss_mb"]
 
 
 def test_resume_skips_ok_runs_and_force_reruns(bench, capsys):
