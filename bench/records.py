@@ -91,14 +91,12 @@ def fallback_result(
 ) -> dict[str, Any]:
     """A result-shaped dict from what the parent knows, for runs that printed no usable result line."""
     trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
-    result = RunResult(
+    result = RunResult.for_spec(
+        spec,
         contender=contender,
-        task=spec.task,
         preset=preset,
-        spec_hash=spec.spec_hash(),
         seed=seed,
         device=trainer_device,
-        spec=spec.to_dict(),
         num_seeds=num_seeds,
     )
     return asdict(result)

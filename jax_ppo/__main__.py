@@ -86,14 +86,12 @@ def build_result(
         "curve_env_steps": "per seed" if num_seeds > 1 else "per run",
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
     }
-    return RunResult(
+    return RunResult.for_spec(
+        spec,
         contender="jax-vmap" if num_seeds > 1 else "jax",
-        task=spec.task,
         preset=preset,
-        spec_hash=spec.spec_hash(),
         seed=seed,
         device=device,
-        spec=spec.to_dict(),
         total_env_steps=outcome.total_env_steps,
         startup_s=outcome.startup_s,
         compile_s=outcome.compile_s,

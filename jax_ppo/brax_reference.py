@@ -166,14 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     with jax.default_device(device):
         log, error = run(spec, args.seed)
     steady_sps = log.epoch_sps[1:]  # the first epoch's time holds compilation
-    result = RunResult(
+    result = RunResult.for_spec(
+        spec,
         contender="brax-ppo",
-        task=spec.task,
         preset=args.preset,
-        spec_hash=spec.spec_hash(),
         seed=args.seed,
         device=device_record,
-        spec=spec.to_dict(),
         total_env_steps=log.curve[-1][0] if log.curve else 0,
         sps=sum(steady_sps) / len(steady_sps) if steady_sps else None,
         wall_s=seconds_since_start(),

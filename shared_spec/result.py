@@ -12,7 +12,10 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared_spec.spec import PPOSpec
 
 RESULT_SCHEMA_VERSION = 1
 CONTENDERS = ("jax", "jax-vmap", "torch", "torch-compile", "torch-brax", "brax-ppo")
@@ -72,6 +75,16 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
     """Contender-specific diagnostics (threads, last approx_kl, ...)."""
     schema_version: int = RESULT_SCHEMA_VERSION
+
+    @classmethod
+    def for_spec(
+        cls, spec: PPOSpec, *, contender: str, preset: str, seed: int, device: dict[str, Any], **fields: Any
+    ) -> RunResult:
+        """A result whose task, spec hash and spec dict are derived from `spec` (never typed twice)."""
+        return cls(
+            contender=contender, task=spec.task, preset=preset, spec_hash=spec.spec_hash(), seed=seed,
+            device=device, spec=spec.to_dict(), **fields,
+        )  # fmt: skip
 
     def to_json(self) -> str:
         """One JSON line; NaN/inf become null so the line is strict JSON."""

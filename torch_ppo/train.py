@@ -305,14 +305,12 @@ def train(
     rollout = Rollout.allocate(spec.num_steps, envs)
     task = get_task(spec.task)
 
-    result = RunResult(
+    result = RunResult.for_spec(
+        spec,
         contender=contender,
-        task=spec.task,
         preset=preset,
-        spec_hash=spec.spec_hash(),
         seed=seed,
         device=device_record,
-        spec=spec.to_dict(),
         versions=package_versions(("torch", "gymnasium", "mujoco", "numpy", "brax", "jax")),
     )
     obs = envs.reset(seed)
