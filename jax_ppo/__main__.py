@@ -24,7 +24,7 @@ from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 
 if TYPE_CHECKING:
-    from jax_ppo.train import TrainingOutcome
+    from jax_ppo.train import PhaseSplit, TrainingOutcome
 
 EXIT_DIVERGED = 3
 EXIT_NO_DEVICE = 2
@@ -69,10 +69,39 @@ def peak_device_mb(device: Any) -> float | None:
     return None if peak is None else peak / 2**20
 
 
+def apportion_steady_time(
+    outcome: TrainingOutcome, split: PhaseSplit | None
+) -> tuple[float | None, float | None, dict[str, Any]]:
+    """rollout_s and update_s: the fused program's steady seconds, split by the halves' measured fraction."""
+    if split is None or outcome.steady_s <= 0:
+        reason = "not measured (--no-phase-split)" if split is None else "no steady-state updates"
+        return None, None, {"phase_split": reason}
+    rollout_s = outcome.steady_s * split.rollout_fraction
+    return (
+        rollout_s,
+        outcome.steady_s - rollout_s,
+        {
+            "phase_split": "steady time of the fused program apportioned by separately jitted halves, timed after training",
+            "split_rollout_per_update_s": split.rollout_per_update_s,
+            "split_update_per_update_s": split.update_per_update_s,
+            "split_compile_s": split.compile_s,
+            "split_repeats": split.repeats,
+            "fused_per_update_s": outcome.steady_s / max(outcome.steady_updates, 1),
+        },
+    )
+
+
 def build_result(
-    spec: PPOSpec, preset: str, seed: int, num_seeds: int, device: dict, outcome: TrainingOutcome
+    spec: PPOSpec,
+    preset: str,
+    seed: int,
+    num_seeds: int,
+    device: dict,
+    outcome: TrainingOutcome,
+    wall_s: float,
+    split: PhaseSplit | None = None,
 ) -> RunResult:
-    """The RunResult line of a finished (or diverged) run."""
+    """The RunResult line of a finished (or diverged) run; `wall_s` excludes the phase-split measurement."""
     curve = outcome.curve
     final = curve[-1][2] if curve and not outcome.diverged else None
     extra = {
@@ -86,6 +115,8 @@ def build_result(
         "curve_env_steps": "per seed" if num_seeds > 1 else "per run",
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
     }
+    rollout_s, update_s, split_extra = apportion_steady_time(outcome, split)
+    extra.update(split_extra)
     return RunResult.for_spec(
         spec,
         contender="jax-vmap" if num_seeds > 1 else "jax",
@@ -97,7 +128,9 @@ def build_result(
         compile_s=outcome.compile_s,
         first_update_s=outcome.first_update_s,
         sps=outcome.sps,
-        wall_s=seconds_since_start(),
+        rollout_s=rollout_s,
+        update_s=update_s,
+        wall_s=wall_s,
         final_return=final,
         time_to_threshold_s=time_to_threshold(curve, get_task(spec.task).return_threshold),
         curve=curve,
@@ -114,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     """Parse, train, print the result line; returns the exit code."""
     parser = trainer_parser("python -m jax_ppo", "PPO in JAX on Brax (ppo-bench contender 'jax').")
     parser.add_argument("--vmap-seeds", type=int, default=1, metavar="N", help="train N seeds in one program")
+    parser.add_argument(
+        "--no-phase-split",
+        dest="phase_split",
+        action="store_false",
+        help="skip timing the rollout and update halves after training (rollout_s/update_s become null)",
+    )
     args = parser.parse_args(argv)
     spec = spec_or_exit(args.preset, args.overrides)
     if args.vmap_seeds < 1:
@@ -124,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import jax
 
-    from jax_ppo.train import run_training
+    from jax_ppo.train import measure_phase_split, run_training
 
     device, device_record = pick_device(spec.device)
     start = time.perf_counter()
@@ -134,9 +173,20 @@ def main(argv: list[str] | None = None) -> int:
 
     with jax.default_device(device):
         outcome = run_training(spec, args.seed, args.vmap_seeds, progress)
-    progress(f"done in {time.perf_counter() - start:.1f}s (compile {outcome.compile_s:.1f}s)")
-    result = build_result(spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome)
-    result.extra["peak_device_mb"] = peak_device_mb(device)
+        wall_s, peak_mb = seconds_since_start(), peak_device_mb(device)
+        progress(f"done in {time.perf_counter() - start:.1f}s (compile {outcome.compile_s:.1f}s)")
+        split = None
+        if args.phase_split and not outcome.diverged and outcome.steady_s > 0:
+            progress("timing the rollout and update halves on their own (not part of wall_s)")
+            split = measure_phase_split(outcome.trainer, outcome.final_state, args.vmap_seeds)
+            progress(
+                f"per update: rollout {split.rollout_per_update_s * 1e3:.1f} ms, "
+                f"update {split.update_per_update_s * 1e3:.1f} ms (compile {split.compile_s:.1f}s)"
+            )
+    result = build_result(
+        spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome, wall_s, split
+    )
+    result.extra["peak_device_mb"] = peak_mb
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else 0
 

@@ -187,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             "second_callback_s": log.callback_s[1] if len(log.callback_s) > 1 else None,
             "epoch_sps": log.epoch_sps,
             "train_s": time.perf_counter() - start,
+            "phase_split": (
+                "not separable: brax.training runs rollout and update inside one compiled training epoch "
+                "and exposes no hook between them"
+            ),
         },
     )
     emit_result(result)

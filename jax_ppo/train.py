@@ -296,10 +296,10 @@ def _tree_all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack(leaves))
 
 
-def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
-    """One full PPO update: collect_rollout, compute_gae, update_ppo."""
+def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Minibatch]:
+    """The rollout half of an update: collect_rollout, compute_gae, and the flattened [T*B] batch."""
     spec = trainer.spec
-    state, rollout = collect_rollout(trainer, carry.state)
+    state, rollout = collect_rollout(trainer, state)
     advantages, returns = compute_gae(
         rollout.rewards,
         rollout.values,
@@ -310,14 +310,26 @@ def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
         spec.gae_lambda,
         spec.bootstrap_on_truncation,
     )
+    return state, flatten_batch(rollout, advantages, returns)
+
+
+def learn_from_batch(
+    trainer: Trainer, state: TrainState, batch: Minibatch
+) -> tuple[TrainState, jax.Array, LossMetrics]:
+    """The learning half of an update: fresh epoch permutations, then update_ppo."""
     key, update_key = jax.random.split(state.key)
-    batch = flatten_batch(rollout, advantages, returns)
-    permutations = epoch_permutations(update_key, spec)
-    state, losses, loss_metrics = update_ppo(trainer, state._replace(key=key), batch, permutations)
+    permutations = epoch_permutations(update_key, trainer.spec)
+    return update_ppo(trainer, state._replace(key=key), batch, permutations)
+
+
+def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
+    """One full PPO update: collect_batch (rollout + GAE), then learn_from_batch (epochs of minibatches)."""
+    state, batch = collect_batch(trainer, carry.state)
+    state, losses, loss_metrics = learn_from_batch(trainer, state, batch)
     means = jax.tree.map(jnp.mean, loss_metrics)
     metrics = UpdateMetrics(
         *means,
-        explained_variance=explained_variance(rollout.values, returns),
+        explained_variance=explained_variance(batch.values, batch.returns),
         all_finite=jnp.all(jnp.isfinite(losses)) & _tree_all_finite(state.params),
     )
     return ChunkCarry(state._replace(update_index=state.update_index + 1), metrics)
@@ -385,6 +397,10 @@ class TrainingOutcome:
     error: str | None = None
     last_metrics: dict[str, float] = field(default_factory=dict)
     params_sha256: str = ""
+    steady_updates: int = 0
+    trainer: Trainer | None = None
+    final_state: Any = None
+    """The trained TrainState (batched over seeds when vmapped), for measurements after training."""
 
 
 def seed_keys(seed: int, num_seeds: int) -> jax.Array:
@@ -491,4 +507,55 @@ def run_training(
         if name != "all_finite"
     }
     out.params_sha256 = params_digest(carry.state.params)
+    out.steady_updates = steady_updates
+    out.trainer, out.final_state = trainer, carry.state
     return out
+
+
+# ----------------------------------------------------------------------------------------------- phase split
+@dataclass(frozen=True)
+class PhaseSplit:
+    """Seconds per update of each half, timed as separately compiled programs (`measure_phase_split`)."""
+
+    rollout_per_update_s: float
+    update_per_update_s: float
+    compile_s: float
+    repeats: int
+
+    @property
+    def rollout_fraction(self) -> float:
+        return self.rollout_per_update_s / (self.rollout_per_update_s + self.update_per_update_s)
+
+
+def measure_phase_split(
+    trainer: Trainer, state: TrainState, num_seeds: int = 1, repeats: int = 5
+) -> PhaseSplit:
+    """Median seconds per update of the rollout half and of the learning half, each its own jitted program.
+
+    The training program fuses both halves into one XLA program, so its steady time cannot be split from the
+    host. This compiles `collect_batch` and `learn_from_batch` on their own (vmapped like the trainer), warms
+    each up once, then alternates them `repeats` times from the trained `state`, blocking after each call.
+    The halves alone may cost a little more than fused (no overlap across the boundary), so callers use only
+    the *fraction* to apportion the fused program's measured steady time.
+    """
+    rollout_fn = functools.partial(collect_batch, trainer)
+    learn_fn = functools.partial(learn_from_batch, trainer)
+    if num_seeds > 1:
+        rollout_fn, learn_fn = jax.vmap(rollout_fn), jax.vmap(learn_fn)
+    start = time.perf_counter()
+    rollout = jax.jit(rollout_fn).lower(state).compile()
+    _, batch_shape = jax.eval_shape(rollout_fn, state)
+    learn = jax.jit(learn_fn).lower(state, batch_shape).compile()
+    compile_s = time.perf_counter() - start
+
+    rollout_times, learn_times = [], []
+    for repeat in range(repeats + 1):  # the first round is a warm-up, not counted
+        t0 = time.perf_counter()
+        state, batch = jax.block_until_ready(rollout(state))
+        t1 = time.perf_counter()
+        state, _, _ = jax.block_until_ready(learn(state, batch))
+        t2 = time.perf_counter()
+        if repeat > 0:
+            rollout_times.append(t1 - t0)
+            learn_times.append(t2 - t1)
+    return PhaseSplit(float(np.median(rollout_times)), float(np.median(learn_times)), compile_s, repeats)

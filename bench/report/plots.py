@@ -119,6 +119,26 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
     return to_data_uri(fig)
 
 
+def phase_split(summaries: list[Summary], label: str) -> str | None:
+    """Stacked bars: steady seconds per 1M env steps in the rollout half and in the update half."""
+    rows = [s for s in summaries if s.rollout_s_per_mstep is not None and s.update_s_per_mstep is not None]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 1.4 + 0.5 * max(len(rows), 2)), layout="constrained")
+    y = np.arange(len(rows))
+    rollout = np.array([s.rollout_s_per_mstep for s in rows])
+    update = np.array([s.update_s_per_mstep for s in rows])
+    ax.barh(y, rollout, color="#4c956c", label="rollout (env step + action sampling)")
+    ax.barh(y, update, left=rollout, color="#f2a541", label="PPO update (epochs x minibatches)")
+    ax.set_yticks(y, [s.contender for s in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("steady-state seconds per 1M env steps (mean over ok runs; shorter is faster)")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"Rollout vs update\n{label}", fontsize=10)
+    return to_data_uri(fig)
+
+
 CODE_METRICS = (
     ("sloc", "SLOC"),
     ("cc_mean", "cyclomatic complexity\n(mean per block)"),

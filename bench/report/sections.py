@@ -25,6 +25,7 @@ from bench.report.tables import (
     failures_frame,
     frame_html,
     headline_frame,
+    phase_split_frame,
     records_frame,
     summarize,
 )
@@ -101,6 +102,10 @@ def how_to_read() -> Section:
         "seed per process.",
         "<b>Compile and startup.</b> Wall-clock curves start at process start, so imports and compilation show "
         "as a flat start; steady SPS excludes them. Short runs favour the side with less fixed cost.",
+        "<b>Rollout vs update.</b> The torch trainers time each half of every steady update inline. The JAX "
+        "trainer runs both halves in one fused XLA program, so after training it times the rollout half "
+        "(env step, action sampling, GAE) and the update half as separately jitted programs and splits the "
+        "fused program's measured steady time by that ratio. Brax's own PPO exposes no boundary: no split.",
         "<b>Statistics.</b> Final return is an interquartile mean with a 95% stratified-bootstrap CI over "
         "seeds; with one seed no interval is possible and the table says so. Few seeds give wide intervals.",
     )
@@ -139,6 +144,8 @@ def figures(
             )
         )
         blocks.append(_img(plots.speed_and_time(summaries[key], label), f"SPS and time breakdown, {label}"))
+        blocks.append(_img(plots.phase_split(summaries[key], label), f"rollout vs update, {label}"))
+        blocks.append(frame_html(phase_split_frame(summaries[key]), "split", f"Rollout vs update · {label}"))
     return "figures", "Learning curves and speed", "".join(blocks)
 
 

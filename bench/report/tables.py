@@ -40,6 +40,36 @@ class Summary:
     peak_device_mb: float | None
     env_steps: float | None
     """Env steps one run trains (mean over ok runs)."""
+    rollout_s_per_mstep: float | None = None
+    """Steady seconds per million env steps spent in the rollout half (env step + action sampling)."""
+    update_s_per_mstep: float | None = None
+    """Steady seconds per million env steps spent in the PPO update half."""
+    split_note: str | None = None
+    """How the split was measured, or why it is missing (the trainer's `extra.phase_split`)."""
+
+
+def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
+    """(rollout, update) steady seconds per 1M env steps of one run, from rollout_s, update_s and sps.
+
+    Steady env steps = sps x (rollout_s + update_s) for every contender that reports a split (the torch
+    trainers time the halves inline; the JAX trainer apportions its fused steady time), so the split is
+    normalized per env step and comparable across contenders of one spec.
+    """
+    rollout, update, sps = run.metric("rollout_s"), run.metric("update_s"), run.metric("sps")
+    if rollout is None or update is None or not sps or rollout + update <= 0:
+        return None
+    steady_steps = sps * (rollout + update)
+    return 1e6 * rollout / steady_steps, 1e6 * update / steady_steps
+
+
+def _split_note(runs: list[Run]) -> str | None:
+    notes = [
+        r.record.get("extra", {}).get("phase_split") for r in runs if isinstance(r.record.get("extra"), dict)
+    ]
+    notes = [n for n in notes if isinstance(n, str)]
+    if notes:
+        return notes[0]
+    return "timed inline around each half of every steady update" if runs else None
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -60,6 +90,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
         returns = [v for r in ok for v in r.final_returns()]
         sps = [r.metric("sps") for r in ok if r.metric("sps") is not None]
         reached = [r.metric("time_to_threshold_s") for r in ok if r.metric("time_to_threshold_s") is not None]
+        splits = [split for r in ok if (split := phase_seconds_per_mstep(r)) is not None]
         out.append(
             Summary(
                 contender=contender,
@@ -77,6 +108,9 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),
                 peak_device_mb=_max([r.metric("peak_device_mb") for r in ok]),
                 env_steps=_mean([r.metric("total_env_steps") for r in ok]),
+                rollout_s_per_mstep=_mean([split[0] for split in splits]),
+                update_s_per_mstep=_mean([split[1] for split in splits]),
+                split_note=_split_note(ok),
             )
         )
     return out
@@ -123,6 +157,26 @@ def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.Dat
         if with_device_memory:
             row["peak device MB"] = fmt(s.peak_device_mb)
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def phase_split_frame(summaries: list[Summary]) -> pd.DataFrame:
+    """Rollout vs update seconds per 1M steady env steps, with the share and how each was measured."""
+    rows = []
+    for s in summaries:
+        if not s.ok_runs:
+            continue
+        rollout, update = s.rollout_s_per_mstep, s.update_s_per_mstep
+        share = None if rollout is None or update is None else 100 * rollout / (rollout + update)
+        rows.append(
+            {
+                "contender": s.contender,
+                "rollout s / 1M steps": fmt(rollout),
+                "update s / 1M steps": fmt(update),
+                "rollout share %": fmt(share),
+                "how measured": s.split_note or MISSING,
+            }
+        )
     return pd.DataFrame(rows)
 
 

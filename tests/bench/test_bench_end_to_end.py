@@ -31,3 +31,10 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         assert record["curve"][0][0] == 0  # first evaluation before training
         log = tmp_path / "logs" / f"{record['contender']}-smoke-{spec.spec_hash()}-seed0.log"
         assert log.is_file()
+        steady_steps = record["total_env_steps"] - spec.batch_size  # the first update holds compilation
+        assert record["sps"] == pytest.approx(
+            steady_steps / (record["rollout_s"] + record["update_s"]), rel=1e-6
+        )
+    jax_split = records[0]["extra"]  # the fused program's halves, timed after training
+    assert jax_split["split_rollout_per_update_s"] > 0 and jax_split["split_update_per_update_s"] > 0
+    assert jax_split["split_repeats"] >= 1

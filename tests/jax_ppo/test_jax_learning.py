@@ -17,6 +17,7 @@ COMMAND = (
     "--preset", "cpu-quick", "--seed", "0", "--vmap-seeds", "4",
     "--set", "brax_backend=spring", "--set", "total_timesteps=32768", "--set", "num_steps=128",
     "--set", "num_minibatches=4", "--set", "num_evals=2", "--set", "eval_episodes=4", "--set", "episode_length=500",
+    "--no-phase-split",
 )  # fmt: skip
 
 
@@ -31,3 +32,4 @@ def test_inverted_pendulum_return_rises_clearly_above_initial_policy():
     assert len(result["per_seed_final_return"]) == 4
     assert result["curve"][0][2] < 150
     assert result["final_return"] >= 250, result["per_seed_final_return"]
+    assert result["rollout_s"] is None and "--no-phase-split" in result["extra"]["phase_split"]

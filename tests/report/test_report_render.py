@@ -47,8 +47,8 @@ def headline_tables(html: str) -> list[Table]:
 
 def test_every_image_is_an_embedded_png_that_decodes(several: str) -> None:
     images = parse(several).images
-    # per group: learning curves + speed/time; plus code metrics, env and learner controls
-    assert len(images) == 5
+    # per group: learning curves + speed/time + rollout/update; plus code metrics, env and learner controls
+    assert len(images) == 6
     for src in images:
         assert src.startswith("data:image/png;base64,")
         image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
@@ -97,6 +97,22 @@ def test_headline_numbers_match_a_direct_computation(several: str) -> None:
         threshold_cell = row["time to threshold (s): median"]
         assert f"({len(reached)}/{len(ok)} runs reached)" in threshold_cell
         assert numbers(threshold_cell)[0] == pytest.approx(float(np.median(reached)), rel=1e-3)
+
+
+def test_rollout_update_split_is_seconds_per_million_steady_steps(several: str) -> None:
+    (table,) = [t for t in parse(several).tables if t.css_class.split()[-1] == "split"]
+    ok = [r for r in load("several_seeds.jsonl") if r["record_type"] == "run" and r["status"] == "ok"]
+    for contender in sorted({r["contender"] for r in ok}):
+        row = table.row_by("contender", contender)
+        mine = [r for r in ok if r["contender"] == contender]
+        steady = [r["sps"] * (r["rollout_s"] + r["update_s"]) for r in mine]
+        rollout = np.mean([1e6 * r["rollout_s"] / n for r, n in zip(mine, steady, strict=True)])
+        update = np.mean([1e6 * r["update_s"] / n for r, n in zip(mine, steady, strict=True)])
+        assert numbers(row["rollout s / 1M steps"])[0] == pytest.approx(rollout, rel=1e-3)
+        assert numbers(row["update s / 1M steps"])[0] == pytest.approx(update, rel=1e-3)
+        assert numbers(row["rollout share %"])[0] == pytest.approx(
+            100 * rollout / (rollout + update), rel=1e-3
+        )
 
 
 def test_headline_names_hardware_and_preset_and_says_cpu(several: str) -> None:
@@ -155,7 +171,7 @@ def test_single_seed_says_no_interval_and_controls_not_measured(tmp_path: Path) 
     assert html.count("Not measured: no env_throughput records") == 1
     assert "Not measured: no learner_throughput records" in html
     assert "Not measured: no code_metrics records" in html
-    assert len(parse(html).images) == 2
+    assert len(parse(html).images) == 3  # learning curves, speed/time, rollout/update
 
 
 def test_gpu_records_show_device_memory_and_published_stores_are_labelled(tmp_path: Path) -> None:
