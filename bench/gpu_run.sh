@@ -7,6 +7,7 @@
 #   packages  brax, mujoco, gymnasium, radon import; JAX <-> torch DLPack stays on the device (informative)
 #   run:NAME  `python -m bench run --preset gpu-quick --device gpu --seeds 1 --contenders NAME`, one per contender
 #   env       the env-only throughput sweep (`python -m bench env`), if this tree's bench has that command
+#   learner   the learner-only sweep (`python -m bench learner`): jax-jit and torch-eager over batch and width
 #   loc       `python -m bench loc`;  report: `python -m bench report --out OUTDIR/index.html`
 #   pack      logs into OUTDIR/logs.tar.gz (the device tool brings back at most 8 files, 2 folders deep)
 # OUTDIR then holds gpu_run.log, results.jsonl, index.html, logs.tar.gz. docs/GPU.md says how to use them.
@@ -16,9 +17,10 @@
 #   GPU_RUN_SITE=DIR      pip --target dir (default /tmp/site), put first on PYTHONPATH with the repo root
 #   PYTHON=EXE            interpreter (default python3: on the lent GPU machines the one with JAX and torch)
 #   GPU_RUN_REHEARSAL=1   rehearse on the CPU: no GPU check, --device cpu, REHEARSAL_SETS shrink the preset
-#   GPU_RUN_CONTENDERS    comma-separated contenders (default: jax,torch,torch-brax,brax-ppo,torch-compile)
-#   GPU_RUN_BUDGET_S      wall-time budget of the whole script (default 550, for a 600 s device call; rehearsal 1200)
-#   GPU_RUN_ENV=0         leave out the env-only sweep
+#   GPU_RUN_CONTENDERS    comma-separated contenders run before the sweeps (default: jax,torch,brax-ppo,torch-brax)
+#   GPU_RUN_LATE          contenders run after the sweeps, if the budget allows (default: torch-compile)
+#   GPU_RUN_BUDGET_S      wall-time budget of the whole script (default 560, for a 600 s device call; rehearsal 1200)
+#   GPU_RUN_ENV=0         leave out the env-only sweep;  GPU_RUN_LEARNER=0: the learner-only sweep
 #
 # Time limits: a step that outlives its limit is stopped with everything it started. Trainers run in their
 # own sessions (bench/runner.py), so coreutils `timeout`, which signals one process group, would leave a
@@ -29,7 +31,7 @@ PRESET=gpu-quick
 # CPU rehearsal: same preset and code paths, a tiny run (2 updates of 8 envs x 64 steps, short evaluations).
 REHEARSAL_SETS=(total_timesteps=1024 num_envs=8 num_steps=64 num_minibatches=8 num_evals=2 eval_episodes=2 episode_length=100 run_timeout_s=300)
 RESERVE_S=75 # kept back for loc, report and pack
-RUN_SLACK_S=45 # a contender's step limit: the preset's run_timeout_s plus this (harness start, records)
+RUN_SLACK_S=30 # a contender's step limit: the preset's run_timeout_s plus this (harness start, records)
 MIN_RUN_S=60   # a contender is not started with less than this left of the budget
 
 usage() {
@@ -43,8 +45,10 @@ mkdir -p "$1" || exit 2
 OUT=$(cd "$1" && pwd)
 PY=${PYTHON:-python3}
 REHEARSAL=${GPU_RUN_REHEARSAL:-0}
-# jax first (the headline, and the longest compile); torch-compile last (the most likely to be slow).
-CONTENDERS=${GPU_RUN_CONTENDERS:-jax,torch,torch-brax,brax-ppo,torch-compile}
+# jax first (the headline, and the longest compile); brax-ppo early (on JAX 0.11 it stops within seconds);
+# torch-compile after the sweeps (inductor + CUDA graphs: the slowest start, and never run on a GPU before).
+CONTENDERS=${GPU_RUN_CONTENDERS:-jax,torch,brax-ppo,torch-brax}
+LATE_CONTENDERS=${GPU_RUN_LATE-torch-compile}
 WHEELS=${WHEELHOUSE:-$ROOT/wheelhouse}
 SITE=${GPU_RUN_SITE:-/tmp/site}
 if [ "$REHEARSAL" = 1 ]; then
@@ -52,13 +56,16 @@ if [ "$REHEARSAL" = 1 ]; then
 	DEVICE=cpu
 	OVERRIDES=("${REHEARSAL_SETS[@]}")
 	ENV_ARGS=(--task hopper --num-envs 4 --brax-backends mjx --gym-modes sync --budget-steps 400)
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --batch-sizes 256 --hiddens 16x16 --rounds 2 --device cpu)
 	export JAX_PLATFORMS=cpu
 else
-	BUDGET_S=${GPU_RUN_BUDGET_S:-550}
+	BUDGET_S=${GPU_RUN_BUDGET_S:-560}
 	DEVICE=gpu
 	OVERRIDES=()
-	# The preset's num_envs and a GPU-sized batch; one Brax backend (each point compiles once, ~10-30 s).
-	ENV_ARGS=(--task hopper --num-envs 128,1024 --brax-backends mjx --gym-modes sync --budget-steps 50000)
+	# The preset's num_envs up to 4096 Brax envs; one Brax backend (each point compiles once, ~10-30 s).
+	ENV_ARGS=(--task hopper --num-envs 128,1024,4096 --brax-backends mjx --gym-modes sync --budget-steps 50000)
+	# jax-jit and torch-eager only: torch-compile recompiles per shape (20-40 s each), it has its own run.
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --batch-sizes 8192,65536 --hiddens 64x64,256x256 --rounds 3 --device gpu)
 fi
 SETS=()
 for kv in ${OVERRIDES[@]+"${OVERRIDES[@]}"}; do SETS+=(--set "$kv"); done
@@ -224,6 +231,17 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
+run_contender() { # NAME RUN_TIMEOUT_S : one contender, one seed, within its limit or what the budget has left
+	local name=$1 limit=$(($2 + RUN_SLACK_S))
+	(($(remaining) - RESERVE_S < limit)) && limit=$(($(remaining) - RESERVE_S))
+	if ((limit < MIN_RUN_S)); then
+		skip "run:$name" "only ${limit} s left of the budget before loc/report"
+		return
+	fi
+	step "run:$name" "$limit" bench run --preset "$PRESET" --device "$DEVICE" --seeds 1 --contenders "$name" \
+		--logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"} || accept_unavailable "$name"
+}
+
 pack_logs() {
 	[ -d "$LOGS" ] || {
 		echo "pack: no logs"
@@ -235,7 +253,7 @@ pack_logs() {
 main() {
 	cd "$ROOT" || return 2
 	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), repo $ROOT ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git')), out $OUT"
-	echo "gpu_run: preset $PRESET, device $DEVICE, contenders $CONTENDERS, budget ${BUDGET_S} s, rehearsal $REHEARSAL"
+	echo "gpu_run: preset $PRESET, device $DEVICE, contenders $CONTENDERS then sweeps then ${LATE_CONTENDERS:-none}, budget ${BUDGET_S} s, rehearsal $REHEARSAL"
 	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 	export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 	mkdir -p "$SITE" "$LOGS"
@@ -251,30 +269,28 @@ main() {
 
 	local run_timeout name limit
 	run_timeout=$("$PY" -c "import sys; from shared_spec.presets import resolve_spec; print(resolve_spec(sys.argv[1], sys.argv[2:]).run_timeout_s)" \
-		"$PRESET" ${OVERRIDES[@]+"${OVERRIDES[@]}"}) || run_timeout=150
+		"$PRESET" ${OVERRIDES[@]+"${OVERRIDES[@]}"}) || run_timeout=240
 	IFS=, read -r -a names <<<"$CONTENDERS"
-	for name in "${names[@]}"; do
-		# The preset's run_timeout_s (the harness records a timeout) plus slack, or what the budget has left.
-		limit=$((run_timeout + RUN_SLACK_S))
-		(($(remaining) - RESERVE_S < limit)) && limit=$(($(remaining) - RESERVE_S))
-		if ((limit < MIN_RUN_S)); then
-			skip "run:$name" "only ${limit} s left of the budget before loc/report"
-			continue
-		fi
-		step "run:$name" "$limit" bench run --preset "$PRESET" --device "$DEVICE" --seeds 1 --contenders "$name" \
-			--logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"} || accept_unavailable "$name"
-	done
+	for name in "${names[@]}"; do run_contender "$name" "$run_timeout"; done
 
 	limit=$(($(remaining) - RESERVE_S))
 	if [ "${GPU_RUN_ENV:-1}" = 0 ]; then
 		skip env "GPU_RUN_ENV=0" ok
-	elif ! "$PY" -m bench env --help >/dev/null 2>&1; then
-		skip env "this tree's bench has no 'env' command yet" ok
 	elif ((limit < 40)); then
 		skip env "only ${limit} s left before loc/report"
 	else
 		step env $((limit < 120 ? limit : 120)) bench env "${ENV_ARGS[@]}"
 	fi
+	limit=$(($(remaining) - RESERVE_S))
+	if [ "${GPU_RUN_LEARNER:-1}" = 0 ]; then
+		skip learner "GPU_RUN_LEARNER=0" ok
+	elif ((limit < 40)); then
+		skip learner "only ${limit} s left before loc/report"
+	else
+		step learner $((limit < 90 ? limit : 90)) bench learner "${LEARNER_ARGS[@]}"
+	fi
+	IFS=, read -r -a names <<<"$LATE_CONTENDERS"
+	for name in ${names[@]+"${names[@]}"}; do run_contender "$name" "$run_timeout"; done
 	step loc 30 bench loc
 	step report 90 bench report --out "$OUT/index.html"
 	step pack 30 pack_logs

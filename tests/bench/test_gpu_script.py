@@ -109,9 +109,11 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_rehearsal_of_one_contender_fills_the_outdir(tmp_path: Path) -> None:
-    """The CPU rehearsal end to end with the torch contender: store, report, packed logs, exit 0."""
+    """The CPU rehearsal end to end with the torch contender and the learner sweep: store, report, logs."""
     out = tmp_path / "out"
-    env = _script_env(tmp_path, GPU_RUN_REHEARSAL="1", GPU_RUN_CONTENDERS="torch", GPU_RUN_ENV="0")
+    env = _script_env(
+        tmp_path, GPU_RUN_REHEARSAL="1", GPU_RUN_CONTENDERS="torch", GPU_RUN_LATE="", GPU_RUN_ENV="0"
+    )
     done = subprocess.run(
         ["bash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -119,6 +121,9 @@ def test_rehearsal_of_one_contender_fills_the_outdir(tmp_path: Path) -> None:
     runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     runs = [r for r in runs if r["record_type"] == "run"]
     assert [(r["contender"], r["status"], r["device"]["kind"]) for r in runs] == [("torch", "ok", "cpu")]
+    learner = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    learner = [r for r in learner if r["record_type"] == "learner_throughput"]
+    assert {(r["framework"], r["status"]) for r in learner} == {("jax-jit", "ok"), ("torch-eager", "ok")}
     assert (out / "index.html").stat().st_size > 0
     with tarfile.open(out / "logs.tar.gz") as tar:
         assert any(name.startswith("logs/torch-gpu-quick-") for name in tar.getnames())
