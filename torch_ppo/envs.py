@@ -2,7 +2,12 @@
 
 The trainer talks to `TrainEnv` / `EvalEnv` (reset, step, frozen obs normalization), so the same loop runs
 on Gymnasium here and on Brax in brax_env.py. The Gymnasium side is built from Gymnasium's own vector
-wrappers (RecordEpisodeStatistics, ClipAction, NormalizeReward, ClipReward) with SAME_STEP autoreset.
+wrappers (RecordEpisodeStatistics, TransformAction, NormalizeReward, ClipReward) with SAME_STEP autoreset.
+
+Action clipping uses Gymnasium's vector `TransformAction` with one `np.clip` over the whole batch, not the
+vector `ClipAction`: that one applies the single-env clip env by env in Python, then concatenates and
+deep-copies the batch, which measured 53 us per step at 1 env (Hopper-v5, 15% of the raw simulator step)
+and grows with num_envs. Same result: actions clipped to the action space's bounds.
 
 One exception, and why: Gymnasium 1.4's vector `NormalizeObservation` refuses SAME_STEP autoreset (it would
 leave `info["final_obs"]` unnormalized). `NormalizeObservationSameStep` below does what it does, with
@@ -108,6 +113,13 @@ class NormalizeObservationSameStep(VectorWrapper):
         return obs, reward, terminated, truncated, info
 
 
+def clip_actions(envs: VectorEnv) -> VectorEnv:
+    """Clip the batch of actions to the env's bounds with one vectorized `np.clip` (see the module doc)."""
+    space = envs.action_space
+    low, high = space.low, space.high
+    return gym.wrappers.vector.TransformAction(envs, lambda actions: np.clip(actions, low, high))
+
+
 def make_gym_vec(spec: Any, num_envs: int) -> VectorEnv:
     """The task's Gymnasium vector env: SAME_STEP autoreset, `spec.episode_length` time limit."""
     task = get_task(spec.task)
@@ -126,7 +138,7 @@ class GymTrainEnv:
 
     def __init__(self, spec: Any, num_envs: int) -> None:
         envs = gym.wrappers.vector.RecordEpisodeStatistics(make_gym_vec(spec, num_envs))
-        envs = gym.wrappers.vector.ClipAction(envs)
+        envs = clip_actions(envs)
         self.obs_norm: NormalizeObservationSameStep | None = None
         if spec.normalize_obs:
             envs = self.obs_norm = NormalizeObservationSameStep(envs, spec.obs_clip)
@@ -173,10 +185,10 @@ class GymTrainEnv:
 
 
 class GymEvalEnv:
-    """Evaluation envs: raw observations and rewards, actions clipped by Gymnasium's ClipAction."""
+    """Evaluation envs: raw observations and rewards, actions clipped to the bounds (`clip_actions`)."""
 
     def __init__(self, spec: Any, num_envs: int) -> None:
-        self.envs = gym.wrappers.vector.ClipAction(make_gym_vec(spec, num_envs))
+        self.envs = clip_actions(make_gym_vec(spec, num_envs))
         self.num_envs = num_envs
         self.device = torch.device("cpu")
 

@@ -58,3 +58,18 @@ def test_next_values_use_the_pre_reset_observation() -> None:
         )
     torch.testing.assert_close(batch.advantages.view(SPEC.num_steps, 2)[t], expected)
     envs.close()
+
+
+def test_actions_reach_the_simulator_clipped_to_the_bounds_in_train_and_eval_envs() -> None:
+    """Out-of-range actions are clipped to the action space (inverted pendulum: [-3, 3]) before MuJoCo."""
+    from torch_ppo.envs import GymEvalEnv
+
+    for envs in (GymTrainEnv(SPEC, 2), GymEvalEnv(SPEC, 2)):
+        base = envs.envs.unwrapped  # the SyncVectorEnv under every wrapper
+        seen: list[np.ndarray] = []
+        step = base.step
+        base.step = lambda actions, step=step: (seen.append(np.array(actions)), step(actions))[1]
+        envs.reset(seed=5)
+        envs.step(torch.tensor([[30.0], [-1.5]]))
+        np.testing.assert_array_equal(seen[-1], np.array([[3.0], [-1.5]], np.float32))
+        envs.close()
