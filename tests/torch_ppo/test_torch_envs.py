@@ -68,7 +68,7 @@ def test_actions_reach_the_simulator_clipped_to_the_bounds_in_train_and_eval_env
         base = envs.envs.unwrapped  # the SyncVectorEnv under every wrapper
         seen: list[np.ndarray] = []
         step = base.step
-        base.step = lambda actions, step=step: (seen.append(np.array(actions)), step(actions))[1]
+        base.step = lambda actions, step=step, seen=seen: (seen.append(np.array(actions)), step(actions))[1]
         envs.reset(seed=5)
         envs.step(torch.tensor([[30.0], [-1.5]]))
         np.testing.assert_array_equal(seen[-1], np.array([[3.0], [-1.5]], np.float32))
