@@ -11,7 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 MAIN_CONTENDERS: tuple[str, ...] = ("jax", "torch")
-"""What `python -m bench all` (and `make bench`) runs; extend here."""
+"""What `python -m bench all` (and `make bench`) runs with every seed; extend here."""
+
+CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
+"""What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
 
 
 @dataclass(frozen=True)

@@ -171,3 +171,32 @@ def test_all_says_clearly_when_the_renderer_is_missing(bench, tmp_path, monkeypa
     assert _run_all(bench, tmp_path / "index.html") == 1
     assert "render_report is not available" in capsys.readouterr().err
     assert read_records(bench.store, record_type="run")[0]["status"] == "ok"
+
+
+def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench, tmp_path, monkeypatch):
+    from bench import cli
+    from bench.contenders import Contender
+
+    def fake(name: str, script: str) -> Contender:
+        return Contender(name, (str(Path(__file__).parent / "fake_contenders" / f"{script}.py"),))
+
+    table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
+    table["brax-ppo"] = fake("brax-ppo", "unavailable")
+    monkeypatch.setattr(cli, "run_quick_controls", lambda args, argv: 0)  # the real sweeps: test_controls.py
+    monkeypatch.setitem(
+        sys.modules,
+        "bench.report",
+        types.SimpleNamespace(render_report=lambda store, out: out.write_text("report") and out),
+    )
+    argv = ["--store", str(bench.store), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
+            "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html")]  # fmt: skip
+    assert cli.main(argv, contenders=table) == 0
+    runs = read_records(bench.store, record_type="run")
+    assert [(r["contender"], r["seed"], r["status"]) for r in runs] == [
+        ("ok", 0, "ok"), ("ok", 1, "ok"),
+        ("torch-compile", 0, "ok"), ("torch-brax", 0, "ok"), ("brax-ppo", 0, "failed"),
+    ]  # fmt: skip
+    assert runs[-1]["exit_code"] == 4 and "brax.training unusable" in runs[-1]["error"]
+
+    table["torch-brax"] = fake("torch-brax", "crash")  # a real failure of a control still fails the bench
+    assert cli.main([*argv, "--force"], contenders=table) == 1
