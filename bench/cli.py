@@ -226,8 +226,10 @@ def cmd_env(args: argparse.Namespace, bench_argv: list[str]) -> int:
         raise _fail(
             f"--brax-backends/--gym-modes: allowed {', '.join(BRAX_BACKENDS)} / {', '.join(VECTOR_ENVS)}"
         )
-    rows = run_env_sweep(args.task, backends, modes, num_envs, args.budget_steps)
-    store_env_rows(rows, args.store, bench_argv)
+    rows = run_env_sweep(
+        args.task, backends, modes, num_envs, args.budget_steps,
+        on_rows=lambda sweep: store_env_rows(sweep, args.store, bench_argv),
+    )  # fmt: skip
     for row in rows:
         rate = f"{row['steps_per_s']:>12,.0f}" if row.get("status") == "ok" else f"{'FAILED':>12s}"
         print(f"{row['simulator']:10s} {row['backend']:12s} {row['num_envs']:>6d} {rate} steps/s")
@@ -253,10 +255,12 @@ def cmd_learner(args: argparse.Namespace, bench_argv: list[str]) -> int:
     if args.rounds:
         grid["rounds"] = args.rounds
     try:
-        rows = run_learner_sweep([f for f in args.frameworks.split(",") if f], grid, device.kind)
+        rows = run_learner_sweep(
+            [f for f in args.frameworks.split(",") if f], grid, device.kind,
+            on_rows=lambda framework_rows: store_learner_rows(framework_rows, args.store, bench_argv, device.name),
+        )  # fmt: skip
     except ValueError as err:
         raise _fail(str(err)) from None
-    store_learner_rows(rows, args.store, bench_argv, device.name)
     for row in rows:
         if row.get("status") == "ok":
             hidden = "x".join(map(str, row["hidden"]))

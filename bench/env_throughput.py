@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +140,13 @@ def run_env_sweep(
     num_envs: list[int],
     budget_steps: int,
     timeout_s: float = 900,
+    on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
 ) -> list[dict[str, Any]]:
-    """Run each sweep in a child process; returns rows (failed sweeps become rows with an error)."""
+    """Run each sweep in a child process; returns rows (failed sweeps become rows with an error).
+
+    `on_rows` gets each sweep's rows as soon as its process ends (the CLI stores them there), so a bench
+    stopped part-way keeps the sweeps already measured.
+    """
     rows: list[dict[str, Any]] = []
     sweeps = [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]
     for simulator, setting in sweeps:
@@ -171,14 +177,16 @@ def run_env_sweep(
         except subprocess.TimeoutExpired as err:
             error, stdout = [f"timeout after {timeout_s:.0f} s"], (err.stdout or b"").decode(errors="replace")
         got = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-        rows.extend({**row, "status": "ok", "command": cmd} for row in got)
+        sweep_rows = [{**row, "status": "ok", "command": cmd} for row in got]
         if error is not None:
             done = {row["num_envs"] for row in got}
-            rows.extend(
+            sweep_rows.extend(
                 {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
                  "error": "\n".join(error), "command": cmd}
                 for n in num_envs if n not in done
             )  # fmt: skip
+        on_rows(sweep_rows)
+        rows.extend(sweep_rows)
     return rows
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,22 @@ def _row(benchmark: dict[str, Any], device: str) -> dict[str, Any]:
 
 
 def run_learner_sweep(
-    frameworks: list[str], grid: dict[str, Any], device: str, timeout_s: float = 1800
+    frameworks: list[str],
+    grid: dict[str, Any],
+    device: str,
+    timeout_s: float = 1800,
+    on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
 ) -> list[dict]:
-    """All frameworks, one process each."""
+    """All frameworks, one process each; `on_rows` gets each framework's rows as soon as its process ends."""
     unknown = [f for f in frameworks if f not in FRAMEWORKS]
     if unknown:
         raise ValueError(f"--frameworks: unknown {', '.join(unknown)}; allowed: {', '.join(FRAMEWORKS)}")
-    return [row for framework in frameworks for row in run_framework(framework, grid, device, timeout_s)]
+    rows = []
+    for framework in frameworks:
+        framework_rows = run_framework(framework, grid, device, timeout_s)
+        on_rows(framework_rows)
+        rows.extend(framework_rows)
+    return rows
 
 
 def store_learner_rows(

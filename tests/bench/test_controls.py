@@ -51,3 +51,27 @@ def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as err:
         main(["--store", str(tmp_path / "s.jsonl"), "env", "--brax-backends", "warp"])
     assert err.value.code == 2
+
+
+def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(monkeypatch) -> None:
+    """A bench stopped during the Gymnasium sweep keeps the Brax rows already measured (stored per sweep)."""
+    import json
+    import subprocess
+
+    from bench import env_throughput
+
+    events: list[str] = []
+
+    def fake_run(cmd, **_kwargs):
+        simulator = cmd[cmd.index("--simulator") + 1]
+        events.append(f"run {simulator}")
+        row = {"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}
+        return subprocess.CompletedProcess(cmd, 0, json.dumps(row) + "\n", "")
+
+    monkeypatch.setattr(env_throughput.subprocess, "run", fake_run)
+    rows = env_throughput.run_env_sweep(
+        "hopper", ["mjx"], ["sync"], [4], 100,
+        on_rows=lambda sweep: events.append(f"store {[r['simulator'] for r in sweep]}"),
+    )  # fmt: skip
+    assert events == ["run brax", "store ['brax']", "run gymnasium", "store ['gymnasium']"]
+    assert [r["simulator"] for r in rows] == ["brax", "gymnasium"]
