@@ -242,6 +242,18 @@ run_contender() { # NAME RUN_TIMEOUT_S : one contender, one seed, within its lim
 		--logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"} || accept_unavailable "$name"
 }
 
+run_sweep() { # NAME ENABLED CAP_S ARGS... : `bench NAME ARGS...` within CAP_S or what the budget has left
+	local name=$1 enabled=$2 cap=$3 limit=$(($(remaining) - RESERVE_S))
+	shift 3
+	if [ "$enabled" = 0 ]; then
+		skip "$name" "disabled (GPU_RUN_${name^^}=0)" ok
+	elif ((limit < 40)); then
+		skip "$name" "only ${limit} s left before loc/report"
+	else
+		step "$name" $((limit < cap ? limit : cap)) bench "$name" "$@"
+	fi
+}
+
 pack_logs() {
 	[ -d "$LOGS" ] || {
 		echo "pack: no logs"
@@ -273,22 +285,8 @@ main() {
 	IFS=, read -r -a names <<<"$CONTENDERS"
 	for name in "${names[@]}"; do run_contender "$name" "$run_timeout"; done
 
-	limit=$(($(remaining) - RESERVE_S))
-	if [ "${GPU_RUN_ENV:-1}" = 0 ]; then
-		skip env "GPU_RUN_ENV=0" ok
-	elif ((limit < 40)); then
-		skip env "only ${limit} s left before loc/report"
-	else
-		step env $((limit < 120 ? limit : 120)) bench env "${ENV_ARGS[@]}"
-	fi
-	limit=$(($(remaining) - RESERVE_S))
-	if [ "${GPU_RUN_LEARNER:-1}" = 0 ]; then
-		skip learner "GPU_RUN_LEARNER=0" ok
-	elif ((limit < 40)); then
-		skip learner "only ${limit} s left before loc/report"
-	else
-		step learner $((limit < 90 ? limit : 90)) bench learner "${LEARNER_ARGS[@]}"
-	fi
+	run_sweep env "${GPU_RUN_ENV:-1}" 120 "${ENV_ARGS[@]}"
+	run_sweep learner "${GPU_RUN_LEARNER:-1}" 90 "${LEARNER_ARGS[@]}"
 	IFS=, read -r -a names <<<"$LATE_CONTENDERS"
 	for name in ${names[@]+"${names[@]}"}; do run_contender "$name" "$run_timeout"; done
 	step loc 30 bench loc
