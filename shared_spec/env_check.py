@@ -2,6 +2,9 @@
 
 The registry in `tasks.py` states observation/action sizes and whether the two simulators are comparable;
 this module asks the real envs, so the registry (and the report's parity table) cannot drift from them.
+It also reads what the physics integrates with (MuJoCo integrator, solver iterations): Brax's MJX models
+step with Euler and, for most tasks, 4 solver iterations where Gymnasium's v5 models use RK4 and 100, so
+the same dt and masses still give different dynamics (a likely cause of different learning speed per step).
 It imports Brax (hence JAX) and Gymnasium lazily: only `tasks --check`, the report and its test pay for them.
 Brax sizes come from `jax.eval_shape` of `reset` (traced, not run), which keeps the check to seconds.
 """
@@ -14,6 +17,18 @@ from typing import Any
 from shared_spec.tasks import TASKS, Task
 
 DEFAULT_BACKEND = "mjx"
+
+
+def _solver_facts(model: Any) -> dict[str, Any]:
+    """Integrator and constraint-solver settings of a MuJoCo model (what the physics actually integrates)."""
+    import mujoco
+
+    if model is None:
+        return {"integrator": None, "solver_iterations": None}
+    return {
+        "integrator": mujoco.mjtIntegrator(model.opt.integrator).name.removeprefix("mjINT_"),
+        "solver_iterations": int(model.opt.iterations),
+    }
 
 
 def _brax_facts(task: Task, backend: str) -> dict[str, Any]:
@@ -29,6 +44,7 @@ def _brax_facts(task: Task, backend: str) -> dict[str, Any]:
         "low": float(ctrl[:, 0].min()),
         "high": float(ctrl[:, 1].max()),
         "dt": round(float(env.dt), 6),
+        **_solver_facts(getattr(env.sys, "mj_model", None)),
     }
 
 
@@ -44,6 +60,7 @@ def _gym_facts(task: Task) -> dict[str, Any]:
             "high": float(env.action_space.high.max()),
             "dt": round(float(env.unwrapped.dt), 6),
             "episode_length": env.spec.max_episode_steps if env.spec else None,
+            **_solver_facts(env.unwrapped.model),
         }
     finally:
         env.close()
@@ -74,10 +91,15 @@ def check_task(task: Task, backend: str = DEFAULT_BACKEND) -> dict[str, Any]:
         "gym_action_bounds": [gym["low"], gym["high"]],
         "brax_dt": brax["dt"],
         "gym_dt": gym["dt"],
+        "brax_integrator": brax["integrator"],
+        "gym_integrator": gym["integrator"],
+        "brax_solver_iterations": brax["solver_iterations"],
+        "gym_solver_iterations": gym["solver_iterations"],
         "gym_episode_length": gym["episode_length"],
         "comparable_claimed": task.comparable,
         "sizes_match": sizes_match,
         "dt_match": abs(brax["dt"] - gym["dt"]) < 1e-6,
+        "integrator_match": brax["integrator"] == gym["integrator"],
         "registry_ok": registry_ok,
         "parity_note": task.parity_note,
     }
@@ -92,14 +114,19 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     """Plain-text parity table for the terminal."""
     header = (
         f"{'task':18s} {'obs brax/gym':>13s} {'act':>7s} {'bounds brax | gym':>22s} "
-        f"{'dt brax/gym':>16s} {'ep.len':>6s} {'comparable':>10s} {'registry':>8s}"
+        f"{'dt brax/gym':>16s} {'integrator (iters) brax/gym':>28s} {'ep.len':>6s} {'comparable':>10s} "
+        f"{'registry':>8s}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
         bounds = f"[{r['brax_action_bounds'][0]:g},{r['brax_action_bounds'][1]:g}] | [{r['gym_action_bounds'][0]:g},{r['gym_action_bounds'][1]:g}]"
+        physics = (
+            f"{r['brax_integrator']} ({r['brax_solver_iterations']})/"
+            f"{r['gym_integrator']} ({r['gym_solver_iterations']})"
+        )
         lines.append(
             f"{r['task']:18s} {r['brax_obs']:>6d}/{r['gym_obs']:<6d} {r['brax_act']:>3d}/{r['gym_act']:<3d} "
-            f"{bounds:>22s} {r['brax_dt']:>7g}/{r['gym_dt']:<8g} {r['gym_episode_length']!s:>6s} "
+            f"{bounds:>22s} {r['brax_dt']:>7g}/{r['gym_dt']:<8g} {physics:>28s} {r['gym_episode_length']!s:>6s} "
             f"{r['comparable_claimed']!s:>10s} {'ok' if r['registry_ok'] else 'MISMATCH':>8s}"
         )
     backend = rows[0]["brax_backend"] if rows else DEFAULT_BACKEND

@@ -47,8 +47,10 @@ class Task:
         return dict(self.gym_kwargs)
 
 
-_RESET_NOTE = (
-    "MuJoCo physics on both sides, but Brax's backend integrator and contact model differ from MuJoCo C"
+_PHYSICS_NOTE = (
+    "MuJoCo physics on both sides with the same dt, bodies and gear, but integrated differently (measured by "
+    "`tasks --check`): Brax's MJX models use Euler and few solver iterations (4-8 on contact tasks), "
+    "Gymnasium's v5 models RK4 (HalfCheetah: Euler) and 50-100"
 )
 
 TASKS: dict[str, Task] = {
@@ -62,7 +64,7 @@ TASKS: dict[str, Task] = {
             act_size=1,
             return_threshold=500.0,
             comparable=True,
-            parity_note=f"Same obs/action; +1 reward per upright step on both sides. {_RESET_NOTE}.",
+            parity_note=f"Same obs/action; +1 reward per upright step on both sides. {_PHYSICS_NOTE}.",
         ),
         Task(
             name="hopper",
@@ -72,7 +74,7 @@ TASKS: dict[str, Task] = {
             act_size=3,
             return_threshold=1000.0,
             comparable=True,
-            parity_note=f"Same obs/action sizes; reward terms similar, health bounds may differ. {_RESET_NOTE}.",
+            parity_note=f"Same obs/action sizes; reward terms similar, health bounds may differ. {_PHYSICS_NOTE}.",
         ),
         Task(
             name="halfcheetah",
@@ -82,7 +84,7 @@ TASKS: dict[str, Task] = {
             act_size=6,
             return_threshold=1000.0,
             comparable=True,
-            parity_note=f"Same obs/action sizes; forward reward minus control cost on both. {_RESET_NOTE}.",
+            parity_note=f"Same obs/action sizes; forward reward minus control cost on both. {_PHYSICS_NOTE}.",
         ),
         Task(
             name="walker2d",
@@ -92,7 +94,7 @@ TASKS: dict[str, Task] = {
             act_size=6,
             return_threshold=1000.0,
             comparable=True,
-            parity_note=f"Same obs/action sizes; reward terms similar, health bounds may differ. {_RESET_NOTE}.",
+            parity_note=f"Same obs/action sizes; reward terms similar, health bounds may differ. {_PHYSICS_NOTE}.",
         ),
         Task(
             name="ant",
@@ -105,7 +107,8 @@ TASKS: dict[str, Task] = {
             comparable=True,
             parity_note=(
                 "Sizes match only with Gymnasium's contact forces excluded from the observation; "
-                "Brax's ant has no contact cost, Gymnasium v5 pays healthy reward only when healthy."
+                "Brax's ant has no contact cost, Gymnasium v5 pays healthy reward only when healthy. "
+                f"{_PHYSICS_NOTE}."
             ),
         ),
         Task(
@@ -119,7 +122,8 @@ TASKS: dict[str, Task] = {
             gym_obs_size_override=348,
             parity_note=(
                 "NOT comparable: Brax observes 244 dims, Gymnasium v5 348; "
-                "returns of the two sides are different quantities."
+                "returns of the two sides are different quantities. "
+                f"{_PHYSICS_NOTE}."
             ),
         ),
     )

@@ -92,8 +92,11 @@ def how_to_read() -> Section:
         "<b>Physics on the accelerator vs on the CPU.</b> The JAX side steps Brax (MJX) inside the jitted "
         "program; the PyTorch side steps Gymnasium MuJoCo (MuJoCo C) on the CPU. An SPS gap mixes simulator "
         "and framework; the env-only and learner-only controls and the torch-on-Brax variant separate them.",
-        "<b>Backend and timestep.</b> Brax backends (mjx, generalized, positional, spring) differ in integrator "
-        "and contacts and some change the control timestep: a return is comparable only with the backend named.",
+        "<b>Backend, timestep and integrator.</b> Brax backends (mjx, generalized, positional, spring) differ in "
+        "integrator and contacts and some change the control timestep: a return is comparable only with the "
+        "backend named. Even at equal timestep the physics differ: Brax's MJX models integrate with Euler and "
+        "few solver iterations, Gymnasium's v5 models mostly with RK4 (see the parity table), so the same "
+        "policy can fare differently and learning per env step can differ for reasons outside the framework.",
         "<b>Reward terms.</b> Brax and Gymnasium v5 tasks of the same name do not always pay the same reward "
         "terms (see the parity table); Humanoid observations differ outright. Compare returns within a side, or "
         "across sides only where the parity table says the task is comparable.",
@@ -261,7 +264,13 @@ def env_parity(run_env_check: bool = True) -> Section:
     return "parity", "Env parity", body
 
 
-PAIRS = (("obs", "brax_obs", "gym_obs"), ("act", "brax_act", "gym_act"), ("dt", "brax_dt", "gym_dt"))
+PAIRS = (
+    ("obs", "brax_obs", "gym_obs"),
+    ("act", "brax_act", "gym_act"),
+    ("dt", "brax_dt", "gym_dt"),
+    ("integrator", "brax_integrator", "gym_integrator"),
+    ("solver iterations", "brax_solver_iterations", "gym_solver_iterations"),
+)
 
 
 def _compact_parity(row: dict[str, Any]) -> dict[str, Any]:
