@@ -4,7 +4,8 @@ The registry in `tasks.py` states observation/action sizes and whether the two s
 this module asks the real envs, so the registry (and the report's parity table) cannot drift from them.
 It also reads what the physics integrates with (MuJoCo integrator, solver iterations): Brax's MJX models
 step with Euler and, for most tasks, 4 solver iterations where Gymnasium's v5 models use RK4 and 100, so
-the same dt and masses still give different dynamics (a likely cause of different learning speed per step).
+the same dt and masses still give different numerics (for inverted_pendulum this did not change how fast
+torch learns: bench/experiments/integrator_swap.py).
 It imports Brax (hence JAX) and Gymnasium lazily: only `tasks --check`, the report and its test pay for them.
 Brax sizes come from `jax.eval_shape` of `reset` (traced, not run), which keeps the check to seconds.
 """
