@@ -17,7 +17,9 @@ Where Brax's algorithm still differs from docs/ALGORITHM.md (so its returns are 
 - no linear LR annealing (constant learning_rate); Adam eps 1e-8 (optax default), not adam_eps;
 - reward scaling is a constant factor (we pass 1.0), not a running std of the discounted return; no obs clip;
 - shuffles whole unroll sequences, not single transitions; GAE inside the loss per minibatch;
-- lecun-uniform init, not orthogonal; actions sent unclipped (the physics clamps controls to ctrlrange);
+- lecun-uniform init, not orthogonal; actions sent unclipped (the physics clamps controls to ctrlrange)
+  and in Brax's own convention (`brax_native_env`: inverted_pendulum and humanoid map [-1, 1] onto the
+  actuator range, so a unit action is a larger control there than in our trainers, which send actuator units);
 - its auto-reset returns the cached first state; evaluation: `num_eval_envs = eval_episodes`, deterministic.
 
 Measured honestly: the curve (eval return at each progress callback, wall time since process start) and
@@ -141,10 +143,10 @@ def run(spec: PPOSpec, seed: int) -> tuple[ProgressLog, str | None]:
     try:
         from brax.training.agents.ppo import train as brax_ppo
 
-        from jax_ppo.envs import base_env
+        from jax_ppo.envs import brax_native_env
 
-        brax_ppo.train(
-            environment=base_env(spec),
+        brax_ppo.train(  # its tanh-squashed actions in [-1, 1] are what Brax's env maps onto the actuators
+            environment=brax_native_env(spec),
             network_factory=network_factory(spec),
             progress_fn=log,
             **brax_train_kwargs(spec, seed),

@@ -105,9 +105,29 @@ class FinalObsAutoResetWrapper(brax_envs.Wrapper):
         return strong_dtypes(state.replace(pipeline_state=pipeline_state, obs=obs))
 
 
-def base_env(spec: PPOSpec) -> brax_envs.Env:
-    """The unwrapped Brax env of the spec's task and backend."""
+class ActuatorUnitsWrapper(brax_envs.Wrapper):
+    """Takes actions in actuator units (the ctrl range, as Gymnasium's action space) for a Brax env that maps
+    [-1, 1] onto that range itself (inverted_pendulum, humanoid): the inverse map before its `step`.
+
+    Without it the same action would be a 3x larger control on Brax's inverted pendulum (ctrl range [-3, 3])
+    than on Gymnasium's, saturating at the physics' clamp.
+    """
+
+    def step(self, state: brax_envs.State, action: jax.Array) -> brax_envs.State:
+        ctrl_range = jnp.asarray(self.env.sys.actuator.ctrl_range, action.dtype)
+        low, high = ctrl_range[:, 0], ctrl_range[:, 1]
+        return self.env.step(state, 2.0 * (action - low) / (high - low) - 1.0)
+
+
+def brax_native_env(spec: PPOSpec) -> brax_envs.Env:
+    """Brax's own env of the spec's task and backend, with Brax's action convention (Brax's PPO uses it)."""
     return brax_envs.get_environment(get_task(spec.task).brax_env, backend=spec.brax_backend)
+
+
+def base_env(spec: PPOSpec) -> brax_envs.Env:
+    """The Brax env of the spec's task and backend, taking actions in actuator units (as Gymnasium's)."""
+    env = brax_native_env(spec)
+    return ActuatorUnitsWrapper(env) if get_task(spec.task).brax_scales_actions else env
 
 
 def make_train_env(spec: PPOSpec) -> brax_envs.Env:

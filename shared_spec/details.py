@@ -64,7 +64,9 @@ DETAILS: tuple[Detail, ...] = (
     Detail("Independent action components (log-probs summed)", "continuous 3", "jax_ppo.networks:gaussian_entropy",
            "torch_ppo.networks:gaussian_entropy", "same", "Log-prob and entropy summed over action dimensions."),
     Detail("Action clipping to the bounds, stored unclipped", "continuous 5", "jax_ppo.train:env_step",
-           "torch_ppo.envs:GymTrainEnv", "same", "JAX clips to the actuator range; torch clips with Gymnasium's vector TransformAction (one np.clip)."),
+           "torch_ppo.envs:GymTrainEnv", "same", "JAX clips to the actuator range (and undoes Brax's own [-1, 1] map where a Brax env has one: "
+           "jax_ppo.envs.ActuatorUnitsWrapper, tests/parity/test_action_units.py); torch clips with Gymnasium's "
+           "vector TransformAction (one np.clip)."),
     Detail("Observation normalization (running mean/var)", "continuous 6", "jax_ppo.normalization:normalize_obs",
            "torch_ppo.envs:NormalizeObservationSameStep", "same",
            "Gymnasium's RunningMeanStd algorithm on both; JAX float32, Gymnasium float64 (parity-tested)."),

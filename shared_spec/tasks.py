@@ -36,6 +36,10 @@ class Task:
     """Extra keyword arguments for `gymnasium.make`."""
     gym_obs_size_override: int | None = None
     """Gymnasium's observation size where it differs from Brax's (then `comparable` is False)."""
+    brax_scales_actions: bool = False
+    """Brax's env maps an action in [-1, 1] onto the actuator range inside `step` (Gymnasium's takes actuator
+    units): the trainers then map actuator units back to [-1, 1] before Brax's step, so one action means the
+    same control on both sides (checked by `tasks --check`: control applied per unit of action)."""
 
     @property
     def gym_obs_size(self) -> int:
@@ -64,6 +68,7 @@ TASKS: dict[str, Task] = {
             act_size=1,
             return_threshold=500.0,
             comparable=True,
+            brax_scales_actions=True,
             parity_note=f"Same obs/action; +1 reward per upright step on both sides. {_PHYSICS_NOTE}.",
         ),
         Task(
@@ -120,6 +125,7 @@ TASKS: dict[str, Task] = {
             return_threshold=1000.0,
             comparable=False,
             gym_obs_size_override=348,
+            brax_scales_actions=True,
             parity_note=(
                 "NOT comparable: Brax observes 244 dims, Gymnasium v5 348; "
                 "returns of the two sides are different quantities. "

@@ -21,11 +21,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import torch
-from brax import envs as brax_envs
 from brax.envs.wrappers.training import EpisodeWrapper, VmapWrapper
 from brax.io.torch import jax_to_torch, torch_to_jax
 
-from shared_spec.tasks import get_task
+from jax_ppo.envs import base_env
 from torch_ppo.envs import OBS_EPSILON, StepResult
 from torch_ppo.train import DeviceError
 
@@ -71,7 +70,8 @@ class TorchRunningMeanStd:
 
 
 def _make_env(spec: Any, num_envs: int) -> VmapWrapper:
-    env = brax_envs.get_environment(get_task(spec.task).brax_env, backend=spec.brax_backend)
+    """The jax contender's own base env (actions in actuator units), batched and time-limited."""
+    env = base_env(spec)
     return VmapWrapper(EpisodeWrapper(env, spec.episode_length, action_repeat=1), batch_size=num_envs)
 
 

@@ -34,7 +34,7 @@ def euler_model(directory: Path) -> Path:
     source = Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets" / "inverted_pendulum.xml"
     text = source.read_text()
     if 'integrator="RK4"' not in text:
-        raise RuntimeError(f"{source}: no integrator=\"RK4\" to replace; the model changed")
+        raise RuntimeError(f'{source}: no integrator="RK4" to replace; the model changed')
     target = directory / "inverted_pendulum_euler.xml"
     target.write_text(text.replace('integrator="RK4"', 'integrator="Euler"'))
     return target
@@ -72,7 +72,9 @@ def main() -> None:
             for label, xml in (("RK4 (as shipped)", None), ("Euler", euler)):
                 first, curve = steps_to_max(args.preset, seed, xml)
                 returns = " ".join(f"{ret:.0f}" for _, _, ret in curve)
-                print(f"seed {seed}  {label:17s} first at {MAX_RETURN:.0f}: {first!s:>6} steps | evals: {returns}")
+                print(
+                    f"seed {seed}  {label:17s} first at {MAX_RETURN:.0f}: {first!s:>6} steps | evals: {returns}"
+                )
 
 
 if __name__ == "__main__":
