@@ -1,8 +1,9 @@
 """PPO learns: inverted pendulum on CPU, 4 seeds vmapped in one program (also exercises --vmap-seeds).
 
-Threshold from a measured run of exactly this command (seeds 0-3, CPU, 2 cores): initial mean eval return
-78, final per-seed returns 484 / 500 / 500 / 196 (mean 420). The test asks for a mean of 250 after
-training, starting below 150: a broken update (wrong sign, lost bootstrap) stays near the initial policy.
+Threshold from a measured run of exactly this command (seeds 0-3, CPU, 2 cores, 2026-11-27, after the
+action-units fix): initial mean eval return 74, final per-seed returns 500 / 495 / 500 / 495 (mean 498;
+500 is the episode cap here). The test asks for a mean of 400 after training, starting below 150: a broken
+update (wrong sign, lost bootstrap) or a mis-scaled action stays far below.
 """
 
 from __future__ import annotations
@@ -31,5 +32,5 @@ def test_inverted_pendulum_return_rises_clearly_above_initial_policy():
     assert result["contender"] == "jax-vmap" and result["num_seeds"] == 4
     assert len(result["per_seed_final_return"]) == 4
     assert result["curve"][0][2] < 150
-    assert result["final_return"] >= 250, result["per_seed_final_return"]
+    assert result["final_return"] >= 400, result["per_seed_final_return"]
     assert result["rollout_s"] is None and "--no-phase-split" in result["extra"]["phase_split"]
