@@ -7,6 +7,11 @@ trainer on Gymnasium's own model twice per seed: as shipped (RK4) and with only 
 task's maximum return. If Euler alone moves torch to the JAX side's 40-49k steps, the simulator, not the
 framework, explains the gap.
 
+Result (2026-11-27, 2-core AMD EPYC, seeds 0-3): it does not. RK4 reached 1000 at 24,576 / 24,576 / 24,576 /
+16,384 steps, Euler at 16,384 / 24,576 / 24,576 / 24,576. The gap had another cause: Brax's pendulum maps
+actions in [-1, 1] onto its [-3, 3] actuator range inside `step`, so the JAX side applied 3x the control
+(fixed by `jax_ppo.envs.ActuatorUnitsWrapper`; afterwards JAX also reaches 1000 at about 24k steps).
+
     .venv/bin/python -m bench.experiments.integrator_swap [--seeds 0,1,2] [--preset cpu-quick]
 """
 
