@@ -33,6 +33,7 @@ setup-gpu:
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(PY) -m ruff format .
@@ -51,7 +52,7 @@ report: setup
 	$(PY) -m bench report
 
 wheelhouse: setup
-	$(PY) -m bench.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
+	$(PY) -m bench.ops.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
 		--dest $(WHEEL_DIR) --skip $(WHEEL_SKIP)
 
 clean:

@@ -15,8 +15,8 @@ from jax_ppo.networks import Params, gaussian_entropy, gaussian_log_prob, make_n
 from shared_spec.spec import PPOSpec
 
 
-class Minibatch(NamedTuple):
-    """One minibatch of flattened transitions; every field has leading axis [N]."""
+class Batch(NamedTuple):
+    """Flattened transitions, the whole batch [T*B] or one minibatch; every field has leading axis [N]."""
 
     obs: jax.Array
     """float32 [N, O], normalized as the policy saw them."""
@@ -110,7 +110,7 @@ def value_loss(
     return 0.5 * jnp.mean(jnp.maximum(v_loss_unclipped, v_loss_clipped))
 
 
-def ppo_loss(params: Params, minibatch: Minibatch, spec: PPOSpec) -> tuple[jax.Array, LossMetrics]:
+def ppo_loss(params: Params, minibatch: Batch, spec: PPOSpec) -> tuple[jax.Array, LossMetrics]:
     """pg_loss - ent_coef * entropy_loss + vf_coef * v_loss on one minibatch, and its metrics."""
     network = make_network(spec, action_size=params["params"]["log_std"].shape[-1])
     mean, log_std, new_values = network.apply(params, minibatch.obs)

@@ -1,32 +1,29 @@
-"""PPO's training loop in JAX: rollout, GAE, epochs and minibatches as `lax.scan`, updates as a `fori_loop`.
+"""PPO's training steps in JAX, named as in torch_ppo/train.py (docs/ALGORITHM.md): rollout, GAE, epochs and
+minibatches as `lax.scan`, updates as a `fori_loop`.
 
-The steps of one update are module-level functions named as in docs/ALGORITHM.md (`collect_rollout`,
-`compute_gae`, `update_ppo`) and in torch_ppo; their state is named (`TrainState`, `Transition`, ...),
-never positional tuples. Static context (env, network, optimizer, spec) lives in one frozen `Trainer`
-and is bound with `functools.partial`, so no closure nests more than two deep.
+One update is `collect_batch` (`collect_rollout`: a scan of `env_step`, then values in one batched critic
+call; `compute_gae`; `flatten_batch`) then `learn_from_batch` (`update_epochs` x `num_minibatches` of
+`minibatch_step` on `ppo_loss`); `update_step` is both. State is named (`TrainState`, `Transition`, ...),
+never positional tuples. Static context (envs, network, optimizer, spec) lives in one frozen `Trainer` and is
+bound with `functools.partial`, so no closure nests more than two deep.
 
 One compiled program, `train_chunk(trainer, carry, num_updates)`, runs `num_updates` updates in a
-`lax.fori_loop` whose trip count is a traced argument: the host calls it first with 1 (to time the first
-update honestly) and then with the rest of each evaluation chunk, without recompiling. `run_training` is the
-host loop around it: compile ahead of time, time, evaluate, detect divergence.
+`lax.fori_loop` whose trip count is a traced argument, so the host can run any number of updates between
+evaluations without recompiling. Not in here: envs (ppo_envs.brax_envs), loss maths (losses.py), timing,
+compilation ahead of time and the result line (run.py).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
-from jax_ppo import envs
-from jax_ppo.losses import LossMetrics, Minibatch, compute_gae, ppo_loss
+from jax_ppo.losses import Batch, LossMetrics, compute_gae, ppo_loss
 from jax_ppo.networks import (
     ActorCritic,
     Params,
@@ -43,7 +40,7 @@ from jax_ppo.normalization import (
     normalize_reward,
     scale_obs,
 )
-from shared_spec.result import seconds_since_start
+from ppo_envs import brax_envs
 from shared_spec.spec import PPOSpec
 
 
@@ -143,22 +140,17 @@ class Trainer:
     eval_env: Any
     network: ActorCritic
     optimizer: optax.GradientTransformation
-    action_low: np.ndarray
-    action_high: np.ndarray
 
 
 def make_trainer(spec: PPOSpec) -> Trainer:
     """Envs, network and optimizer of `spec`."""
-    env = envs.make_train_env(spec)
-    low, high = envs.action_bounds(env)
+    env = brax_envs.make_train_env(spec, spec.num_envs)
     return Trainer(
         spec=spec,
         env=env,
-        eval_env=envs.make_eval_env(spec),
+        eval_env=brax_envs.make_eval_env(spec, spec.eval_episodes),
         network=make_network(spec, action_size=env.action_size),
         optimizer=make_optimizer(spec),
-        action_low=np.asarray(low),
-        action_high=np.asarray(high),
     )
 
 
@@ -184,17 +176,18 @@ def init_train_state(trainer: Trainer, key: jax.Array) -> TrainState:
 
 
 def env_step(trainer: Trainer, state: TrainState, _: None) -> tuple[TrainState, EnvStep]:
-    """Sample actions from the Gaussian policy, step the envs, normalize what comes back (one scan step)."""
+    """Sample actions from the Gaussian policy, step the envs, normalize what comes back (one scan step).
+
+    Actions are stored unclipped; the env clips them to its bounds.
+    """
     spec = trainer.spec
     key, action_key = jax.random.split(state.key)
     mean = trainer.network.apply(state.params, state.obs, method=ActorCritic.action_mean)
     log_std = state.params["params"]["log_std"]
     actions = mean + jnp.exp(log_std) * jax.random.normal(action_key, mean.shape)
     log_probs = gaussian_log_prob(mean, log_std, actions)
-    env_state = trainer.env.step(state.env_state, jnp.clip(actions, trainer.action_low, trainer.action_high))
-
-    truncations = env_state.info["truncation"]
-    terminations = env_state.done * (1.0 - truncations)
+    env_state = trainer.env.step(state.env_state, actions)
+    terminations, truncations = brax_envs.terminations_and_truncations(env_state)
     norm, rewards = normalize_reward(
         state.norm,
         env_state.reward,
@@ -232,8 +225,31 @@ def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, Tr
     return state, transition
 
 
+def flatten_batch(rollout: Transition, advantages: jax.Array, returns: jax.Array) -> Batch:
+    """The rollout as one [T*B] batch of loss inputs."""
+    batch = Batch(rollout.obs, rollout.actions, rollout.log_probs, rollout.values, advantages, returns)
+    return jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), batch)
+
+
+def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Batch]:
+    """The rollout half of an update: collect_rollout, compute_gae, and the flattened [T*B] batch."""
+    spec = trainer.spec
+    state, rollout = collect_rollout(trainer, state)
+    advantages, returns = compute_gae(
+        rollout.rewards,
+        rollout.values,
+        rollout.next_values,
+        rollout.terminations,
+        rollout.truncations,
+        spec.gamma,
+        spec.gae_lambda,
+        spec.bootstrap_on_truncation,
+    )
+    return state, flatten_batch(rollout, advantages, returns)
+
+
 def minibatch_step(
-    trainer: Trainer, learning_rate: jax.Array, carry: OptimizerState, minibatch: Minibatch
+    trainer: Trainer, learning_rate: jax.Array, carry: OptimizerState, minibatch: Batch
 ) -> tuple[OptimizerState, tuple[jax.Array, LossMetrics]]:
     """One optimizer step on `ppo_loss`: clip, Adam, then scale by -learning_rate."""
     grad_fn = jax.value_and_grad(ppo_loss, has_aux=True)
@@ -252,7 +268,7 @@ def epoch_permutations(key: jax.Array, spec: PPOSpec) -> jax.Array:
 def epoch_step(
     trainer: Trainer,
     learning_rate: jax.Array,
-    batch: Minibatch,
+    batch: Batch,
     carry: OptimizerState,
     permutation: jax.Array,
 ) -> tuple[OptimizerState, tuple[jax.Array, LossMetrics]]:
@@ -265,7 +281,7 @@ def epoch_step(
 
 
 def update_ppo(
-    trainer: Trainer, state: TrainState, batch: Minibatch, permutations: jax.Array
+    trainer: Trainer, state: TrainState, batch: Batch, permutations: jax.Array
 ) -> tuple[TrainState, jax.Array, LossMetrics]:
     """`update_epochs` epochs of minibatch steps on the flattened batch [T*B]; returns losses [E, M].
 
@@ -280,12 +296,6 @@ def update_ppo(
     return state._replace(params=carry.params, opt_state=carry.opt_state), losses, metrics
 
 
-def flatten_batch(rollout: Transition, advantages: jax.Array, returns: jax.Array) -> Minibatch:
-    """The rollout as one [T*B] batch of loss inputs."""
-    batch = Minibatch(rollout.obs, rollout.actions, rollout.log_probs, rollout.values, advantages, returns)
-    return jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), batch)
-
-
 def explained_variance(values: jax.Array, returns: jax.Array) -> jax.Array:
     """1 - Var(returns - values) / Var(returns) (NaN when the returns are constant, as CleanRL)."""
     return 1.0 - jnp.var(returns - values) / jnp.var(returns)
@@ -296,43 +306,23 @@ def _tree_all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack(leaves))
 
 
-def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Minibatch]:
-    """The rollout half of an update: collect_rollout, compute_gae, and the flattened [T*B] batch."""
-    spec = trainer.spec
-    state, rollout = collect_rollout(trainer, state)
-    advantages, returns = compute_gae(
-        rollout.rewards,
-        rollout.values,
-        rollout.next_values,
-        rollout.terminations,
-        rollout.truncations,
-        spec.gamma,
-        spec.gae_lambda,
-        spec.bootstrap_on_truncation,
-    )
-    return state, flatten_batch(rollout, advantages, returns)
-
-
-def learn_from_batch(
-    trainer: Trainer, state: TrainState, batch: Minibatch
-) -> tuple[TrainState, jax.Array, LossMetrics]:
-    """The learning half of an update: fresh epoch permutations, then update_ppo."""
+def learn_from_batch(trainer: Trainer, state: TrainState, batch: Batch) -> tuple[TrainState, UpdateMetrics]:
+    """The learning half of an update: fresh epoch permutations, update_ppo, the update's diagnostics."""
     key, update_key = jax.random.split(state.key)
     permutations = epoch_permutations(update_key, trainer.spec)
-    return update_ppo(trainer, state._replace(key=key), batch, permutations)
+    state, losses, loss_metrics = update_ppo(trainer, state._replace(key=key), batch, permutations)
+    metrics = UpdateMetrics(
+        *jax.tree.map(jnp.mean, loss_metrics),
+        explained_variance=explained_variance(batch.values, batch.returns),
+        all_finite=jnp.all(jnp.isfinite(losses)) & _tree_all_finite(state.params),
+    )
+    return state._replace(update_index=state.update_index + 1), metrics
 
 
 def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
     """One full PPO update: collect_batch (rollout + GAE), then learn_from_batch (epochs of minibatches)."""
     state, batch = collect_batch(trainer, carry.state)
-    state, losses, loss_metrics = learn_from_batch(trainer, state, batch)
-    means = jax.tree.map(jnp.mean, loss_metrics)
-    metrics = UpdateMetrics(
-        *means,
-        explained_variance=explained_variance(batch.values, batch.returns),
-        all_finite=jnp.all(jnp.isfinite(losses)) & _tree_all_finite(state.params),
-    )
-    return ChunkCarry(state._replace(update_index=state.update_index + 1), metrics)
+    return ChunkCarry(*learn_from_batch(trainer, state, batch))
 
 
 def _fori_body(trainer: Trainer, _index: jax.Array, carry: ChunkCarry) -> ChunkCarry:
@@ -353,9 +343,7 @@ def eval_step(
     if spec.normalize_obs:
         obs = scale_obs(obs_rms, obs, spec.obs_clip)
     mean = trainer.network.apply(params, obs, method=ActorCritic.action_mean)
-    env_state = trainer.eval_env.step(
-        carry.env_state, jnp.clip(mean, trainer.action_low, trainer.action_high)
-    )
+    env_state = trainer.eval_env.step(carry.env_state, mean)
     returns = carry.returns + jnp.where(carry.active > 0, env_state.reward, 0.0)
     active = carry.active * (1.0 - env_state.done)
     return EvalCarry(env_state, returns, active), None
@@ -376,186 +364,3 @@ def initial_metrics() -> UpdateMetrics:
     """Placeholder metrics before the first update (NaN losses, finite)."""
     nan = jnp.asarray(jnp.nan, jnp.float32)
     return UpdateMetrics(nan, nan, nan, nan, nan, nan, jnp.asarray(True))
-
-
-# ----------------------------------------------------------------------------------------------- host loop
-@dataclass
-class TrainingOutcome:
-    """What `run_training` measured; `__main__` turns it into a RunResult."""
-
-    startup_s: float = 0.0
-    compile_s: float = 0.0
-    compile_train_s: float = 0.0
-    compile_eval_s: float = 0.0
-    first_update_s: float = 0.0
-    sps: float | None = None
-    steady_s: float = 0.0
-    total_env_steps: int = 0
-    curve: list[list[float]] = field(default_factory=list)
-    per_seed_final_return: list[float] = field(default_factory=list)
-    diverged: bool = False
-    error: str | None = None
-    last_metrics: dict[str, float] = field(default_factory=dict)
-    params_sha256: str = ""
-    steady_updates: int = 0
-    trainer: Trainer | None = None
-    final_state: Any = None
-    """The trained TrainState (batched over seeds when vmapped), for measurements after training."""
-
-
-def seed_keys(seed: int, num_seeds: int) -> jax.Array:
-    """PRNG keys of seeds seed .. seed + num_seeds - 1 (stacked when num_seeds > 1)."""
-    if num_seeds == 1:
-        return jax.random.PRNGKey(seed)
-    return jax.vmap(jax.random.PRNGKey)(jnp.arange(seed, seed + num_seeds))
-
-
-def compiled_programs(trainer: Trainer, carry: ChunkCarry, num_seeds: int) -> tuple[Callable, float]:
-    """The AOT-compiled train chunk for `carry`'s shapes, and its lower+compile seconds."""
-    chunk = functools.partial(train_chunk, trainer)
-    if num_seeds > 1:
-        chunk = jax.vmap(chunk, in_axes=(0, None))
-    start = time.perf_counter()
-    compiled = jax.jit(chunk).lower(carry, jnp.int32(1)).compile()
-    return compiled, time.perf_counter() - start
-
-
-def compiled_evaluate(trainer: Trainer, state: TrainState, num_seeds: int) -> tuple[Callable, float]:
-    """The AOT-compiled evaluation (params, obs_rms, key) -> returns, and its lower+compile seconds."""
-    fn = functools.partial(evaluate, trainer)
-    if num_seeds > 1:
-        fn = jax.vmap(fn)
-    start = time.perf_counter()
-    compiled = jax.jit(fn).lower(state.params, state.norm.obs_rms, state.key).compile()
-    return compiled, time.perf_counter() - start
-
-
-def params_digest(params: Params) -> str:
-    """sha256 of the parameters' bytes (bit-for-bit determinism checks across processes)."""
-    digest = hashlib.sha256()
-    for leaf in jax.tree.leaves(params):
-        digest.update(np.asarray(leaf).tobytes())
-    return digest.hexdigest()[:16]
-
-
-def _eval_returns(compiled_eval: Callable, state: TrainState, key: jax.Array) -> np.ndarray:
-    """Returns as [seeds, episodes] (one row without vmap)."""
-    return np.atleast_2d(np.asarray(compiled_eval(state.params, state.norm.obs_rms, key)))
-
-
-def run_training(
-    spec: PPOSpec, seed: int, num_seeds: int = 1, progress: Callable[[str], None] = lambda _: None
-) -> TrainingOutcome:
-    """Train `num_seeds` seeds of `spec` in one program; time it as docs/DESIGN.md defines the metrics."""
-    out = TrainingOutcome()
-    trainer = make_trainer(spec)
-    keys = seed_keys(seed, num_seeds)
-    init = functools.partial(init_train_state, trainer)
-    state = jax.jit(jax.vmap(init) if num_seeds > 1 else init)(keys)
-    jax.block_until_ready(state)
-    out.startup_s = seconds_since_start()
-
-    metrics = initial_metrics()
-    if num_seeds > 1:
-        metrics = jax.tree.map(lambda x: jnp.broadcast_to(x, (num_seeds, *x.shape)), metrics)
-    initial = ChunkCarry(state, metrics)
-    chunk, out.compile_train_s = compiled_programs(trainer, initial, num_seeds)
-    carry = jax.block_until_ready(chunk(initial, jnp.int32(1)))
-    out.first_update_s = seconds_since_start()
-    compiled_eval, out.compile_eval_s = compiled_evaluate(trainer, state, num_seeds)
-    out.compile_s = out.compile_train_s + out.compile_eval_s
-
-    eval_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1_000_003)
-    eval_keys = jax.random.split(eval_key, num_seeds) if num_seeds > 1 else eval_key
-    steps_per_update = spec.batch_size
-    returns = _eval_returns(compiled_eval, initial.state, eval_keys)
-    out.curve.append([0, seconds_since_start(), float(returns.mean())])
-    progress(f"steps 0/{spec.num_updates * steps_per_update}  return {returns.mean():.1f}")
-
-    updates_done, steady_updates = 1, 0
-    for chunk_index in range(spec.num_evals):
-        todo = spec.updates_per_eval - (1 if chunk_index == 0 else 0)
-        if todo > 0:
-            start = time.perf_counter()
-            carry = jax.block_until_ready(chunk(carry, jnp.int32(todo)))
-            out.steady_s += time.perf_counter() - start
-            updates_done += todo
-            steady_updates += todo
-        if not bool(np.all(np.asarray(carry.metrics.all_finite))):
-            out.diverged = True
-            out.error = (
-                f"non-finite loss or parameters by update {updates_done} (learning_rate={spec.learning_rate})"
-            )
-            break
-        returns = _eval_returns(compiled_eval, carry.state, eval_keys)
-        out.curve.append([updates_done * steps_per_update, seconds_since_start(), float(returns.mean())])
-        out.per_seed_final_return = [float(r) for r in returns.mean(axis=-1)]
-        sps = (
-            steady_updates * steps_per_update * num_seeds / out.steady_s if out.steady_s > 0 else float("nan")
-        )
-        progress(
-            f"steps {updates_done * steps_per_update}/{spec.num_updates * steps_per_update}  "
-            f"return {returns.mean():.1f}  sps {sps:.0f}  elapsed {seconds_since_start():.1f}s"
-        )
-
-    out.total_env_steps = updates_done * steps_per_update * num_seeds
-    if out.steady_s > 0:
-        out.sps = steady_updates * steps_per_update * num_seeds / out.steady_s
-    out.last_metrics = {
-        name: float(np.mean(np.asarray(v)))
-        for name, v in carry.metrics._asdict().items()
-        if name != "all_finite"
-    }
-    out.params_sha256 = params_digest(carry.state.params)
-    out.steady_updates = steady_updates
-    out.trainer, out.final_state = trainer, carry.state
-    return out
-
-
-# ----------------------------------------------------------------------------------------------- phase split
-@dataclass(frozen=True)
-class PhaseSplit:
-    """Seconds per update of each half, timed as separately compiled programs (`measure_phase_split`)."""
-
-    rollout_per_update_s: float
-    update_per_update_s: float
-    compile_s: float
-    repeats: int
-
-    @property
-    def rollout_fraction(self) -> float:
-        return self.rollout_per_update_s / (self.rollout_per_update_s + self.update_per_update_s)
-
-
-def measure_phase_split(
-    trainer: Trainer, state: TrainState, num_seeds: int = 1, repeats: int = 5
-) -> PhaseSplit:
-    """Median seconds per update of the rollout half and of the learning half, each its own jitted program.
-
-    The training program fuses both halves into one XLA program, so its steady time cannot be split from the
-    host. This compiles `collect_batch` and `learn_from_batch` on their own (vmapped like the trainer), warms
-    each up once, then alternates them `repeats` times from the trained `state`, blocking after each call.
-    The halves alone may cost a little more than fused (no overlap across the boundary), so callers use only
-    the *fraction* to apportion the fused program's measured steady time.
-    """
-    rollout_fn = functools.partial(collect_batch, trainer)
-    learn_fn = functools.partial(learn_from_batch, trainer)
-    if num_seeds > 1:
-        rollout_fn, learn_fn = jax.vmap(rollout_fn), jax.vmap(learn_fn)
-    start = time.perf_counter()
-    rollout = jax.jit(rollout_fn).lower(state).compile()
-    _, batch_shape = jax.eval_shape(rollout_fn, state)
-    learn = jax.jit(learn_fn).lower(state, batch_shape).compile()
-    compile_s = time.perf_counter() - start
-
-    rollout_times, learn_times = [], []
-    for repeat in range(repeats + 1):  # the first round is a warm-up, not counted
-        t0 = time.perf_counter()
-        state, batch = jax.block_until_ready(rollout(state))
-        t1 = time.perf_counter()
-        state, _, _ = jax.block_until_ready(learn(state, batch))
-        t2 = time.perf_counter()
-        if repeat > 0:
-            rollout_times.append(t1 - t0)
-            learn_times.append(t2 - t1)
-    return PhaseSplit(float(np.median(rollout_times)), float(np.median(learn_times)), compile_s, repeats)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 
-from shared_spec.cli import EXIT_BAD_SPEC, add_spec_arguments
+from shared_spec.cli import add_spec_arguments
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import load_preset, preset_names, resolve_spec
 from shared_spec.spec import SpecError, field_docs
 from shared_spec.tasks import TASKS
@@ -37,13 +39,12 @@ def cmd_show(preset: str, overrides: list[str], as_json: bool) -> int:
 
 
 def cmd_tasks(check: bool) -> int:
-    """The task registry; with --check, compared against the real envs."""
-    if check:
-        from shared_spec.env_check import check_all_tasks, format_table
+    """The task registry; with --check, compared against the real envs by `python -m ppo_envs check`.
 
-        rows = check_all_tasks()
-        print(format_table(rows))
-        return 0 if all(row["registry_ok"] for row in rows) else 1
+    The check runs in a child process because it imports Brax, JAX and Gymnasium, which this package never does.
+    """
+    if check:
+        return subprocess.call([sys.executable, "-m", "ppo_envs", "check"])
     print(f"{'task':18s} {'brax':18s} {'gymnasium':20s} obs  act  threshold  comparable")
     for task in TASKS.values():
         print(

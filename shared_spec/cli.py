@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import resolve_spec
 from shared_spec.spec import PPOSpec, SpecError
-
-EXIT_BAD_SPEC = 2
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from shared_spec.spec import PPOSpec
 
 RESULT_SCHEMA_VERSION = 1
-CONTENDERS = ("jax", "jax-vmap", "torch", "torch-compile", "torch-brax", "brax-ppo")
 
 
 def process_start_time() -> float:

@@ -1,8 +1,9 @@
 """Task registry: one task name -> the Brax env and the Gymnasium env that stand for it.
 
 The registry is data, not code: it says which env each contender builds and how far the two simulators
-agree. It is checked against the real envs by `python -m shared_spec tasks --check` and a test, so the
-numbers here cannot drift from what the envs report. It imports neither JAX nor torch.
+agree. It is checked against the real envs by `python -m ppo_envs check` (also `python -m shared_spec tasks
+--check`) and a test, so the numbers here cannot drift from what the envs report. It imports neither JAX nor
+torch.
 """
 
 from __future__ import annotations

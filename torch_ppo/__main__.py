@@ -1,17 +1,16 @@
 """`python -m torch_ppo`: train PyTorch PPO on a preset, print progress on stderr and one RunResult on stdout.
 
-Exit codes: 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
+Exit codes (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
 """
 
 from __future__ import annotations
 
 import sys
-import warnings
 
-from shared_spec.cli import EXIT_BAD_SPEC, spec_or_exit, trainer_parser
+from ppo_envs.quiet import stdout_noise_to_stderr
+from shared_spec.cli import spec_or_exit, trainer_parser
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
 from shared_spec.result import emit_result, seconds_since_start
-
-EXIT_DIVERGED = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,13 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spec = spec_or_exit(args.preset, args.overrides)
 
-    warnings.filterwarnings("ignore", message=".*settotalmass is deprecated.*")
-    import torch
+    with stdout_noise_to_stderr():
+        import torch
 
-    from torch_ppo.train import DeviceError, resolve_device, set_threads, train
+        from torch_ppo.device import DeviceError, resolve_device, set_threads
+        from torch_ppo.envs import GymEvalEnv, GymTrainEnv
+        from torch_ppo.run import run_training
+
+        if args.env_backend == "brax":
+            from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
 
     try:
         device, device_record = resolve_device(spec.device)
+        if args.env_backend == "brax":
+            use_jax_device_of(device)
     except DeviceError as err:
         print(f"error: bad spec: {err}", file=sys.stderr)
         return EXIT_BAD_SPEC
@@ -36,27 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
 
-    startup_extra_s = 0.0
+    env_compile_s = 0.0
     if args.env_backend == "brax":
-        from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
-
-        try:
-            use_jax_device_of(device)
-        except DeviceError as err:
-            print(f"error: bad spec: {err}", file=sys.stderr)
-            return EXIT_BAD_SPEC
         envs = BraxTrainEnv(spec, spec.num_envs, device)
         eval_envs = BraxEvalEnv(spec, spec.eval_episodes, device)
-        startup_extra_s = envs.compile_s + eval_envs.compile_s
+        env_compile_s = envs.compile_s + eval_envs.compile_s
         contender = "torch-brax"
     else:
-        from torch_ppo.envs import GymEvalEnv, GymTrainEnv
-
         envs = GymTrainEnv(spec, spec.num_envs)
         eval_envs = GymEvalEnv(spec, spec.eval_episodes)
         contender = "torch-compile" if args.compile else "torch"
     try:
-        result = train(
+        result = run_training(
             spec,
             args.seed,
             envs,
@@ -67,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             preset=args.preset,
             compile_mode=args.compile,
             threads=threads,
-            startup_extra_s=startup_extra_s,
+            env_compile_s=env_compile_s,
         )
     finally:
         envs.close()
@@ -77,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         result.extra["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
     result.wall_s = seconds_since_start()
     emit_result(result)
-    return EXIT_DIVERGED if result.status == "diverged" else 0
+    return EXIT_DIVERGED if result.status == "diverged" else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ class ActorCritic(nn.Module):
         return self.critic(obs).squeeze(-1)
 
 
-def make_agent(spec: Any, obs_size: int, act_size: int) -> ActorCritic:
+def make_network(spec: Any, obs_size: int, act_size: int) -> ActorCritic:
     """The network `spec` describes (hidden sizes, activation, init log-std) for the given env sizes."""
     return ActorCritic(
         obs_size, act_size, spec.actor_hidden, spec.critic_hidden, spec.activation, spec.init_log_std
@@ -83,6 +83,13 @@ def make_optimizer(agent: ActorCritic, spec: Any) -> torch.optim.Adam:
     return torch.optim.Adam(
         agent.parameters(), lr=spec.learning_rate, eps=spec.adam_eps, betas=(0.9, 0.999), foreach=True
     )
+
+
+def learning_rate_at(spec: Any, update_index: int) -> float:
+    """Learning rate of update `update_index` (0-based): lr * (1 - update_index / num_updates) if annealed."""
+    if not spec.anneal_lr:
+        return spec.learning_rate
+    return spec.learning_rate * (1.0 - update_index / spec.num_updates)
 
 
 def gaussian_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:

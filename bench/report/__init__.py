@@ -28,7 +28,7 @@ def render_report(
 
     `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
     store renders the same numbers. `run_env_check` builds every task's real envs for the parity table
-    (shared_spec.env_check; JAX, Brax and Gymnasium imports, seconds); tests turn it off. Returns `out_path`.
+    (ppo_envs.parity; JAX, Brax and Gymnasium imports, seconds); tests turn it off. Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:

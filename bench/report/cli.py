@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.store import DEFAULT_STORE
+from bench.harness.store import DEFAULT_STORE
+from bench.report import DEFAULT_OUT, render_report
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--store", type=Path, default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})"
     )
-    parser.add_argument("--out", type=Path, default=Path("reports/index.html"), help="output HTML file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output HTML file")
     parser.add_argument(
         "--published",
         type=Path,
@@ -31,13 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Render the report; exit 2 when the store does not exist (an empty store still renders)."""
+    """Render the report; exit 2 (EXIT_BAD_SPEC) when the store does not exist (an empty store still renders)."""
     args = build_parser().parse_args(argv)
     if not args.store.exists():
         print(f"error: --store: got {str(args.store)!r}; allowed: an existing results.jsonl", file=sys.stderr)
-        return 2
-    from bench.report import render_report
-
+        return EXIT_BAD_SPEC
     out = render_report(args.store, args.out, args.published, args.seed, not args.no_env_check)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    return 0
+    return EXIT_OK

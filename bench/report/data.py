@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.store import read_records
+from bench.harness.contenders import CONTENDER_ORDER
+from bench.harness.store import read_records
+from shared_spec.exit_codes import EXIT_OK
 
 LOCAL_SOURCE = "local"
 OK = "ok"
@@ -110,7 +112,7 @@ def to_run(record: dict[str, Any], source: str) -> Run:
     """Normalize one run record (never raises)."""
     spec = record.get("spec") if isinstance(record.get("spec"), dict) else {}
     hardware, kind = hardware_label(record)
-    status = record.get("status") or ("ok" if record.get("exit_code") in (0, None) else "failed")
+    status = record.get("status") or ("ok" if record.get("exit_code") in (EXIT_OK, None) else "failed")
     return Run(
         source=source,
         hardware=hardware,
@@ -166,10 +168,9 @@ def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
 
 
 def by_contender(runs: list[Run]) -> dict[str, list[Run]]:
-    """Runs by contender, in the project's contender order (unknown names last, sorted)."""
-    order = ("jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax")
+    """Runs by contender, in the project's contender order (CONTENDER_ORDER; unknown names last, sorted)."""
     grouped: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
         grouped[run.contender].append(run)
-    rank = {name: i for i, name in enumerate(order)}
-    return dict(sorted(grouped.items(), key=lambda item: (rank.get(item[0], len(order)), item[0])))
+    rank = {name: i for i, name in enumerate(CONTENDER_ORDER)}
+    return dict(sorted(grouped.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))

@@ -42,7 +42,7 @@ def _code(code_records: list[dict[str, Any]], implementation: str) -> dict[str, 
 
 
 def answer_length(code_records: list[dict[str, Any]]) -> str:
-    """Claim 1, from SLOC of each implementation's own files."""
+    """Claim 1, from SLOC of each trainer's core PPO files (networks, losses, train)."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
     jax_sloc, torch_sloc = _num(jax, "sloc"), _num(torch, "sloc")
     if jax_sloc is None or torch_sloc is None or torch_sloc == 0:
@@ -56,14 +56,15 @@ def answer_length(code_records: list[dict[str, Any]]) -> str:
         else f"not consistent with the claim (more than {CLAIM_TOLERANCE:.0f} percentage points from "
         f"{CLAIMED_SHORTER:.0f}%)"
     )
-    shared = _num(_code(code_records, "shared_spec"), "sloc")
+    shared = [_num(_code(code_records, name), "sloc") for name in ("shared_spec", "ppo_envs")]
     shared_text = (
-        f" Shared code (shared_spec, {fmt(shared)} SLOC) serves both and is counted once, apart."
-        if shared
+        f" Shared code (shared_spec {fmt(shared[0])}, ppo_envs {fmt(shared[1])} SLOC) serves both and is "
+        "counted once, apart; each trainer's env adapters and measurement glue are counted apart too."
+        if all(shared)
         else ""
     )
     return (
-        f"Measured (radon SLOC, each implementation's own files): jax_ppo {fmt(jax_sloc)}, torch_ppo "
+        f"Measured (radon SLOC of the core PPO files: networks.py, losses.py, train.py): jax_ppo {fmt(jax_sloc)}, torch_ppo "
         f"{fmt(torch_sloc)}: the JAX implementation is {direction} than the PyTorch one, {verdict}.{shared_text} "
         "It depends on the codebase: both sides here implement one spec with the same structure; other code "
         "(minppo's included) can differ either way."

@@ -17,23 +17,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from bench.harness.contenders import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.data import Run, by_contender
 from bench.report.stats import pointwise_mean_band
 from bench.report.tables import Summary
 
-COLORS = {
-    "jax": "#1f77b4",
-    "jax-vmap": "#17becf",
-    "brax-ppo": "#9467bd",
-    "torch": "#d62728",
-    "torch-compile": "#ff7f0e",
-    "torch-brax": "#8c564b",
-}
 DPI = 100
 
 
 def color(contender: str) -> str:
-    return COLORS.get(contender, "#7f7f7f")
+    """The contender's colour from the contender table (bench.harness.contenders)."""
+    return CONTENDER_COLORS.get(contender, UNKNOWN_COLOR)
 
 
 def to_data_uri(fig: Figure) -> str:
@@ -152,30 +146,16 @@ def code_metrics(records: list[dict], label: str) -> str | None:
     if not records:
         return None
     names = [str(r.get("implementation", "?")) for r in records]
-    palette = {"jax_ppo": COLORS["jax"], "torch_ppo": COLORS["torch"]}
+    jax_name, torch_name = DEBATE_PAIR
+    palette = {"jax_ppo": color(jax_name), "torch_ppo": color(torch_name)}
     fig, axes = plt.subplots(1, len(CODE_METRICS), figsize=(12, 3.6), layout="constrained")
     for ax, (key, title) in zip(axes, CODE_METRICS, strict=True):
         values = [float(r[key]) if isinstance(r.get(key), int | float) else np.nan for r in records]
-        ax.bar(range(len(names)), values, color=[palette.get(n, "#7f7f7f") for n in names])
+        ax.bar(range(len(names)), values, color=[palette.get(n, UNKNOWN_COLOR) for n in names])
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set_title(title, fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Code metrics per implementation\n{label}", fontsize=10)
-    return to_data_uri(fig)
-
-
-def controls_bars(labels: list[str], values: list[float], xlabel: str, title: str) -> str | None:
-    """Horizontal bars for a control measurement (env-only or learner-only throughput)."""
-    if not values:
-        return None
-    fig, ax = plt.subplots(figsize=(12, 1.4 + 0.45 * max(len(values), 2)), layout="constrained")
-    y = np.arange(len(values))
-    ax.barh(y, values, color="#4c72b0")
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_title(title, fontsize=10)
     return to_data_uri(fig)
 
 

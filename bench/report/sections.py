@@ -1,13 +1,12 @@
 """The report's sections, each a small function returning (anchor, title, HTML body).
 
-Sections never raise on odd data: what is missing is said in words ("not measured", "not available yet"),
-never left blank. Parity and implementation-details data come from optional `shared_spec` modules (see
-`pluggable_rows`), so they appear as soon as those modules exist.
+Sections never raise on odd data: what is missing is said in words ("not measured"), never left blank.
+Env parity is measured by `ppo_envs.parity` (real envs, unless the render turns it off), the implementation
+details come from `shared_spec.details`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.harness.contenders import DEBATE_PAIR
 from bench.report import plots
 from bench.report.data import LOCAL_SOURCE, GroupKey, Run, Store, group_runs, hardware_label
 from bench.report.debate import debate_html
@@ -29,9 +29,15 @@ from bench.report.tables import (
     records_frame,
     summarize,
 )
+from ppo_envs.parity import check_all_tasks
+from shared_spec.details import checklist
+from shared_spec.tasks import TASKS, get_task
 
 Section = tuple[str, str, str]
-CODE_LABEL = "static analysis of the source (radon), hardware-independent; no preset involved"
+CODE_LABEL = (
+    "static analysis of the source (radon), hardware-independent; no preset involved; bars: each trainer's "
+    "core PPO files (networks, losses, train), shared packages whole; the table adds adapters and glue"
+)
 
 
 def group_label(key: GroupKey) -> str:
@@ -42,8 +48,6 @@ def group_label(key: GroupKey) -> str:
 
 def _task_threshold(task: str) -> float | None:
     try:
-        from shared_spec.tasks import get_task
-
         return get_task(task).return_threshold
     except Exception:  # unknown task name in an old record: no threshold line
         return None
@@ -179,44 +183,23 @@ def code_metrics(store: Store) -> Section:
     latest = {str(r.get("implementation")): r for r in records}  # later records supersede earlier ones
     rows = list(latest.values())
     body = _img(plots.code_metrics(rows, CODE_LABEL), "code metrics bars")
-    body += frame_html(records_frame(rows, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
+    all_parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
+    body += frame_html(records_frame(all_parts, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
     return "code", "Code metrics", body
 
 
 def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
     """The claims of the debate, answered from the measurements."""
+    jax_name, torch_name = DEBATE_PAIR
     pairs = {}
     for key, rows in summaries.items():
         by_name = {s.contender: s for s in rows}
-        if "jax" in by_name and "torch" in by_name and by_name["jax"].ok_runs and by_name["torch"].ok_runs:
-            pairs[key] = (by_name["jax"], by_name["torch"])
+        jax, torch = by_name.get(jax_name), by_name.get(torch_name)
+        if jax is not None and torch is not None and jax.ok_runs and torch.ok_runs:
+            pairs[key] = (jax, torch)
     latest = list({str(r.get("implementation")): r for r in store.others.get("code_metrics", [])}.values())
     any_gpu = any(r.device_kind == "gpu" for r in store.runs)
     return "debate", "The debate's claims, answered from this store", debate_html(latest, pairs, any_gpu)
-
-
-def pluggable_rows(module_name: str, names: tuple[str, ...]) -> tuple[list[dict[str, Any]] | None, str]:
-    """Rows from the first of `names` in `module_name` (a callable returning rows, or rows), and a status.
-
-    Rows are a list of dicts or a DataFrame. Returns (None, reason) when the module or attribute is absent
-    or fails, so the section says why instead of breaking the report.
-    """
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None, f"not available yet ({module_name} does not exist)"
-    for name in names:
-        if not hasattr(module, name):
-            continue
-        try:
-            value = getattr(module, name)
-            value = value() if callable(value) else value
-            if isinstance(value, pd.DataFrame):
-                return value.to_dict("records"), f"from {module_name}.{name}"
-            return [dict(v) for v in value], f"from {module_name}.{name}"
-        except Exception as err:  # the provider is someone else's code: report, don't crash
-            return None, f"{module_name}.{name} failed: {type(err).__name__}: {err}"
-    return None, f"not available yet ({module_name} has none of {', '.join(names)})"
 
 
 def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
@@ -224,43 +207,34 @@ def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
     return frame_html(frame, "plug", caption)
 
 
-PARITY_PROVIDERS = ("check_all_tasks", "parity_rows", "parity_table")
-DETAILS_PROVIDERS = ("checklist", "details_rows", "DETAILS")
-
-
 def env_parity(run_env_check: bool = True) -> Section:
-    """The measured env parity table (shared_spec.env_check builds the real envs) and the registry's notes."""
+    """The measured env parity table (ppo_envs.parity builds the real envs) and the registry's notes."""
+    rows, status = None, "not run for this render (run_env_check=False)"
     if run_env_check:
-        rows, status = pluggable_rows("shared_spec.env_check", PARITY_PROVIDERS)
-    else:
-        rows, status = None, "not run for this render (run_env_check=False)"
+        try:
+            rows, status = check_all_tasks(), "from ppo_envs.parity.check_all_tasks"
+        except Exception as err:  # building real envs can fail on the rendering machine: say so, don't crash
+            status = f"ppo_envs.parity.check_all_tasks failed: {type(err).__name__}: {err}"
     body = f'<p class="note">Measured parity check: {escape(status)}.</p>'
     if rows:
         body += _rows_table(
             [_compact_parity(r) for r in rows],
             "Env parity check (measured on the machine that rendered this report)",
         )
-    try:
-        from shared_spec.tasks import TASKS
-
-        registry = [
-            {
-                "task": t.name,
-                "Brax env": t.brax_env,
-                "Gymnasium id": t.gym_id,
-                "obs (Brax / Gym)": f"{t.obs_size} / {t.gym_obs_size}",
-                "act": str(t.act_size),
-                "comparable": "yes" if t.comparable else "NO",
-                "threshold": f"{t.return_threshold:g}",
-                "what differs": t.parity_note,
-            }
-            for t in TASKS.values()
-        ]
-        body += frame_html(
-            pd.DataFrame(registry), "plug", "Task registry (shared_spec.tasks): declared parity"
-        )
-    except Exception as err:  # registry missing in an old checkout
-        body += f'<p class="note">Task registry not readable: {escape(str(err))}.</p>'
+    registry = [
+        {
+            "task": t.name,
+            "Brax env": t.brax_env,
+            "Gymnasium id": t.gym_id,
+            "obs (Brax / Gym)": f"{t.obs_size} / {t.gym_obs_size}",
+            "act": str(t.act_size),
+            "comparable": "yes" if t.comparable else "NO",
+            "threshold": f"{t.return_threshold:g}",
+            "what differs": t.parity_note,
+        }
+        for t in TASKS.values()
+    ]
+    body += frame_html(pd.DataFrame(registry), "plug", "Task registry (shared_spec.tasks): declared parity")
     return "parity", "Env parity", body
 
 
@@ -290,11 +264,9 @@ def _short(value: Any) -> str:
 
 
 def implementation_details() -> Section:
-    """The 37-details checklist (shared_spec.details), or a note that it is not available yet."""
-    rows, status = pluggable_rows("shared_spec.details", DETAILS_PROVIDERS)
-    body = f'<p class="note">Implementation-details checklist: {escape(status)}.</p>'
-    if rows:
-        body += _rows_table(rows, "Implementation details (Huang et al., 2022), both sides")
+    """The 37-details checklist (shared_spec.details)."""
+    body = '<p class="note">Implementation-details checklist: from shared_spec.details.checklist.</p>'
+    body += _rows_table(checklist(), "Implementation details (Huang et al., 2022), both sides")
     return "details", "Implementation details checklist", body
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from bench.contenders import Contender
+from bench.harness.cli import main
+from bench.harness.contenders import Contender
 
 FAKES_DIR = Path(__file__).parent / "fake_contenders"
 
@@ -38,7 +38,7 @@ class Bench:
     """`python -m bench` run in-process against a temporary store and log folder, with the fakes."""
 
     def __init__(self, root: Path) -> None:
-        self.store = root / "results.jsonl"
+        self.store_path = root / "results.jsonl"
         self.logs = root / "logs"
 
     def run(self, contenders: str, *extra: str, seeds: int = 1) -> int:
@@ -54,7 +54,7 @@ class Bench:
             "--contenders",
             contenders,
         ]
-        return self.main("--store", str(self.store), *argv, "--logs-dir", str(self.logs), *extra)
+        return self.main("--store", str(self.store_path), *argv, "--logs-dir", str(self.logs), *extra)
 
     def main(self, *argv: str) -> int:
         """Any `python -m bench` command line, with the fakes as contender table."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.store import read_records
+from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
 
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 import ast
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
 
-from bench import code_metrics, devices
-from bench.contenders import CONTENDERS, MAIN_CONTENDERS, UnknownContenderError, build_argv, parse_contenders
-from bench.records import parse_result_line
-from bench.store import read_records
+from bench.harness import cli, devices
+from bench.harness.contenders import (
+    CONTENDER_COLORS,
+    CONTENDER_ORDER,
+    CONTENDERS,
+    CONTROL_CONTENDERS,
+    DEBATE_PAIR,
+    MAIN_CONTENDERS,
+    UNKNOWN_COLOR,
+    Contender,
+    UnknownContenderError,
+    build_argv,
+    parse_contenders,
+)
+from bench.harness.records import parse_result_line
+from bench.harness.store import read_records
+from bench.metrics import code_metrics
+from shared_spec.exit_codes import EXIT_UNAVAILABLE
 
 
 def test_contender_table_matches_the_trainer_cli():
@@ -23,7 +36,7 @@ def test_contender_table_matches_the_trainer_cli():
         "torch": ["-m", "torch_ppo"],
         "torch-compile": ["-m", "torch_ppo", "--compile"],
         "torch-brax": ["-m", "torch_ppo", "--env-backend", "brax"],
-        "brax-ppo": ["-m", "jax_ppo.brax_reference"],
+        "brax-ppo": ["-m", "baselines.brax_ppo"],
     }
     for name, args in expected.items():
         argv = build_argv(CONTENDERS[name], "smoke", 4, ["device=cpu", "learning_rate=0.001"], num_seeds=3)
@@ -31,6 +44,13 @@ def test_contender_table_matches_the_trainer_cli():
         tail += ["--vmap-seeds", "3"] if name == "jax-vmap" else []
         assert argv == [sys.executable, *args, *tail, "--set", "device=cpu", "--set", "learning_rate=0.001"]
     assert set(MAIN_CONTENDERS) <= set(CONTENDERS)
+
+
+def test_contender_lists_order_and_colours_come_from_the_table():
+    assert set(CONTROL_CONTENDERS) <= set(CONTENDERS) and set(DEBATE_PAIR) <= set(MAIN_CONTENDERS)
+    assert sorted(CONTENDER_ORDER) == sorted(CONTENDERS) and set(CONTENDER_COLORS) == set(CONTENDERS)
+    assert len(set(CONTENDER_COLORS.values())) == len(CONTENDERS)  # every contender tells apart in a figure
+    assert UNKNOWN_COLOR not in CONTENDER_COLORS.values()
 
 
 def test_parse_contenders_keeps_order_and_rejects_unknown():
@@ -117,34 +137,47 @@ def test_nesting_of_flat_code_is_zero():
     assert code_metrics.max_nesting(ast.parse("x = 1\ny = x + 1\n")) == 0
 
 
-def test_controls_are_split_from_the_headline(tmp_path):
+def test_trainer_files_are_split_into_core_adapters_and_glue(tmp_path):
     pkg = tmp_path / "jax_ppo"
     pkg.mkdir()
-    for name in ("train.py", "losses.py", "brax_reference.py"):
+    for name in ("train.py", "losses.py", "networks.py", "normalization.py", "run.py", "__main__.py"):
         (pkg / name).write_text("def f():\n    return 1\n")
-    own, controls = code_metrics.package_files("jax_ppo", tmp_path)
-    assert [p.name for p in own] == ["losses.py", "train.py"]
-    assert [p.name for p in controls] == ["brax_reference.py"]
+    parts = code_metrics.package_files("jax_ppo", tmp_path)
+    assert {part: [p.name for p in paths] for part, paths in parts.items()} == {
+        "core": ["losses.py", "networks.py", "train.py"],
+        "adapters": ["normalization.py"],
+        "glue": ["__main__.py", "run.py"],
+    }
 
 
 def test_loc_stores_one_record_per_implementation(bench, capsys):
-    assert bench.main("--store", str(bench.store), "loc") == 0
-    records = read_records(bench.store, record_type="code_metrics")
+    assert bench.main("--store", str(bench.store_path), "loc") == 0
+    records = read_records(bench.store_path, record_type="code_metrics")
     assert [r["implementation"] for r in records] == list(code_metrics.IMPLEMENTATIONS)
     for record in records:
         assert record["sloc"] == sum(f["sloc"] for f in record["files"])
         assert record["tool"] == "radon" and "git_commit" in record["provenance"]
-        assert all(
-            Path(f["path"]).name not in code_metrics.CONTROLS[record["implementation"]]
-            for f in record["files"]
-        )
+    trainers = [r for r in records if r["implementation"] in ("jax_ppo", "torch_ppo")]
+    for record in trainers:  # the core is the algorithm only: measurement and CLI are another part
+        assert record["part"] == "core"
+        assert sorted(Path(f["path"]).name for f in record["files"]) == [
+            "losses.py",
+            "networks.py",
+            "train.py",
+        ]
+        glue = [Path(f["path"]).name for f in record["parts"]["glue"]["files"]]
+        assert "run.py" in glue and "__main__.py" in glue
     out = capsys.readouterr().out
-    assert "jax_ppo [core] TOTAL" in out and "shared_spec [shared] TOTAL" in out
+    assert (
+        "jax_ppo [core] TOTAL" in out
+        and "jax_ppo [glue] TOTAL" in out
+        and "shared_spec [shared] TOTAL" in out
+    )
 
 
 def _run_all(bench, out: Path) -> int:
     return bench.main(
-        "--store", str(bench.store), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "1",
+        "--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "1",
         "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(out), "--no-controls",
     )  # fmt: skip
 
@@ -157,46 +190,32 @@ def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
         out_path.write_text("report")
         return out_path
 
-    monkeypatch.setitem(sys.modules, "bench.report", types.SimpleNamespace(render_report=render_report))
+    monkeypatch.setattr(cli, "render_report", render_report)
     out = tmp_path / "index.html"
     assert _run_all(bench, out) == 0
-    assert rendered == [(bench.store, out)]
-    assert {r["record_type"] for r in read_records(bench.store)} == {"run", "code_metrics"}
+    assert rendered == [(bench.store_path, out)]
+    assert {r["record_type"] for r in read_records(bench.store_path)} == {"run", "code_metrics"}
     captured = capsys.readouterr()
     assert str(out.resolve()) in captured.out and "total wall time" in captured.err
 
 
-def test_all_says_clearly_when_the_renderer_is_missing(bench, tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "bench.report", None)  # import fails
-    assert _run_all(bench, tmp_path / "index.html") == 1
-    assert "render_report is not available" in capsys.readouterr().err
-    assert read_records(bench.store, record_type="run")[0]["status"] == "ok"
-
-
 def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench, tmp_path, monkeypatch):
-    from bench import cli
-    from bench.contenders import Contender
-
     def fake(name: str, script: str) -> Contender:
         return Contender(name, (str(Path(__file__).parent / "fake_contenders" / f"{script}.py"),))
 
     table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
     table["brax-ppo"] = fake("brax-ppo", "unavailable")
     monkeypatch.setattr(cli, "run_quick_controls", lambda args, argv: 0)  # the real sweeps: test_controls.py
-    monkeypatch.setitem(
-        sys.modules,
-        "bench.report",
-        types.SimpleNamespace(render_report=lambda store, out: out.write_text("report") and out),
-    )
-    argv = ["--store", str(bench.store), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
+    monkeypatch.setattr(cli, "render_report", lambda store, out: out.write_text("report") and out)
+    argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
             "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html")]  # fmt: skip
     assert cli.main(argv, contenders=table) == 0
-    runs = read_records(bench.store, record_type="run")
+    runs = read_records(bench.store_path, record_type="run")
     assert [(r["contender"], r["seed"], r["status"]) for r in runs] == [
         ("ok", 0, "ok"), ("ok", 1, "ok"),
         ("torch-compile", 0, "ok"), ("torch-brax", 0, "ok"), ("brax-ppo", 0, "failed"),
     ]  # fmt: skip
-    assert runs[-1]["exit_code"] == 4 and "brax.training unusable" in runs[-1]["error"]
+    assert runs[-1]["exit_code"] == EXIT_UNAVAILABLE and "brax.training unusable" in runs[-1]["error"]
 
     table["torch-brax"] = fake("torch-brax", "crash")  # a real failure of a control still fails the bench
     assert cli.main([*argv, "--force"], contenders=table) == 1

@@ -11,10 +11,11 @@ import time
 import psutil
 import pytest
 
-from bench import devices
-from bench.provenance import LIBRARIES
-from bench.runner import ERROR_TAIL_LINES
-from bench.store import STORE_SCHEMA_VERSION, read_records
+from bench.harness import devices
+from bench.harness.provenance import LIBRARIES
+from bench.harness.runner import ERROR_TAIL_LINES
+from bench.harness.store import STORE_SCHEMA_VERSION, read_records
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import resolve_spec
 
 PARENT_FIELDS = (
@@ -48,7 +49,7 @@ PROVENANCE_FIELDS = (
 
 
 def runs(bench) -> list[dict]:
-    return read_records(bench.store, record_type="run")
+    return read_records(bench.store_path, record_type="run")
 
 
 def test_ok_runs_give_complete_records(bench, capsys):
@@ -169,7 +170,7 @@ def test_bad_outcomes_become_records(bench, contender, status, error_part):
 
 def test_nan_is_stored_as_strict_json(bench):
     bench.run("nan")
-    line = bench.store.read_text().splitlines()[0]
+    line = bench.store_path.read_text().splitlines()[0]
     assert "NaN" not in line
     assert json.loads(line)["final_return"] is None
 
@@ -185,14 +186,14 @@ def test_vmap_contender_runs_once_for_all_seeds(bench):
 
 def test_truncated_store_line_is_reported_and_skipped(bench, capsys):
     assert bench.run("ok") == 0
-    with bench.store.open("a") as handle:
+    with bench.store_path.open("a") as handle:
         handle.write('{"record_type": "run", "status": "ok", "contender": "ok", "se')  # a crash mid-write
     assert bench.run("ok", seeds=2) == 0
     err = capsys.readouterr().err
     assert "unreadable (truncated?) record skipped" in err
     assert "[skip] ok seed 0" in err
     assert [r["seed"] for r in runs(bench)] == [0, 1]
-    assert len(bench.store.read_text().splitlines()) == 3  # the new record got its own line
+    assert len(bench.store_path.read_text().splitlines()) == 3  # the new record got its own line
 
 
 @pytest.mark.parametrize(
@@ -209,9 +210,9 @@ def test_truncated_store_line_is_reported_and_skipped(bench, capsys):
 def test_bad_arguments_exit_2_before_any_run(bench, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:
         bench.run("ok", *args)
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == EXIT_BAD_SPEC
     assert message in capsys.readouterr().err
-    assert not bench.store.exists() and not bench.logs.exists()
+    assert not bench.store_path.exists() and not bench.logs.exists()
 
 
 def test_cli_unknown_contender_exits_2(tmp_path):
@@ -230,7 +231,7 @@ def test_cli_unknown_contender_exits_2(tmp_path):
         text=True,
         check=False,
     )
-    assert done.returncode == 2
+    assert done.returncode == EXIT_BAD_SPEC
     assert (
         "unknown pytorch; allowed: jax, jax-vmap, torch, torch-compile, torch-brax, brax-ppo" in done.stderr
     )

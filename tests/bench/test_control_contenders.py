@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.store import read_records
+from bench.harness.store import read_records
+from shared_spec.exit_codes import EXIT_UNAVAILABLE
 from shared_spec.presets import resolve_spec
 
 FAST_SMOKE = ("brax_backend=spring", "episode_length=50", "total_timesteps=1536", "num_evals=1")
@@ -75,4 +76,4 @@ def test_every_control_contender_leaves_a_well_formed_record(tmp_path: Path):
         assert_well_formed(brax, spec.spec_hash(), brax["total_env_steps"])
         assert brax["rollout_s"] is None and "not separable" in brax["extra"]["phase_split"]
     else:
-        assert brax["exit_code"] == 4 and "brax.training" in (brax.get("error") or ""), brax
+        assert brax["exit_code"] == EXIT_UNAVAILABLE and "brax.training" in (brax.get("error") or ""), brax

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
-from bench.store import read_records
+from bench.harness.cli import main
+from bench.harness.store import read_records
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 
 
 @pytest.mark.slow
@@ -44,13 +45,13 @@ def test_unknown_learner_framework_exits_2(tmp_path: Path) -> None:
         main(
             ["--store", str(tmp_path / "s.jsonl"), "learner", "--frameworks", "tensorflow", "--device", "cpu"]
         )
-    assert err.value.code == 2
+    assert err.value.code == EXIT_BAD_SPEC
 
 
 def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as err:
         main(["--store", str(tmp_path / "s.jsonl"), "env", "--brax-backends", "warp"])
-    assert err.value.code == 2
+    assert err.value.code == EXIT_BAD_SPEC
 
 
 def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(monkeypatch) -> None:
@@ -58,7 +59,7 @@ def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(m
     import json
     import subprocess
 
-    from bench import env_throughput
+    from bench.controls import env_throughput
 
     events: list[str] = []
 

@@ -1,4 +1,4 @@
-"""bench/gpu_run.sh, the one-call GPU run: it parses, its preset resolves, it refuses a machine without a GPU.
+"""bench/ops/gpu_run.sh, the one-call GPU run: it parses, its preset resolves, it refuses a machine without a GPU.
 
 The GPU path itself cannot run here; docs/GPU.md describes the CPU rehearsal that exercises the rest.
 """
@@ -19,7 +19,7 @@ from shared_spec.presets import resolve_spec
 from shared_spec.spec import PPOSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "bench" / "gpu_run.sh"
+SCRIPT = ROOT / "bench" / "ops" / "gpu_run.sh"
 
 
 def _script_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -40,7 +40,7 @@ def _script_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def _rehearsal_sets() -> list[str]:
     """The script's REHEARSAL_SETS array, as written in it."""
     match = re.search(r"^REHEARSAL_SETS=\(([^)]*)\)", SCRIPT.read_text(), re.MULTILINE)
-    assert match, "REHEARSAL_SETS=(...) not found in bench/gpu_run.sh"
+    assert match, "REHEARSAL_SETS=(...) not found in bench/ops/gpu_run.sh"
     return match.group(1).split()
 
 
@@ -80,7 +80,7 @@ def test_without_gpu_the_script_stops_with_a_clear_error(tmp_path: Path) -> None
 
 def test_usage_error_without_outdir() -> None:
     done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, check=False)
-    assert done.returncode == 2 and "usage: bash bench/gpu_run.sh OUTDIR" in done.stderr
+    assert done.returncode == 2 and "usage: bash bench/ops/gpu_run.sh OUTDIR" in done.stderr
 
 
 def test_step_limit_stops_children_in_their_own_session(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_torch_brax_refuses_a_gpu_learner_whose_jax_has_no_gpu() -> None:
     probe = (
         "import torch\n"
         "from torch_ppo.brax_env import use_jax_device_of\n"
-        "from torch_ppo.train import DeviceError\n"
+        "from torch_ppo.device import DeviceError\n"
         "print(use_jax_device_of(torch.device('cpu')).platform)\n"
         "try:\n"
         "    use_jax_device_of(torch.device('cuda'))\n"

@@ -11,6 +11,7 @@ import pytest
 
 from jax_ppo import train
 from jax_ppo.networks import learning_rate_at, params_from_numpy, params_to_numpy
+from jax_ppo.run import params_digest
 from shared_spec.presets import resolve_spec
 
 TINY = (
@@ -77,7 +78,7 @@ def test_rollout_keeps_final_obs_and_runs_are_deterministic(trainer):
     chunk = jax.jit(functools.partial(train.train_chunk, trainer))
     first = chunk(train.ChunkCarry(state, train.initial_metrics()), jnp.int32(2))
     again = chunk(train.ChunkCarry(init(key), train.initial_metrics()), jnp.int32(2))
-    assert train.params_digest(first.state.params) == train.params_digest(again.state.params)
+    assert params_digest(first.state.params) == params_digest(again.state.params)
     assert int(first.state.update_index) == 2
     assert bool(first.metrics.all_finite)
     evaluate = jax.jit(functools.partial(train.evaluate, trainer))

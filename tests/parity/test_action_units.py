@@ -2,7 +2,7 @@
 
 Brax's inverted_pendulum and humanoid map an action in [-1, 1] onto the actuator range inside `step`;
 Gymnasium's v5 envs take actuator units. The JAX trainer (and torch-brax, which shares its base env) undoes
-Brax's map (`jax_ppo.envs.ActuatorUnitsWrapper`), so an action in the action bounds must reach the physics
+Brax's map (`ppo_envs.brax_envs.ActuatorUnitsWrapper`), so an action in the action bounds must reach the physics
 unchanged on both sides. Brax's physics step is replaced by a spy, so no simulator runs (fast, every task).
 """
 
@@ -13,10 +13,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jax_ppo.envs import base_env
+from ppo_envs.brax_envs import base_env
+from ppo_envs.gym_envs import make_gym_vec
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import TASKS
-from torch_ppo.envs import make_gym_vec
 
 
 def brax_control(task: str, action: np.ndarray) -> np.ndarray:

@@ -21,7 +21,8 @@ def resolve(location: str) -> object:
 def test_every_listed_location_exists(detail) -> None:
     assert resolve(detail.jax) is not None
     assert resolve(detail.torch) is not None
-    assert detail.jax.startswith("jax_ppo.") and detail.torch.startswith("torch_ppo.")
+    assert detail.jax.startswith(("jax_ppo.", "ppo_envs.brax_envs:"))
+    assert detail.torch.startswith(("torch_ppo.", "ppo_envs.gym_envs:"))
 
 
 def test_differences_carry_a_reason() -> None:

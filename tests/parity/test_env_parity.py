@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_spec.env_check import check_all_tasks
+from ppo_envs.parity import check_all_tasks
 from shared_spec.tasks import TASKS
 
 

@@ -15,11 +15,11 @@ import torch
 from jax_ppo import losses as jl
 from jax_ppo import networks as jn
 from jax_ppo import normalization as jnorm
+from ppo_envs import gym_envs
 from shared_spec.spec import build_spec
 from tests.parity import vectors as v
 from tests.parity.scripted_env import ScriptedVectorEnv
 from tests.parity.weights import assert_trees_close, to_jax, to_torch
-from torch_ppo import envs as tenvs
 from torch_ppo import losses as tl
 from torch_ppo import networks as tn
 from torch_ppo import train as ttrain
@@ -130,7 +130,7 @@ def _torch_grads(agent: tn.ActorCritic) -> dict:
 def test_ppo_loss_metrics_and_gradients(norm_adv: bool, clip_vloss: bool) -> None:
     spec = SPEC.replace(norm_adv=norm_adv, clip_vloss=clip_vloss)
     tree, mb = v.neutral_params(seed=26), v.minibatch_vectors(seed=27)
-    jax_batch = jl.Minibatch(*(jnp.asarray(x) for x in mb))
+    jax_batch = jl.Batch(*(jnp.asarray(x) for x in mb))
     (jax_loss, jax_metrics), jax_grads = jax.value_and_grad(jl.ppo_loss, has_aux=True)(
         to_jax(tree), jax_batch, spec
     )
@@ -147,7 +147,7 @@ def test_learning_rate_schedule_every_update() -> None:
     for anneal in (True, False):
         spec = build_spec({"anneal_lr": anneal, "total_timesteps": 64 * 1024, "num_evals": 1})
         jax_lrs = [float(jn.learning_rate_at(spec, jnp.asarray(i))) for i in range(spec.num_updates)]
-        torch_lrs = [float(ttrain.learning_rate_at(spec, i)) for i in range(spec.num_updates)]
+        torch_lrs = [float(tn.learning_rate_at(spec, i)) for i in range(spec.num_updates)]
         close(jax_lrs, torch_lrs, rtol=1e-6)
         assert jax_lrs[0] == pytest.approx(spec.learning_rate)
 
@@ -164,7 +164,7 @@ def test_initialization_draws_the_same_distribution_per_layer() -> None:
         jn.make_network(spec, act_size).init(jax.random.PRNGKey(0), jnp.zeros((1, obs_size)))
     )
     torch.manual_seed(0)
-    torch_tree = tn.params_to_numpy(tn.make_agent(spec, obs_size, act_size))
+    torch_tree = tn.params_to_numpy(tn.make_network(spec, obs_size, act_size))
     gains = {"actor": [np.sqrt(2), np.sqrt(2), 0.01], "critic": [np.sqrt(2), np.sqrt(2), 1.0]}
     for tree in (jax_tree, torch_tree):
         np.testing.assert_allclose(tree["log_std"], spec.init_log_std)
@@ -191,7 +191,9 @@ def _scripted_stream(seed: int):
 
 def test_running_observation_normalization_statistics() -> None:
     obs, rewards, terms, truncs = _scripted_stream(30)
-    torch_env = tenvs.NormalizeObservationSameStep(ScriptedVectorEnv(obs, rewards, terms, truncs), clip=10.0)
+    torch_env = gym_envs.NormalizeObservationSameStep(
+        ScriptedVectorEnv(obs, rewards, terms, truncs), clip=10.0
+    )
     state = jnorm.init_normalization(v.OBS_SIZE, v.B)
     state, jax_first = jnorm.normalize_obs(state, jnp.asarray(obs[0]), 10.0)
     torch_first, _ = torch_env.reset(seed=0)
@@ -240,18 +242,18 @@ def test_one_full_update_gives_the_same_parameters() -> None:
     permutations = np.stack([v.rng(42 + e).permutation(spec.batch_size) for e in range(spec.update_epochs)])
 
     network, optimizer = jn.make_network(spec, v.ACT_SIZE), jn.make_optimizer(spec)
-    trainer = jtrain.Trainer(spec, None, None, network, optimizer, None, None)
+    trainer = jtrain.Trainer(spec, None, None, network, optimizer)
     params = to_jax(tree)
     state = jtrain.TrainState(
         params, optimizer.init(params), None, None, None, None, jnp.asarray(0, jnp.int32)
     )
-    jax_batch = jl.Minibatch(*(jnp.asarray(x) for x in data))
+    jax_batch = jl.Batch(*(jnp.asarray(x) for x in data))
     state, _, _ = jtrain.update_ppo(trainer, state, jax_batch, jnp.asarray(permutations))
 
     agent = to_torch(tree)
     torch_optimizer = tn.make_optimizer(agent, spec)
     for group in torch_optimizer.param_groups:
-        group["lr"] = ttrain.learning_rate_at(spec, 0)
+        group["lr"] = tn.learning_rate_at(spec, 0)
     step = ttrain.make_minibatch_step(agent, torch_optimizer, spec, compile_loss=False)
     ttrain.update_ppo(
         step, tl.Batch(*(torch.as_tensor(x) for x in data)), spec, torch.as_tensor(permutations)
@@ -261,3 +263,32 @@ def test_one_full_update_gives_the_same_parameters() -> None:
     moved = np.abs(after_torch["actor"][0]["kernel"] - tree["actor"][0]["kernel"]).max()
     assert moved > 1e-4, "the update must actually move the parameters"
     assert_trees_close(after_jax, after_torch, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_device_normalization_matches_jax() -> None:
+    """torch-brax normalizes in torch on the device (torch_ppo.normalization): same statistics as JAX's."""
+    from torch_ppo import normalization as tnorm
+
+    obs, rewards, terms, truncs = _scripted_stream(32)
+    gamma, clip = 0.99, 10.0
+    state = jnorm.init_normalization(v.OBS_SIZE, v.B)
+    obs_rms = tnorm.RunningMeanStd((v.OBS_SIZE,), torch.float32, torch.device("cpu"))
+    scale_reward = tnorm.RewardScaler(v.B, gamma, clip, torch.device("cpu"))
+    for k in range(len(rewards)):
+        state, jax_obs = jnorm.normalize_obs(state, jnp.asarray(obs[k]), clip)
+        obs_rms.update(torch.as_tensor(obs[k]))
+        close(jax_obs, tnorm.scale_obs(obs_rms, torch.as_tensor(obs[k]), clip), msg=f"normalized obs at {k}")
+        state, jax_reward = jnorm.normalize_reward(
+            state,
+            jnp.asarray(rewards[k]),
+            jnp.asarray(terms[k], jnp.float32),
+            jnp.asarray(truncs[k], jnp.float32),
+            gamma,
+            clip,
+        )
+        torch_reward = scale_reward(
+            torch.as_tensor(rewards[k]), torch.as_tensor(terms[k]), torch.as_tensor(truncs[k])
+        )
+        close(jax_reward, torch_reward, msg=f"scaled reward at step {k}")
+    close(state.obs_rms.var, obs_rms.var, msg="obs var")
+    close(state.return_rms.var, scale_reward.return_rms.var, msg="return var")

@@ -17,6 +17,7 @@ from scipy import stats as scipy_stats
 
 from bench.report import render_report
 from bench.report.cli import main
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 
@@ -212,7 +213,9 @@ def test_empty_store_renders_with_notes(tmp_path: Path) -> None:
 
 
 def test_cli_renders_and_refuses_a_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--store", str(tmp_path / "absent.jsonl"), "--out", str(tmp_path / "x.html")]) == 2
+    assert (
+        main(["--store", str(tmp_path / "absent.jsonl"), "--out", str(tmp_path / "x.html")]) == EXIT_BAD_SPEC
+    )
     assert "--store" in capsys.readouterr().err
     out = tmp_path / "index.html"
     assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out), "--no-env-check"]) == 0

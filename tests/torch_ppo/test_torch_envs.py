@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ppo_envs.gym_envs import make_gym_vec
 from shared_spec.spec import PPOSpec
-from torch_ppo.envs import GymTrainEnv, make_gym_vec
-from torch_ppo.networks import ActorCritic
-from torch_ppo.train import Rollout, collect_rollout, prepare_batch
+from torch_ppo.envs import GymEvalEnv, GymTrainEnv
+from torch_ppo.train import collect_batch, init_train_state, make_trainer
 
 EPISODE = 5
 SPEC = PPOSpec(
@@ -26,7 +26,7 @@ def test_true_next_obs_is_the_normalized_final_obs_not_the_reset_obs() -> None:
         step = envs.step(zeros)
         raw_obs, _, term, trunc, info = raw.step(zeros.numpy())
     assert step.truncated.all() and not step.terminated.any() and trunc.all() and not term.any()
-    rms = envs.obs_norm.obs_rms  # statistics already updated with this step's (post-reset) batch
+    rms = envs.vec.obs_norm.obs_rms  # statistics already updated with this step's (post-reset) batch
     final = np.stack(info["final_obs"])
     expected_final = np.clip((final - rms.mean) / np.sqrt(rms.var + 1e-8), -10, 10)
     expected_next = np.clip((raw_obs - rms.mean) / np.sqrt(rms.var + 1e-8), -10, 10)
@@ -38,34 +38,27 @@ def test_true_next_obs_is_the_normalized_final_obs_not_the_reset_obs() -> None:
 
 
 def test_next_values_use_the_pre_reset_observation() -> None:
-    torch.manual_seed(0)
-    envs = GymTrainEnv(SPEC, 2)
-    agent = ActorCritic(envs.obs_size, envs.act_size)
-    rollout = Rollout.allocate(SPEC.num_steps, envs)
-    obs = envs.reset(seed=0)
-    noise = torch.zeros(SPEC.num_steps, 2, 1)
-    collect_rollout(agent.action_mean, envs, rollout, obs, noise, torch.device("cpu"))
+    spec = SPEC.replace(gae_lambda=0.0, init_log_std=-20.0)  # std ~ 0: actions are the mean
+    envs = GymTrainEnv(spec, 2)
+    trainer = make_trainer(spec, envs, GymEvalEnv(spec, 2), torch.device("cpu"), seed=0)
+    _, batch = collect_batch(trainer, init_train_state(trainer, seed=0))
+    buffer, network = trainer.buffer, trainer.network
     t = EPISODE - 1  # the truncated step
-    assert rollout.truncations[t].all()
-    assert not torch.allclose(
-        rollout.next_obs[t], rollout.obs[t + 1]
-    )  # final obs vs first obs of next episode
-    torch.testing.assert_close(rollout.next_obs[t - 1], rollout.obs[t])  # mid-episode: just the next obs
-    batch = prepare_batch(agent, rollout, SPEC.replace(gae_lambda=0.0), torch.device("cpu"))
+    assert buffer.truncations[t].all()
+    assert not torch.allclose(buffer.next_obs[t], buffer.obs[t + 1])  # final obs vs first obs of next episode
+    torch.testing.assert_close(buffer.next_obs[t - 1], buffer.obs[t])  # mid-episode: just the next obs
     with torch.no_grad():  # lambda = 0: advantage = r + gamma * V(true next obs) - V(obs) at a truncation
         expected = (
-            rollout.rewards[t] + SPEC.gamma * agent.value(rollout.next_obs[t]) - agent.value(rollout.obs[t])
+            buffer.rewards[t] + spec.gamma * network.value(buffer.next_obs[t]) - network.value(buffer.obs[t])
         )
-    torch.testing.assert_close(batch.advantages.view(SPEC.num_steps, 2)[t], expected)
+    torch.testing.assert_close(batch.advantages.view(spec.num_steps, 2)[t], expected)
     envs.close()
 
 
 def test_actions_reach_the_simulator_clipped_to_the_bounds_in_train_and_eval_envs() -> None:
     """Out-of-range actions are clipped to the action space (inverted pendulum: [-3, 3]) before MuJoCo."""
-    from torch_ppo.envs import GymEvalEnv
-
     for envs in (GymTrainEnv(SPEC, 2), GymEvalEnv(SPEC, 2)):
-        base = envs.envs.unwrapped  # the SyncVectorEnv under every wrapper
+        base = envs.vec.envs.unwrapped  # the SyncVectorEnv under every wrapper
         seen: list[np.ndarray] = []
         step = base.step
         base.step = lambda actions, step=step, seen=seen: (seen.append(np.array(actions)), step(actions))[1]

@@ -42,7 +42,7 @@ def test_inverted_pendulum_learns_on_cpu() -> None:
 
 @pytest.mark.slow
 def test_brax_backend_smoke() -> None:
-    # spring: the fastest-compiling Brax backend on CPU (STACK.md), to keep the suite's time budget
+    # spring: the fastest-compiling Brax backend on CPU, to keep the suite's time budget
     result = _run(
         "--preset",
         "smoke",

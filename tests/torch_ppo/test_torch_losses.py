@@ -8,8 +8,7 @@ import torch
 
 from shared_spec.spec import PPOSpec
 from torch_ppo.losses import Batch, compute_gae, normalize_advantages, policy_loss, ppo_loss, value_loss
-from torch_ppo.networks import ActorCritic, params_to_numpy
-from torch_ppo.train import learning_rate_at
+from torch_ppo.networks import ActorCritic, learning_rate_at, params_to_numpy
 
 # Two envs over T = 3 steps, gamma = lambda = 0.5 (so gamma * lambda = 0.25 and every value is exact).
 # env 0: truncated at t=1, next_values 2 everywhere; env 1: terminated at t=0.

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from shared_spec.presets import resolve_spec
+from torch_ppo.device import resolve_device
 from torch_ppo.envs import GymEvalEnv, GymTrainEnv
-from torch_ppo.train import resolve_device, train
+from torch_ppo.run import run_training
 
 TINY = [
     "total_timesteps=512",
@@ -29,7 +30,7 @@ def _train_once(seed: int) -> tuple[dict, dict]:
     device, record = resolve_device("cpu")
     torch.use_deterministic_algorithms(True)
     envs, eval_envs = GymTrainEnv(spec, spec.num_envs), GymEvalEnv(spec, spec.eval_episodes)
-    result = train(spec, seed, envs, eval_envs, device, record, log=lambda _msg: None)
+    result = run_training(spec, seed, envs, eval_envs, device, record, log=lambda _msg: None)
     envs.close()
     eval_envs.close()
     return [point[2] for point in result.curve], result.extra

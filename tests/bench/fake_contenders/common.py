@@ -1,7 +1,7 @@
 """Shared part of the fake trainers: the real trainer CLI (preset, seed, --set) and a real RunResult line.
 
 The fakes stand in for `python -m jax_ppo` / `python -m torch_ppo` in the harness tests: same flags, same
-exit codes (2 bad spec, 3 diverged), same result line, without any learning.
+exit codes (shared_spec.exit_codes: 2 bad spec, 3 diverged), same result line, without any learning.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""Fake trainer that cannot run on this stack: one error line, exit code 4 (as jax_ppo.brax_reference)."""
+"""Fake trainer that cannot run on this stack: one error line, EXIT_UNAVAILABLE (as baselines.brax_ppo)."""
 
 import sys
 
 from common import parse
 
+from shared_spec.exit_codes import EXIT_UNAVAILABLE
+
 args, spec = parse()
 print("error: brax.training unusable here: AttributeError: fake", file=sys.stderr)
-sys.exit(4)
+sys.exit(EXIT_UNAVAILABLE)

@@ -1,0 +1,233 @@
+"""Control 1, environment-only throughput: random-action stepping of one task in Brax and in Gymnasium MuJoCo.
+
+Why: JAX+Brax steps physics on the accelerator, PyTorch+MuJoCo on the CPU, so end-to-end PPO numbers mix the
+learning framework with the simulator. This measures the simulators alone over a sweep of num_envs, built by
+`ppo_envs` exactly as the trainers build them: Brax with each backend (jitted `lax.scan` of auto-resetting
+steps; compile timed separately with AOT `lower().compile()`), Gymnasium with sync and async vector envs. Each (simulator, setting) sweep runs in its own process
+(`python -m bench.controls.env_throughput ...` prints one JSON line per num_envs) so the two never share a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.harness.provenance import run_provenance
+from bench.harness.store import append_record
+
+CPU_SWEEP = (1, 4, 16, 64, 256)
+GPU_SWEEP = (1, 16, 256, 1024, 4096, 8192)
+
+
+def env_spec(task_name: str, num_envs: int, brax_backend: str = "mjx", vector_env: str = "sync") -> Any:
+    """The spec the env builders of `ppo_envs` take: the task, num_envs, backend or vectorization, 1000-step episodes."""
+    from shared_spec.spec import PPOSpec
+
+    return PPOSpec(
+        task=task_name,
+        num_envs=num_envs,
+        brax_backend=brax_backend,
+        vector_env=vector_env,
+        episode_length=1000,
+    )
+
+
+def brax_throughput(
+    task_name: str, backend: str, num_envs: int, num_steps: int, seed: int = 0
+) -> dict[str, Any]:
+    """Env steps/s of the trainers' Brax env (`ppo_envs.brax_envs.make_train_env`) under random actions.
+
+    The same env both Brax-side trainers step: actions in actuator units, clipped, auto-reset of finished
+    episodes to a fresh random start. Compile time is measured apart (AOT `lower().compile()`).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from ppo_envs.brax_envs import action_bounds, make_train_env
+
+    env = make_train_env(env_spec(task_name, num_envs, brax_backend=backend), num_envs)
+    low, high = action_bounds(env)
+
+    def rollout(state, key):
+        def step(carry, step_key):
+            actions = jax.random.uniform(step_key, (num_envs, env.action_size), minval=low, maxval=high)
+            next_state = env.step(carry, actions)
+            return next_state, next_state.reward.sum()
+
+        state, rewards = jax.lax.scan(step, state, jax.random.split(key, num_steps))
+        return state, rewards.sum()
+
+    key = jax.random.PRNGKey(seed)
+    state = jax.jit(env.reset)(key)
+    start = time.perf_counter()
+    compiled = jax.jit(rollout).lower(state, key).compile()
+    compile_s = time.perf_counter() - start
+    state, total = compiled(state, key)  # warm-up call (first execution allocates)
+    jax.block_until_ready(total)
+    start = time.perf_counter()
+    state, total = compiled(state, jax.random.PRNGKey(seed + 1))
+    jax.block_until_ready(total)
+    elapsed = time.perf_counter() - start
+    device = jax.devices()[0]
+    return {
+        "simulator": "brax",
+        "backend": backend,
+        "num_envs": num_envs,
+        "steps_per_s": num_envs * num_steps / elapsed,
+        "compile_s": compile_s,
+        "measured_steps": num_envs * num_steps,
+        "finite": bool(jnp.isfinite(total)),
+        "env_stack": "ppo_envs.brax_envs.make_train_env (the trainers' Brax env)",
+        "device": {"kind": "gpu" if device.platform == "gpu" else "cpu", "name": str(device.device_kind)},
+    }
+
+
+def gym_throughput(task_name: str, mode: str, num_envs: int, num_steps: int, seed: int = 0) -> dict[str, Any]:
+    """Env steps/s of the trainers' bare Gymnasium vector env (`ppo_envs.gym_envs.make_gym_vec`), sync or
+    async, under random actions sampled in advance (no normalization wrappers: the simulator's own cost)."""
+    import numpy as np
+
+    from ppo_envs.gym_envs import make_gym_vec
+
+    envs = make_gym_vec(env_spec(task_name, num_envs, vector_env=mode), num_envs)
+    try:
+        envs.reset(seed=seed)
+        space = envs.single_action_space
+        actions = np.random.default_rng(seed).uniform(
+            space.low, space.high, (num_steps, num_envs, space.shape[0])
+        )
+        for warm in actions[: min(10, num_steps)]:
+            envs.step(warm.astype(np.float32))
+        start = time.perf_counter()
+        for action in actions:
+            envs.step(action.astype(np.float32))
+        elapsed = time.perf_counter() - start
+    finally:
+        envs.close()
+    return {
+        "simulator": "gymnasium",
+        "backend": mode,
+        "num_envs": num_envs,
+        "steps_per_s": num_envs * num_steps / elapsed,
+        "compile_s": 0.0,
+        "measured_steps": num_envs * num_steps,
+        "finite": True,
+        "env_stack": "ppo_envs.gym_envs.make_gym_vec (the trainers' vector env, SAME_STEP autoreset)",
+        "device": {"kind": "cpu", "name": "CPU (MuJoCo C)"},
+    }
+
+
+def steps_for(num_envs: int, budget_steps: int) -> int:
+    """Steps per env so each point measures about `budget_steps` env steps (at least 50 per env)."""
+    return max(50, budget_steps // num_envs)
+
+
+def child_main(argv: list[str] | None = None) -> int:
+    """Measure one (simulator, setting) sweep and print one JSON line per num_envs."""
+    parser = argparse.ArgumentParser(prog="python -m bench.controls.env_throughput")
+    parser.add_argument("--simulator", choices=("brax", "gymnasium"), required=True)
+    parser.add_argument("--setting", required=True, help="Brax backend, or Gymnasium sync/async")
+    parser.add_argument("--task", default="hopper")
+    parser.add_argument("--num-envs", default=",".join(map(str, CPU_SWEEP)))
+    parser.add_argument("--budget-steps", type=int, default=20_000)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    for num_envs in (int(n) for n in args.num_envs.split(",")):
+        steps = steps_for(num_envs, args.budget_steps)
+        measure = brax_throughput if args.simulator == "brax" else gym_throughput
+        row = measure(args.task, args.setting, num_envs, steps)
+        print(json.dumps({**row, "task": args.task}), flush=True)
+        print(
+            f"  {args.simulator}/{args.setting} envs={num_envs}: {row['steps_per_s']:,.0f} steps/s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_env_sweep(
+    task: str,
+    brax_backends: list[str],
+    gym_modes: list[str],
+    num_envs: list[int],
+    budget_steps: int,
+    timeout_s: float = 900,
+    on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
+) -> list[dict[str, Any]]:
+    """Run each sweep in a child process; returns rows (failed sweeps become rows with an error).
+
+    `on_rows` gets each sweep's rows as soon as its process ends (the CLI stores them there), so a bench
+    stopped part-way keeps the sweeps already measured.
+    """
+    rows: list[dict[str, Any]] = []
+    sweeps = [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]
+    for simulator, setting in sweeps:
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.controls.env_throughput",
+            "--simulator",
+            simulator,
+            "--setting",
+            setting,
+        ]
+        cmd += [
+            "--task",
+            task,
+            "--num-envs",
+            ",".join(map(str, num_envs)),
+            "--budget-steps",
+            str(budget_steps),
+        ]
+        print(
+            f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            error = None if proc.returncode == 0 else proc.stderr.strip().splitlines()[-20:]
+            stdout = proc.stdout
+        except subprocess.TimeoutExpired as err:
+            error, stdout = [f"timeout after {timeout_s:.0f} s"], (err.stdout or b"").decode(errors="replace")
+        got = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        sweep_rows = [{**row, "status": "ok", "command": cmd} for row in got]
+        if error is not None:
+            done = {row["num_envs"] for row in got}
+            sweep_rows.extend(
+                {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
+                 "error": "\n".join(error), "command": cmd}
+                for n in num_envs if n not in done
+            )  # fmt: skip
+        on_rows(sweep_rows)
+        rows.extend(sweep_rows)
+    return rows
+
+
+def store_env_rows(rows: list[dict[str, Any]], store: Path, bench_argv: list[str]) -> None:
+    """Append each row to the store as an `env_throughput` record with provenance."""
+    for row in rows:
+        device = row.get("device") or {"kind": "cpu", "name": "unknown"}
+        provenance = run_provenance(
+            contender=None, preset="env-only", spec_hash="", seed=None, device=device,
+            command=row.get("command"), bench_argv=bench_argv,
+        )  # fmt: skip
+        record = {k: v for k, v in row.items() if k != "command"}
+        append_record({**record, "record_type": "env_throughput", "provenance": provenance}, store)
+
+
+if __name__ == "__main__":
+    sys.exit(child_main())

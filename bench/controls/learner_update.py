@@ -1,0 +1,142 @@
+"""Control 2, learner-only: the identical PPO update (same network, epochs, minibatches) on a synthetic batch.
+
+Why: end-to-end SPS mixes the learner with the simulator. Here each framework runs exactly its trainer's own
+update (`jax_ppo.train.update_ppo` jitted and AOT-compiled; `torch_ppo.train.update_ppo` eager or with
+`torch.compile` on the loss) on the same random batch with the same precomputed permutations, so only the
+framework differs. Each returns a `run()` callable that performs one whole update and waits for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared_spec.spec import PPOSpec
+
+FRAMEWORKS = ("jax-jit", "torch-eager", "torch-compile")
+
+
+@dataclass
+class LearnerCase:
+    """One point of the sweep: a framework, a batch shape and a network."""
+
+    framework: str
+    spec: PPOSpec
+    obs_size: int
+    act_size: int
+
+
+def case_spec(base: PPOSpec, batch_size: int, hidden: tuple[int, ...]) -> PPOSpec:
+    """`base` with one env x `batch_size` steps, one update, and `hidden` for both networks."""
+    return base.replace(
+        num_envs=1, num_steps=batch_size, total_timesteps=batch_size, num_evals=1,
+        actor_hidden=hidden, critic_hidden=hidden,
+    )  # fmt: skip
+
+
+def synthetic_batch(case: LearnerCase, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Random loss inputs (obs, actions, log_probs, values, advantages, returns) and epoch permutations."""
+    g = np.random.default_rng(seed)
+    n = case.spec.batch_size
+    values = g.normal(0, 1, n).astype(np.float32)
+    advantages = g.normal(0, 1, n).astype(np.float32)
+    arrays = [
+        g.normal(0, 1, (n, case.obs_size)).astype(np.float32),
+        g.normal(0, 1, (n, case.act_size)).astype(np.float32),
+        g.normal(-case.act_size, 0.5, n).astype(np.float32),
+        values,
+        advantages,
+        (values + advantages).astype(np.float32),
+    ]
+    permutations = np.stack([g.permutation(n) for _ in range(case.spec.update_epochs)])
+    return arrays, permutations
+
+
+def make_jax_update(case: LearnerCase) -> tuple[Callable[[], None], float]:
+    """(run one update, AOT compile seconds) with jax_ppo's own `update_ppo`."""
+    import jax
+    import jax.numpy as jnp
+
+    from jax_ppo import losses, networks, train
+
+    spec = case.spec
+    network, optimizer = networks.make_network(spec, case.act_size), networks.make_optimizer(spec)
+    trainer = train.Trainer(spec, None, None, network, optimizer)
+    params = network.init(jax.random.PRNGKey(0), jnp.zeros((1, case.obs_size), jnp.float32))
+    state = train.TrainState(
+        params, optimizer.init(params), None, None, None, None, jnp.asarray(0, jnp.int32)
+    )
+    arrays, permutations = synthetic_batch(case)
+    batch = losses.Batch(*(jnp.asarray(a) for a in arrays))
+    perms = jnp.asarray(permutations)
+
+    def update(state: train.TrainState) -> train.TrainState:
+        new_state, _, _ = train.update_ppo(trainer, state, batch, perms)
+        return new_state
+
+    start = time.perf_counter()
+    compiled = jax.jit(update).lower(state).compile()
+    compile_s = time.perf_counter() - start
+    holder = {"state": state}
+
+    def run() -> None:
+        holder["state"] = compiled(holder["state"])
+        jax.block_until_ready(holder["state"].params)
+
+    return run, compile_s
+
+
+def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[[], None], float]:
+    """(run one update, compile seconds: first update minus a steady one) with torch_ppo's own `update_ppo`."""
+    import torch
+
+    from torch_ppo import device as torch_device
+    from torch_ppo import losses, networks, train
+
+    spec, compile_loss = case.spec, case.framework == "torch-compile"
+    torch_device.set_threads(
+        spec.torch_threads
+    )  # as the trainer does (1 thread: measured fastest for these MLPs)
+    if device == "cpu":
+        torch.use_deterministic_algorithms(True)  # as the trainer does on CPU
+    torch.manual_seed(0)
+    agent = networks.make_network(spec, case.obs_size, case.act_size).to(device)
+    optimizer = networks.make_optimizer(agent, spec)
+    step = train.make_minibatch_step(agent, optimizer, spec, compile_loss)
+    arrays, permutations = synthetic_batch(case)
+    batch = losses.Batch(*(torch.as_tensor(a, device=device) for a in arrays))
+    perms = torch.as_tensor(permutations, device=device)
+
+    def run() -> None:
+        nonfinite, _ = train.update_ppo(step, batch, spec, perms)
+        bool(nonfinite)  # one host sync per update, as in training
+
+    start = time.perf_counter()
+    run()
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    run()
+    steady = time.perf_counter() - start
+    return run, max(0.0, first - steady) if compile_loss else 0.0
+
+
+def make_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[[], None], float]:
+    """The update callable of `case.framework`."""
+    if case.framework == "jax-jit":
+        return make_jax_update(case)
+    if case.framework in ("torch-eager", "torch-compile"):
+        return make_torch_update(case, "cuda" if device == "gpu" else "cpu")
+    raise ValueError(f"framework: got {case.framework!r}; allowed: {', '.join(FRAMEWORKS)}")
+
+
+def default_base() -> PPOSpec:
+    """The learner settings of the cpu-quick preset (epochs, minibatches, optimizer, loss coefficients)."""
+    from shared_spec.presets import resolve_spec
+
+    return resolve_spec("cpu-quick")
+
+
+__all__ = ["FRAMEWORKS", "LearnerCase", "case_spec", "default_base", "make_update"]

@@ -1,0 +1,188 @@
+"""A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
+
+Runs are strictly sequential so timings never share a device. A run already recorded `ok` for the same spec
+hash, contender, seed and seed count is skipped unless `force`. A failed run is recorded and the campaign goes
+on; the caller decides the exit code from the returned records.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness.contenders import Contender, build_argv
+from bench.harness.provenance import run_provenance
+from bench.harness.records import build_run_record
+from bench.harness.runner import run_child
+from bench.harness.store import append_record, read_records
+from shared_spec.spec import PPOSpec
+
+RunKey = tuple[str, str, int, int]
+"""(spec_hash, contender, seed, num_seeds)."""
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One child process to start."""
+
+    contender: Contender
+    seed: int
+    num_seeds: int
+    argv: list[str]
+    log_path: Path
+
+    def key(self, spec_hash: str) -> RunKey:
+        return (spec_hash, self.contender.name, self.seed, self.num_seeds)
+
+
+def plan_runs(
+    contenders: Sequence[Contender],
+    seeds: int,
+    preset: str,
+    overrides: Sequence[str],
+    spec: PPOSpec,
+    logs_dir: Path,
+) -> list[PlannedRun]:
+    """Seeds 0..seeds-1 of each contender, contender by contender; a vmapped contender is one run of all seeds."""
+    plan = []
+    for contender in contenders:
+        seed_list = [0] if contender.vmap_seeds else list(range(seeds))
+        num_seeds = seeds if contender.vmap_seeds else 1
+        for seed in seed_list:
+            argv = build_argv(contender, preset, seed, overrides, num_seeds)
+            log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
+            plan.append(PlannedRun(contender, seed, num_seeds, argv, log))
+    return plan
+
+
+def recorded_ok(store: Path) -> set[RunKey]:
+    """Keys of the `ok` run records already in the store (unreadable lines are reported and skipped)."""
+    keys = set()
+    for record in read_records(store, record_type="run"):
+        if record.get("status") == "ok":
+            keys.add(
+                (
+                    record.get("spec_hash"),
+                    record.get("contender"),
+                    record.get("seed"),
+                    record.get("num_seeds") or 1,
+                )
+            )
+    return keys
+
+
+class Progress:
+    """One line per run start and finish with an ETA from the finished runs; a tqdm bar on a terminal only."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.durations: list[float] = []
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
+
+    def _say(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def eta_s(self) -> float | None:
+        """Mean duration of the finished runs times the runs left (None before the first run finished)."""
+        if not self.durations:
+            return None
+        return sum(self.durations) / len(self.durations) * (self.total - self.done)
+
+    def _eta_text(self) -> str:
+        eta = self.eta_s()
+        return "ETA unknown" if eta is None else f"ETA {eta / 60:.1f} min"
+
+    def start(self, run: PlannedRun) -> None:
+        self._say(
+            f"[{self.done + 1}/{self.total}] start  {run.contender.name} seed {run.seed}  ({self._eta_text()})"
+        )
+
+    def skip(self, run: PlannedRun) -> None:
+        self.total -= 1
+        self._say(f"[skip] {run.contender.name} seed {run.seed}: already recorded ok (--force reruns)")
+        if self.bar is not None:
+            self.bar.total = self.total
+            self.bar.refresh()
+
+    def finish(self, run: PlannedRun, record: dict[str, Any]) -> None:
+        self.done += 1
+        self.durations.append(record["harness_wall_s"])
+        error = f"  {record['error']}" if record.get("error") else ""
+        self._say(
+            f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} "
+            f"in {record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  "
+            f"({self._eta_text()}){error}"
+        )
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_campaign(
+    plan: Sequence[PlannedRun],
+    *,
+    spec: PPOSpec,
+    preset: str,
+    device: dict[str, Any],
+    store: Path,
+    force: bool,
+    bench_argv: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every planned run not yet recorded ok; append each record as soon as it exists; return them."""
+    done = set() if force else recorded_ok(store)
+    todo = [run for run in plan if run.key(spec.spec_hash()) not in done]
+    progress = Progress(len(plan))
+    for run in plan:
+        if run not in todo:
+            progress.skip(run)
+    records = []
+    try:
+        for run in todo:
+            progress.start(run)
+            started, load_before = time.time(), os.getloadavg()[0]
+            outcome = run_child(run.argv, spec.run_timeout_s, run.log_path)
+            provenance = run_provenance(
+                contender=run.contender.name,
+                preset=preset,
+                spec_hash=spec.spec_hash(),
+                seed=run.seed,
+                device=device,
+                command=run.argv,
+                bench_argv=bench_argv,
+            )
+            provenance["started_unix"] = started
+            # Other work on the machine skews timings; the 1-minute load average around the run shows it.
+            provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+            provenance["log_path"] = str(run.log_path)
+            record = build_run_record(
+                outcome=outcome,
+                contender=run.contender.name,
+                preset=preset,
+                spec=spec,
+                seed=run.seed,
+                num_seeds=run.num_seeds,
+                device=device,
+                provenance=provenance,
+            )
+            append_record(record, store)
+            records.append(record)
+            progress.finish(run, record)
+    finally:
+        progress.close()
+    return records

@@ -1,0 +1,85 @@
+"""Contender name -> the command line that runs it, one (contender, seed) per process; the one home of the names.
+
+The table is data so that tests can inject fake contenders and the lead can add variants in one place.
+Every command runs under `sys.executable`, the interpreter running the bench, so the child sees the same venv.
+Each row carries the colour the report's figures give it; CONTENDER_ORDER is the report's order.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+MAIN_CONTENDERS: tuple[str, ...] = ("jax", "torch")
+"""What `python -m bench all` (and `make bench`) runs with every seed; extend here."""
+
+CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
+"""What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
+
+DEBATE_PAIR: tuple[str, str] = ("jax", "torch")
+"""(JAX contender, PyTorch contender): the two whose runs answer the report's debate claims."""
+
+UNKNOWN_COLOR = "#7f7f7f"
+"""The report's colour for a contender that is not in the table (e.g. a test's fake)."""
+
+
+@dataclass(frozen=True)
+class Contender:
+    """How to start one contender: the arguments after the interpreter, and whether it runs all seeds at once."""
+
+    name: str
+    base_args: tuple[str, ...]
+    """Arguments after `sys.executable`, e.g. ("-m", "jax_ppo")."""
+    vmap_seeds: bool = False
+    """True: one program trains all seeds (`--vmap-seeds N`), run once and never mixed into per-seed figures."""
+    color: str = UNKNOWN_COLOR
+    """Its colour in the report's figures."""
+
+
+CONTENDERS: dict[str, Contender] = {
+    c.name: c
+    for c in (
+        Contender("jax", ("-m", "jax_ppo"), color="#1f77b4"),
+        Contender("jax-vmap", ("-m", "jax_ppo"), vmap_seeds=True, color="#17becf"),
+        Contender("torch", ("-m", "torch_ppo"), color="#d62728"),
+        Contender("torch-compile", ("-m", "torch_ppo", "--compile"), color="#ff7f0e"),
+        Contender("torch-brax", ("-m", "torch_ppo", "--env-backend", "brax"), color="#8c564b"),
+        Contender("brax-ppo", ("-m", "baselines.brax_ppo"), color="#9467bd"),
+    )
+}
+
+CONTENDER_ORDER: tuple[str, ...] = ("jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax")
+"""The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
+in it come after, sorted. Every name of CONTENDERS, once."""
+CONTENDER_COLORS: dict[str, str] = {name: c.color for name, c in CONTENDERS.items()}
+"""Contender name -> its colour in the report's figures (UNKNOWN_COLOR for other names)."""
+
+
+class UnknownContenderError(ValueError):
+    """A contender name that is not in the table; the message lists the allowed names."""
+
+
+def parse_contenders(text: str, table: Mapping[str, Contender] = CONTENDERS) -> list[Contender]:
+    """`"jax,torch"` -> the contenders, in the given order, without duplicates; unknown names raise."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise UnknownContenderError(f"--contenders: got {text!r}; allowed: {', '.join(table)}")
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        raise UnknownContenderError(
+            f"--contenders: unknown {', '.join(unknown)}; allowed: {', '.join(table)}"
+        )
+    return [table[name] for name in dict.fromkeys(names)]
+
+
+def build_argv(
+    contender: Contender, preset: str, seed: int, overrides: Sequence[str], num_seeds: int = 1
+) -> list[str]:
+    """The exact child command: interpreter, contender args, preset, seed, `--set` overrides (in order)."""
+    argv = [sys.executable, *contender.base_args, "--preset", preset, "--seed", str(seed)]
+    if contender.vmap_seeds:
+        argv += ["--vmap-seeds", str(num_seeds)]
+    for override in overrides:
+        argv += ["--set", override]
+    return argv

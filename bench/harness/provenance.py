@@ -1,0 +1,105 @@
+"""Where and with what a record was produced: git state, machine, library versions, date, command.
+
+Cheap by design: library versions come from `importlib.metadata` (no JAX or torch import in the parent), the
+GPU name from `nvidia-smi` when it exists, the CPU model from /proc/cpuinfo (`shared_spec.host.cpu_model`).
+The machine part is gathered once per bench invocation; the per-run part (seed, contender, command, date) is
+added for each record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from shared_spec.host import cpu_model
+from shared_spec.result import package_versions
+
+LIBRARIES = ("jax", "jaxlib", "flax", "optax", "brax", "mujoco", "mujoco-mjx", "gymnasium", "torch", "numpy")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(argv: list[str], cwd: Path | None = None) -> str | None:
+    """Stdout of a short command, or None if it is missing or fails."""
+    try:
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
+    """Commit hash and whether the working tree differs from it (untracked, non-ignored files count)."""
+    commit = _run(["git", "rev-parse", "HEAD"], root)
+    status = _run(["git", "status", "--porcelain"], root)
+    return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}
+
+
+def gpu_names() -> list[str]:
+    """Names of the NVIDIA GPUs `nvidia-smi` lists (empty without nvidia-smi or a GPU)."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    listing = _run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"])
+    return [line.strip() for line in (listing or "").splitlines() if line.strip()]
+
+
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    """Installed versions of `names` ('absent' when not installed) and Python's (the trainers' own helper)."""
+    return package_versions(names)
+
+
+@cache
+def machine_provenance() -> dict[str, Any]:
+    """The part of the provenance that is the same for every record of one bench invocation."""
+    import psutil
+
+    gpus = gpu_names()
+    return {
+        **git_state(),
+        "hostname": socket.gethostname(),
+        "cpu_model": cpu_model(),
+        "cpu_cores": os.cpu_count(),
+        "cpu_cores_physical": psutil.cpu_count(logical=False),
+        "gpu_names": gpus,
+        "gpu_name": gpus[0] if gpus else None,
+        "platform": platform.platform(),
+        "versions": library_versions(),
+    }
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def run_provenance(
+    *,
+    contender: str | None,
+    preset: str,
+    spec_hash: str,
+    seed: int | None,
+    device: dict[str, Any],
+    command: list[str] | None,
+    bench_argv: list[str] | None = None,
+) -> dict[str, Any]:
+    """Full provenance of one record: the machine part plus what identifies this run."""
+    return {
+        **machine_provenance(),
+        "date": utc_now(),
+        "contender": contender,
+        "preset": preset,
+        "spec_hash": spec_hash,
+        "seed": seed,
+        "device": device,
+        "device_name": device.get("name"),
+        "command": shlex.join(command) if command else None,
+        "bench_command": shlex.join([sys.executable, "-m", "bench", *bench_argv]) if bench_argv else None,
+    }

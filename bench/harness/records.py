@@ -1,0 +1,171 @@
+"""Turn one child's outcome into a `run` record: the trainer's result line plus what only the parent saw.
+
+Status rules (docs/DESIGN.md, "Reliability"):
+- timed out -> `timeout`;
+- exit 3 (`EXIT_DIVERGED`) with a result whose status is `diverged` -> `diverged`; an `ok` result whose
+  `final_return` or `sps` is NaN/inf, or whose `final_return` is null (`RunResult.to_json` writes NaN as null) -> `diverged`;
+- killed by SIGKILL (not by the harness) or a `MemoryError` / "out of memory" in the stderr tail -> `failed`,
+  error "out of memory ...";
+- any other non-zero exit, no parsable result line, or a result for a different spec hash -> `failed`.
+Without a parsable result the record is built from what the parent knows (contender, preset, spec, seed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+from dataclasses import asdict
+from typing import Any
+
+from bench.harness.runner import ChildOutcome
+from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
+from shared_spec.result import RunResult, json_safe
+from shared_spec.spec import PPOSpec
+
+OOM_MARKERS = ("MemoryError", "out of memory", "Out of memory", "OOM", "RESOURCE_EXHAUSTED")
+
+
+def parse_result_line(stdout: str) -> dict[str, Any] | None:
+    """The last line of `stdout` that parses as a JSON object, or None."""
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _nonfinite_fields(result: dict[str, Any]) -> list[str]:
+    """Fields of an `ok` result that show divergence."""
+    bad = [name for name in ("final_return", "sps") if result.get(name) is not None]
+    bad = [name for name in bad if not _is_finite_number(result[name])]
+    if result.get("final_return") is None:
+        bad.append("final_return")
+    return bad
+
+
+def _looks_oom(outcome: ChildOutcome) -> bool:
+    killed = outcome.exit_code == -signal.SIGKILL and not outcome.timed_out
+    return killed or any(marker in outcome.stderr_tail() for marker in OOM_MARKERS)
+
+
+def classify(
+    outcome: ChildOutcome, result: dict[str, Any] | None, spec_hash: str, timeout_s: float
+) -> tuple[str, str | None]:
+    """(status, error) of one run; see the module docstring for the rules."""
+    last_line = outcome.stderr_tail(1).strip() or "(no stderr)"
+    if outcome.timed_out:
+        return "timeout", f"timed out after {timeout_s:g} s (spec.run_timeout_s); killed"
+    if _looks_oom(outcome):
+        return "failed", f"out of memory (exit code {outcome.exit_code}): {last_line}"
+    if result is not None and result.get("spec_hash") != spec_hash:
+        return "failed", f"spec_hash mismatch: harness {spec_hash}, trainer {result.get('spec_hash')!r}"
+    if outcome.exit_code == EXIT_DIVERGED and result is not None and result.get("status") == "diverged":
+        return "diverged", result.get("error") or f"diverged (exit code {EXIT_DIVERGED})"
+    if outcome.exit_code != EXIT_OK:
+        # Prefer the trainer's own error (e.g. brax-ppo's "brax.training unusable here: ...") to a log line.
+        reason = (result or {}).get("error") or last_line
+        return "failed", f"exit code {outcome.exit_code}: {reason}"
+    if result is None:
+        return "failed", "exit code 0 but no JSON result line on stdout"
+    if result.get("status") != "ok":
+        return "failed", f"result status {result.get('status')!r} with exit code 0"
+    bad = _nonfinite_fields(result)
+    if bad:
+        return "diverged", f"non-finite {', '.join(bad)} in an ok result"
+    return "ok", None
+
+
+def fallback_result(
+    contender: str, preset: str, spec: PPOSpec, seed: int, num_seeds: int, device: dict[str, Any]
+) -> dict[str, Any]:
+    """A result-shaped dict from what the parent knows, for runs that printed no usable result line."""
+    trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
+    result = RunResult.for_spec(
+        spec,
+        contender=contender,
+        preset=preset,
+        seed=seed,
+        device=trainer_device,
+        num_seeds=num_seeds,
+    )
+    return asdict(result)
+
+
+def build_run_record(
+    *,
+    outcome: ChildOutcome,
+    contender: str,
+    preset: str,
+    spec: PPOSpec,
+    seed: int,
+    num_seeds: int,
+    device: dict[str, Any],
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
+    """The store record of one (contender, seed) run."""
+    result = parse_result_line(outcome.stdout)
+    status, error = classify(outcome, result, spec.spec_hash(), spec.run_timeout_s)
+    base = result if result is not None else fallback_result(contender, preset, spec, seed, num_seeds, device)
+    record = {
+        **base,
+        "record_type": "run",
+        "status": status,
+        "error": error,
+        "exit_code": outcome.exit_code,
+        "timed_out": outcome.timed_out,
+        "peak_rss_mb": round(outcome.peak_rss_mb, 1),
+        "peak_device_mb": _peak_device_mb(base),
+        "harness_wall_s": round(outcome.wall_s, 3),
+        "error_tail": None if status == "ok" else outcome.stderr_tail(),
+        "result_parsed": result is not None,
+        "provenance": provenance,
+    }
+    # What the harness asked for is the resume key: a trainer that mislabels its run must not break it.
+    asked = {"contender": contender, "seed": seed, "preset": preset, "num_seeds": num_seeds}
+    for key, value in asked.items():
+        if base.get(key) != value:
+            record[f"trainer_{key}"] = base.get(key)
+        record[key] = value
+    record["device"] = _device_label(base.get("device"), device)
+    return json_safe(record)
+
+
+def _device_label(trainer: Any, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The trainer's device report, with what the user asked the bench for and the bench's CPU fallback.
+
+    The trainer is told `device=cpu|gpu` explicitly, so only the bench knows that `auto` fell back to the CPU.
+    """
+    reported = dict(trainer) if isinstance(trainer, dict) else {}
+    fallback = bool(chosen.get("fallback")) or bool(reported.get("fallback"))
+    return {
+        **reported,
+        "kind": reported.get("kind") or chosen.get("kind"),
+        "name": reported.get("name") or chosen.get("name"),
+        "trainer_requested": reported.get("requested"),
+        "requested": chosen.get("requested"),
+        "fallback": fallback,
+        "fallback_reason": chosen.get("reason")
+        if chosen.get("fallback")
+        else reported.get("fallback_reason"),
+    }
+
+
+def _peak_device_mb(result: dict[str, Any]) -> float | None:
+    """Peak accelerator memory as the trainer measured it (top level or `extra`); the parent cannot see it.
+
+    Polling nvidia-smi from the parent would report JAX's preallocated pool, not what the run used.
+    """
+    extra = result.get("extra") if isinstance(result.get("extra"), dict) else {}
+    value = result.get("peak_device_mb", extra.get("peak_device_mb"))
+    return value if _is_finite_number(value) else None

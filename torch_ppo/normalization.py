@@ -1,0 +1,68 @@
+"""Running observation and reward normalization on torch tensors, for the Brax env on the torch device.
+
+On Gymnasium the torch trainer uses Gymnasium's own numpy wrappers (`ppo_envs.gym_envs`); on the Brax env
+(contender `torch-brax`) those would force a device-to-host copy every step, so the same arithmetic runs here
+on the device: Gymnasium 1.4's `RunningMeanStd` (parallel Welford, initial mean 0, var 1, count 1e-4) and
+its vector `NormalizeReward` with SAME_STEP autoreset, then `ClipReward`. jax_ppo/normalization.py is the
+JAX counterpart (the same functions, as jittable pytrees).
+"""
+
+from __future__ import annotations
+
+import torch
+
+EPSILON = 1e-8
+"""Added to the variance before the square root (Gymnasium's default epsilon)."""
+INITIAL_COUNT = 1e-4
+"""Gymnasium's RunningMeanStd starting count (acts as a tiny prior on mean 0, var 1)."""
+
+
+class RunningMeanStd:
+    """Running mean and (population) variance of a stream of batches, on a torch device."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> None:
+        self.mean = torch.zeros(shape, dtype=dtype, device=device)
+        self.var = torch.ones(shape, dtype=dtype, device=device)
+        self.count = INITIAL_COUNT
+
+    def update(self, batch: torch.Tensor) -> None:
+        """Merge a batch (leading axis = samples) into the statistics (Chan et al.'s parallel update)."""
+        batch = batch.to(self.mean.dtype)
+        batch_mean, batch_var, batch_count = batch.mean(0), batch.var(0, correction=0), batch.shape[0]
+        delta = batch_mean - self.mean
+        total = self.count + batch_count
+        self.mean = self.mean + delta * batch_count / total
+        m2 = (
+            self.var * self.count
+            + batch_var * batch_count
+            + delta.square() * self.count * batch_count / total
+        )
+        self.var, self.count = m2 / total, total
+
+
+def scale_obs(rms: RunningMeanStd, obs: torch.Tensor, obs_clip: float) -> torch.Tensor:
+    """Normalize observations with frozen statistics: clip((obs - mean) / sqrt(var + 1e-8), +-obs_clip)."""
+    return ((obs - rms.mean) / torch.sqrt(rms.var + EPSILON)).clamp(-obs_clip, obs_clip)
+
+
+class RewardScaler:
+    """Scale rewards by the running std of the discounted return (Gymnasium's vector NormalizeReward)."""
+
+    def __init__(self, num_envs: int, gamma: float, reward_clip: float, device: torch.device) -> None:
+        self.return_rms = RunningMeanStd((), torch.float64, device)
+        self.discounted_return = torch.zeros(num_envs, dtype=torch.float32, device=device)
+        self.gamma, self.reward_clip = gamma, reward_clip
+
+    def reset(self) -> None:
+        self.discounted_return.zero_()
+
+    def __call__(
+        self, reward: torch.Tensor, terminated: torch.Tensor, truncated: torch.Tensor
+    ) -> torch.Tensor:
+        """`discounted = discounted * gamma * (1 - terminated) + reward`; the return statistics take it; it
+        restarts at 0 where the episode ended; the reward is divided by sqrt(var + 1e-8) and clipped."""
+        discounted = self.discounted_return * self.gamma * (~terminated) + reward
+        self.return_rms.update(discounted)
+        self.discounted_return = torch.where(terminated | truncated, 0.0, discounted)
+        scaled = reward / torch.sqrt(self.return_rms.var + EPSILON).to(reward.dtype)
+        return scaled.clamp(-self.reward_clip, self.reward_clip)
