@@ -155,6 +155,20 @@ def load_store(store_path: Path, published_dir: Path | None) -> Store:
     return Store(runs=runs, others=dict(others), published_dirs=published)
 
 
+def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
+    """The latest code_metrics record per implementation, a local one before any published one.
+
+    Code metrics describe source, not hardware: the local store's records describe the checkout rendering the
+    report, a published folder's describe the code of its run (older, usually). Published records only fill
+    in implementations the local store has not measured; each keeps its `_source`.
+    """
+    records = store.others.get("code_metrics", [])
+    latest: dict[str, dict[str, Any]] = {}
+    for record in sorted(records, key=lambda r: r.get("_source") == LOCAL_SOURCE):  # local last: it wins
+        latest[str(record.get("implementation"))] = record
+    return list(latest.values())
+
+
 GroupKey = tuple[str, str, str, str]
 """(source, hardware, preset, task): one headline table block, one set of figures."""
 

@@ -41,6 +41,14 @@ def _code(code_records: list[dict[str, Any]], implementation: str) -> dict[str, 
     return found[-1] if found else None
 
 
+def _scope(*records: dict[str, Any] | None) -> str:
+    """What the SLOC counts: the core PPO files, or (older records) each package's whole source."""
+    if all((r or {}).get("part") == "core" for r in records):
+        return "the core PPO files: networks.py, losses.py, train.py"
+    sources = sorted({str((r or {}).get("_source", "?")) for r in records})
+    return f"each package's files, an older record from {', '.join(sources)}: measurement glue included"
+
+
 def answer_length(code_records: list[dict[str, Any]]) -> str:
     """Claim 1, from SLOC of each trainer's core PPO files (networks, losses, train)."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
@@ -64,7 +72,7 @@ def answer_length(code_records: list[dict[str, Any]]) -> str:
         else ""
     )
     return (
-        f"Measured (radon SLOC of the core PPO files: networks.py, losses.py, train.py): jax_ppo {fmt(jax_sloc)}, torch_ppo "
+        f"Measured (radon SLOC of {_scope(jax, torch)}): jax_ppo {fmt(jax_sloc)}, torch_ppo "
         f"{fmt(torch_sloc)}: the JAX implementation is {direction} than the PyTorch one, {verdict}.{shared_text} "
         "It depends on the codebase: both sides here implement one spec with the same structure; other code "
         "(minppo's included) can differ either way."

@@ -18,7 +18,15 @@ import pandas as pd
 
 from bench.harness.contenders import DEBATE_PAIR
 from bench.report import plots
-from bench.report.data import LOCAL_SOURCE, GroupKey, Run, Store, group_runs, hardware_label
+from bench.report.data import (
+    LOCAL_SOURCE,
+    GroupKey,
+    Run,
+    Store,
+    group_runs,
+    hardware_label,
+    latest_code_metrics,
+)
 from bench.report.debate import debate_html
 from bench.report.tables import (
     Summary,
@@ -180,8 +188,7 @@ def code_metrics(store: Store) -> Section:
             "Code metrics",
             '<p class="note">Not measured: no code_metrics records in the store.</p>',
         )
-    latest = {str(r.get("implementation")): r for r in records}  # later records supersede earlier ones
-    rows = list(latest.values())
+    rows = latest_code_metrics(store)
     body = _img(plots.code_metrics(rows, CODE_LABEL), "code metrics bars")
     all_parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
     body += frame_html(records_frame(all_parts, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
@@ -197,7 +204,7 @@ def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
         jax, torch = by_name.get(jax_name), by_name.get(torch_name)
         if jax is not None and torch is not None and jax.ok_runs and torch.ok_runs:
             pairs[key] = (jax, torch)
-    latest = list({str(r.get("implementation")): r for r in store.others.get("code_metrics", [])}.values())
+    latest = latest_code_metrics(store)
     any_gpu = any(r.device_kind == "gpu" for r in store.runs)
     return "debate", "The debate's claims, answered from this store", debate_html(latest, pairs, any_gpu)
 

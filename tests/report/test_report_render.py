@@ -229,3 +229,20 @@ def test_same_store_same_page_apart_from_the_date(tmp_path: Path) -> None:
         page = render(tmp_path / name, "several_seeds.jsonl")
         pages.append(re.sub(r"Generated [^<]* from [^<]*\(", "", page))
     assert pages[0] == pages[1]
+
+
+def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
+    """Code metrics describe the rendering checkout: a published (older) record never replaces a local one."""
+    store = tmp_path / "results.jsonl"
+    local = [r for r in load("several_seeds.jsonl") if r["record_type"] == "code_metrics"]
+    local = [{**r, "part": "core"} if r["implementation"] != "shared_spec" else r for r in local]
+    store.write_text("".join(json.dumps(r) + "\n" for r in local))
+    published = [{**r, "sloc": r["sloc"] * 3} for r in local]  # another commit's, very different numbers
+    target = tmp_path / "published" / "h100-2026-01-01"
+    target.mkdir(parents=True)
+    (target / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in published))
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    by_impl = {r["implementation"]: r["sloc"] for r in local}
+    assert f"jax_ppo {by_impl['jax_ppo']}, torch_ppo {by_impl['torch_ppo']}" in html
+    assert "the core PPO files: networks.py, losses.py, train.py" in html
+    assert f"jax_ppo {by_impl['jax_ppo'] * 3}," not in html
