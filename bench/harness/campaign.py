@@ -1,7 +1,8 @@
 """A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
 
 Runs are strictly sequential so timings never share a device. A run already recorded `ok` for the same spec
-hash, contender, seed and seed count is skipped unless `force`. A failed run is recorded and the campaign goes
+hash, contender, seed, seed count and code version (code_version.py: a hash of the source that would run) is
+skipped unless `force`; a run of other code is never reused. A failed run is recorded and the campaign goes
 on; the caller decides the exit code from the returned records.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.harness.code_version import code_version
 from bench.harness.contenders import Contender, build_argv
 from bench.harness.provenance import run_provenance
 from bench.harness.records import build_run_record
@@ -22,8 +24,8 @@ from bench.harness.runner import run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
-RunKey = tuple[str, str, int, int]
-"""(spec_hash, contender, seed, num_seeds)."""
+RunKey = tuple[str, str, int, int, str]
+"""(spec_hash, contender, seed, num_seeds, code_version)."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,11 @@ class PlannedRun:
     num_seeds: int
     argv: list[str]
     log_path: Path
+    code_version: str
+    """Hash of the source this run would execute (bench.harness.code_version)."""
 
     def key(self, spec_hash: str) -> RunKey:
-        return (spec_hash, self.contender.name, self.seed, self.num_seeds)
+        return (spec_hash, self.contender.name, self.seed, self.num_seeds, self.code_version)
 
 
 def plan_runs(
@@ -51,12 +55,13 @@ def plan_runs(
     """Seeds 0..seeds-1 of each contender, contender by contender; a vmapped contender is one run of all seeds."""
     plan = []
     for contender in contenders:
+        version = code_version(contender)
         seed_list = [0] if contender.vmap_seeds else list(range(seeds))
         num_seeds = seeds if contender.vmap_seeds else 1
         for seed in seed_list:
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            plan.append(PlannedRun(contender, seed, num_seeds, argv, log))
+            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, version))
     return plan
 
 
@@ -71,6 +76,7 @@ def recorded_ok(store: Path) -> set[RunKey]:
                     record.get("contender"),
                     record.get("seed"),
                     record.get("num_seeds") or 1,
+                    record.get("code_version"),
                 )
             )
     return keys
@@ -170,6 +176,7 @@ def run_campaign(
             # Other work on the machine skews timings; the 1-minute load average around the run shows it.
             provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
             provenance["log_path"] = str(run.log_path)
+            provenance["code_version"] = run.code_version
             record = build_run_record(
                 outcome=outcome,
                 contender=run.contender.name,
@@ -180,6 +187,7 @@ def run_campaign(
                 device=device,
                 provenance=provenance,
             )
+            record["code_version"] = run.code_version
             append_record(record, store)
             records.append(record)
             progress.finish(run, record)

@@ -198,7 +198,9 @@ def cmd_loc(args: argparse.Namespace, bench_argv: list[str]) -> int:
 
 
 def cmd_report(store: Path, out: Path) -> int:
-    """Render the report (`bench.report.render_report`) from the store to `out`."""
+    """Render the report (`bench.report.render_report`) from the store to `out`; a missing store is an error."""
+    if not store.exists():
+        raise _fail(f"--store: got {str(store)!r}; allowed: an existing results.jsonl (nothing to report)")
     render_report(store, out)
     print(f"report: {out.resolve()}")
     return EXIT_OK

@@ -4,8 +4,9 @@ Status rules (docs/DESIGN.md, "Reliability"):
 - timed out -> `timeout`;
 - exit 3 (`EXIT_DIVERGED`) with a result whose status is `diverged` -> `diverged`; an `ok` result whose
   `final_return` or `sps` is NaN/inf, or whose `final_return` is null (`RunResult.to_json` writes NaN as null) -> `diverged`;
-- killed by SIGKILL (not by the harness) or a `MemoryError` / "out of memory" in the stderr tail -> `failed`,
-  error "out of memory ...";
+- killed by SIGKILL (not by the harness), or a non-zero exit with a `MemoryError` / "out of memory" /
+  `RESOURCE_EXHAUSTED` in the stderr tail -> `failed`, error "out of memory ..." (a run that exits 0 is never
+  called out of memory, whatever it logged);
 - any other non-zero exit, no parsable result line, or a result for a different spec hash -> `failed`.
 Without a parsable result the record is built from what the parent knows (contender, preset, spec, seed).
 """
@@ -55,6 +56,10 @@ def _nonfinite_fields(result: dict[str, Any]) -> list[str]:
 
 
 def _looks_oom(outcome: ChildOutcome) -> bool:
+    """A run that failed out of memory: killed by SIGKILL (the kernel's OOM killer), or a non-zero exit with an
+    OOM marker in its stderr. A successful run may log such markers (XLA's autotuner does): they do not count."""
+    if outcome.exit_code == EXIT_OK:
+        return False
     killed = outcome.exit_code == -signal.SIGKILL and not outcome.timed_out
     return killed or any(marker in outcome.stderr_tail() for marker in OOM_MARKERS)
 

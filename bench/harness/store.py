@@ -1,8 +1,9 @@
 """The result store: `reports/results.jsonl`, one JSON record per line, appended atomically.
 
 Why JSON lines: a crash can only ever damage the line being written, every earlier record stays readable, and
-any tool (pandas, jq) reads it. A record is written whole with one `write` of one line, then flushed and
-fsynced, so killing the bench at any moment loses at most the run in progress. A truncated or garbled line
+any tool (pandas, jq) reads it. A record is written as one line (`os.write` repeated until every byte
+is out, as a short write may happen), then fsynced, so killing the bench at any moment loses at most the run
+in progress. A truncated or garbled line
 (left by a crash of an older version, or a full disk) is reported and skipped, never fatal.
 """
 
@@ -21,7 +22,7 @@ RECORD_TYPES = ("run", "code_metrics", "env_throughput", "learner_throughput")
 
 
 def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:
-    """Append one record as one line: a single write, flush and fsync (atomic with respect to a crash)."""
+    """Append one record as one line: every byte written (short writes continued), then fsync."""
     if record.get("record_type") not in RECORD_TYPES:
         raise ValueError(
             f"record_type: got {record.get('record_type')!r}; allowed: {', '.join(RECORD_TYPES)}"
@@ -30,9 +31,11 @@ def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:
     line = json.dumps(record, sort_keys=True, allow_nan=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     _ensure_ends_with_newline(path)
+    data = memoryview(line.encode())
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode())
+        while data:
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)

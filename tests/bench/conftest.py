@@ -29,6 +29,7 @@ FAKES = {
         fake("diverged", "diverged"),
         fake("garbage", "garbage"),
         fake("oom", "oom"),
+        fake("noisy-ok", "noisy_ok"),
         Contender("vmap", (str(FAKES_DIR / "ok.py"),), vmap_seeds=True),
     )
 }
@@ -40,6 +41,8 @@ class Bench:
     def __init__(self, root: Path) -> None:
         self.store_path = root / "results.jsonl"
         self.logs = root / "logs"
+        self.fakes_dir = FAKES_DIR
+        self.table: dict[str, Contender] = dict(FAKES)
 
     def run(self, contenders: str, *extra: str, seeds: int = 1) -> int:
         """`run --preset smoke --device cpu` with these contenders and seeds; `extra` goes last."""
@@ -57,8 +60,8 @@ class Bench:
         return self.main("--store", str(self.store_path), *argv, "--logs-dir", str(self.logs), *extra)
 
     def main(self, *argv: str) -> int:
-        """Any `python -m bench` command line, with the fakes as contender table."""
-        return main(list(argv), contenders=FAKES)
+        """Any `python -m bench` command line, with the fakes (`self.table`) as contender table."""
+        return main(list(argv), contenders=self.table)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,9 +14,10 @@ import psutil
 import pytest
 
 from bench.harness import devices
+from bench.harness.contenders import Contender
 from bench.harness.provenance import LIBRARIES
 from bench.harness.runner import ERROR_TAIL_LINES
-from bench.harness.store import STORE_SCHEMA_VERSION, read_records
+from bench.harness.store import STORE_SCHEMA_VERSION, append_record, read_records
 from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import resolve_spec
 
@@ -236,3 +239,58 @@ def test_cli_unknown_contender_exits_2(tmp_path):
         "unknown pytorch; allowed: jax, jax-vmap, torch, torch-compile, torch-brax, brax-ppo" in done.stderr
     )
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_every_record_carries_the_code_version_of_its_source(bench):
+    assert bench.run("ok,crash") == 1
+    ok, crash = runs(bench)
+    assert ok["code_version"] == ok["provenance"]["code_version"]
+    assert (
+        len(ok["code_version"]) == 16 and ok["code_version"] != crash["code_version"]
+    )  # their scripts differ
+
+
+def test_changed_source_is_run_again_and_unchanged_source_is_skipped(bench, tmp_path, capsys):
+    """Resume never reuses a run of other code: editing the contender's source makes the run count as new."""
+    script = tmp_path / "editable.py"
+    shutil.copy(bench.fakes_dir / "ok.py", script)
+    shutil.copy(bench.fakes_dir / "common.py", tmp_path / "common.py")
+    bench.table["editable"] = Contender("editable", (str(script),))
+
+    def run_editable() -> int:
+        return bench.run("editable")
+
+    assert run_editable() == 0
+    assert run_editable() == 0  # same source: skipped
+    assert "[skip] editable seed 0" in capsys.readouterr().err
+    script.write_text(script.read_text() + "\n# a behaviour fix would go here\n")
+    assert run_editable() == 0  # changed source: run again
+    first, second = runs(bench)
+    assert first["code_version"] != second["code_version"]
+
+
+def test_a_successful_run_that_logs_oom_markers_stays_ok(bench):
+    assert bench.run("noisy-ok,oom") == 1
+    noisy, oom = runs(bench)
+    assert noisy["status"] == "ok" and noisy["error"] is None
+    assert oom["status"] == "failed" and "out of memory" in oom["error"]
+
+
+def test_store_write_continues_after_a_short_write(tmp_path, monkeypatch):
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))  # 7 bytes per call
+    path = tmp_path / "results.jsonl"
+    append_record({"record_type": "code_metrics", "implementation": "x" * 50}, path)
+    monkeypatch.setattr(os, "write", real_write)
+    (record,) = read_records(path)
+    assert record["implementation"] == "x" * 50
+
+
+def test_report_of_a_missing_store_is_one_line_and_exit_2(bench, tmp_path, capsys):
+    missing = tmp_path / "typo" / "results.jsonl"
+    with pytest.raises(SystemExit) as stopped:
+        bench.main("--store", str(missing), "report", "--out", str(tmp_path / "index.html"))
+    assert stopped.value.code == EXIT_BAD_SPEC
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--store" in err[0] and "typo" in err[0]
+    assert not (tmp_path / "index.html").exists()
