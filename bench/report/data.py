@@ -19,6 +19,7 @@ from shared_spec.exit_codes import EXIT_OK
 
 LOCAL_SOURCE = "local"
 OK = "ok"
+UNVERSIONED = "unversioned"
 
 
 @dataclass
@@ -76,6 +77,24 @@ class Run:
         return value if isinstance(value, dict) else {}
 
     @property
+    def spec_hash(self) -> str:
+        return str(self.record.get("spec_hash") or "unknown spec")
+
+    @property
+    def code_version(self) -> str:
+        """The hash of the source that ran (records from before code versions: "unversioned")."""
+        return str(self.record.get("code_version") or self.provenance.get("code_version") or UNVERSIONED)
+
+    @property
+    def commit(self) -> str:
+        return str(self.provenance.get("git_commit") or "unknown commit")[:12]
+
+    @property
+    def started(self) -> float:
+        value = finite(self.provenance.get("started_unix"))
+        return -math.inf if value is None else value
+
+    @property
     def error_text(self) -> str:
         """The most useful error text: the trainer's `error`, else the tail of stderr the harness kept."""
         parts = [str(self.record.get(k)) for k in ("error", "error_tail") if self.record.get(k)]
@@ -131,9 +150,12 @@ class Store:
     """Everything the report shows: runs (local and published) and the other record types, by type."""
 
     runs: list[Run]
+    """The runs that count: per group the current code version, per (contender, seed) the latest record."""
     others: dict[str, list[dict[str, Any]]]
     """record_type -> records (code_metrics, env_throughput, learner_throughput), each with `_source` set."""
     published_dirs: list[Path]
+    superseded: list[tuple[Run, str]] = field(default_factory=list)
+    """Run records that do not count, each with the reason (older code version, or rerun of the same seed)."""
 
 
 def load_store(store_path: Path, published_dir: Path | None) -> Store:
@@ -152,7 +174,46 @@ def load_store(store_path: Path, published_dir: Path | None) -> Store:
                 runs.append(to_run(record, source))
             else:
                 others[str(record_type)].append({**record, "_source": source})
-    return Store(runs=runs, others=dict(others), published_dirs=published)
+    current, superseded = current_runs(runs)
+    return Store(runs=current, others=dict(others), published_dirs=published, superseded=superseded)
+
+
+def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
+    """(runs that count, superseded runs with the reason): the report never pools unlike runs.
+
+    Within one (source, hardware, preset, task, spec hash) only the code version of the latest run counts
+    (older versions are superseded, not averaged in); within it the latest record per (contender, seed, seed
+    count) counts (a `--force` rerun replaces, it does not add). "Latest" is the run's start time, else
+    store order.
+    """
+    order = sorted(range(len(runs)), key=lambda i: (runs[i].started, i))
+    latest_version: dict[tuple[str, ...], str] = {}
+    for i in order:
+        latest_version[_cell(runs[i])] = runs[i].code_version
+    latest_record: dict[tuple[Any, ...], int] = {}
+    superseded: list[tuple[Run, str]] = []
+    for i in order:
+        run, current_version = runs[i], latest_version[_cell(runs[i])]
+        if run.code_version != current_version:
+            superseded.append(
+                (
+                    run,
+                    f"older code version {run.code_version} (commit {run.commit}); current {current_version}",
+                )
+            )
+            continue
+        key = (*_cell(run), run.contender, str(run.seed), run.num_seeds)
+        if key in latest_record:
+            superseded.append(
+                (runs[latest_record[key]], "a later record of the same contender and seed replaces it")
+            )
+        latest_record[key] = i
+    current = [runs[i] for i in sorted(latest_record.values())]
+    return current, superseded
+
+
+def _cell(run: Run) -> tuple[str, str, str, str, str]:
+    return (run.source, run.hardware, run.preset, run.task, run.spec_hash)
 
 
 def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
@@ -169,15 +230,15 @@ def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
-GroupKey = tuple[str, str, str, str]
-"""(source, hardware, preset, task): one headline table block, one set of figures."""
+GroupKey = tuple[str, str, str, str, str, str]
+"""(source, hardware, preset, task, spec_hash, code_version): one headline table block, one set of figures."""
 
 
 def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
     """Runs grouped by where and what ran, local first, in a stable order."""
     groups: dict[GroupKey, list[Run]] = defaultdict(list)
     for run in runs:
-        groups[(run.source, run.hardware, run.preset, run.task)].append(run)
+        groups[(*_cell(run), run.code_version)].append(run)
     return dict(sorted(groups.items(), key=lambda item: (item[0][0] != LOCAL_SOURCE, item[0])))
 
 

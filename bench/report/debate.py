@@ -113,7 +113,7 @@ def answer_speed(pairs: dict[GroupKey, tuple[Summary, Summary]]) -> list[str]:
     if not pairs:
         return ["Not measured yet: no group of runs has ok runs of both the jax and the torch contender."]
     answers = []
-    for (source, hardware, preset, task), (jax, torch) in pairs.items():
+    for (source, hardware, preset, task, _spec, _code), (jax, torch) in pairs.items():
         where = f"{task}, preset {preset}, {hardware} ({source})"
         parts = [f"<b>{escape(where)}</b>:"]
         if jax.sps and torch.sps and torch.sps.value > 0:

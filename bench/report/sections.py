@@ -49,9 +49,9 @@ CODE_LABEL = (
 
 
 def group_label(key: GroupKey) -> str:
-    """The caption every figure and table of a group carries: hardware, preset, task, source."""
-    source, hardware, preset, task = key
-    return f"{hardware} · preset {preset} · task {task} · {source}"
+    """The caption every figure and table of a group carries: hardware, preset, task, spec, code, source."""
+    source, hardware, preset, task, spec_hash, code_version = key
+    return f"{hardware} · preset {preset} · task {task} · spec {spec_hash} · code {code_version} · {source}"
 
 
 def _task_threshold(task: str) -> float | None:
@@ -90,12 +90,39 @@ def overview(store: Store) -> Section:
         parts.append(
             f"<p>Published GPU results shown beside the local ones, from reports/published/: {escape(names)}.</p>"
         )
+    parts.append(superseded_html(store))
     parts.append(
         "<p>Statistics (means, IQM, 95% percentile-bootstrap CIs over seeds, rliable's method computed with scipy.stats) cover ok "
         "runs only. Failed, timed-out and diverged runs are counted in the headline table and listed with their "
         'errors in <a href="#failures">Failed runs</a>.</p>'
     )
     return "overview", "Overview", "".join(parts)
+
+
+def superseded_html(store: Store) -> str:
+    """How many run records do not count and why: runs of unlike code or spec are never pooled."""
+    rule = (
+        "Runs are grouped by source, hardware, preset, task, spec hash and code version (a hash of the source "
+        "that ran); within a group the latest record per contender and seed counts."
+    )
+    if not store.superseded:
+        return f"<p>{escape(rule)} No record is superseded.</p>"
+    rows = [
+        {
+            "source": run.source,
+            "contender": run.contender,
+            "seed": run.seed,
+            "preset": run.preset,
+            "spec_hash": run.spec_hash,
+            "code_version": run.code_version,
+            "commit": run.commit,
+            "status": run.status,
+            "why not counted": reason,
+        }
+        for run, reason in store.superseded
+    ]
+    note = f"<p>{escape(rule)} {len(rows)} superseded run record(s), not counted in any figure:</p>"
+    return note + frame_html(pd.DataFrame(rows).astype(str), "superseded", "Superseded run records")
 
 
 def how_to_read() -> Section:

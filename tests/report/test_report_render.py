@@ -246,3 +246,33 @@ def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
     assert f"jax_ppo {by_impl['jax_ppo']}, torch_ppo {by_impl['torch_ppo']}" in html
     assert "the core PPO files: networks.py, losses.py, train.py" in html
     assert f"jax_ppo {by_impl['jax_ppo'] * 3}," not in html
+
+
+def test_unlike_runs_are_never_pooled(tmp_path: Path) -> None:
+    """An older code version is superseded, a --force rerun replaces its seed, another spec hash is its own group."""
+    runs = [
+        r
+        for r in load("several_seeds.jsonl")
+        if r.get("record_type", "run") == "run" and r["contender"] == "jax"
+    ]
+    old = [{**r, "code_version": "old0000000000000", "final_return": -999.0} for r in runs]
+    new = [{**r, "code_version": "new0000000000000"} for r in runs]
+    forced = {**new[0], "final_return": new[0]["final_return"] + 1.0}  # the same seed again, recorded later
+    other_spec = {**new[1], "spec_hash": "ffffffffffff"}
+    store = tmp_path / "results.jsonl"
+    store.write_text("".join(json.dumps(r) + "\n" for r in [*old, *new, forced, other_spec]))
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    tables = headline_tables(html)
+    assert len(tables) == 2  # the other spec hash is a group of its own
+    main_table = next(
+        t for t in tables if "new0000000000000" in t.caption and "ffffffffffff" not in t.caption
+    )
+    (row,) = [r for r in main_table.rows if r[0] == "jax"]
+    ok_seeds = sum(r["status"] == "ok" for r in new)
+    assert row[1] == str(ok_seeds)  # each seed counts once: the forced rerun replaced seed 0
+    assert all(
+        "-999" not in cell for r in main_table.rows for cell in r
+    )  # the old version is not averaged in
+    superseded = [t for t in parse(html).tables if "superseded" in t.css_class]
+    assert len(superseded) == 1 and len(superseded[0].rows) == len(old) + 1
+    assert "older code version old0000000000000" in html
