@@ -5,7 +5,7 @@ PY          := $(VENV)/bin/python
 CONSTRAINTS ?= constraints/cpu.txt
 STAMP       := $(VENV)/.installed
 PRESET      ?= auto
-SEEDS       ?= 3
+SEEDS       ?= 5
 # wheelhouse: wheels for an offline machine (defaults: the GPU machines' Python 3.12, x86_64 manylinux)
 WHEEL_PYTHON   ?= 3.12
 WHEEL_PLATFORM ?= manylinux_2_28_x86_64

@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("loc", help="code metrics of each implementation (radon)")
     everything = sub.add_parser("all", help="run the main contenders, measure code, render the report")
-    _add_run_arguments(everything, "auto", 3)
+    _add_run_arguments(everything, "auto", 5)  # 5: the fewest seeds the report puts an interval on
     everything.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
     everything.add_argument(
         "--no-controls",

@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from bench.report.data import GroupKey
-from bench.report.tables import Summary, fmt, fmt_estimate
+from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
 
 CLAIMS = (
     "JAX code is about 20% shorter than PyTorch.",
@@ -128,9 +128,7 @@ def answer_speed(pairs: dict[GroupKey, tuple[Summary, Summary]]) -> list[str]:
                 f"PyTorch {fmt(torch.first_update_s)} s;"
             )
         parts.append(
-            f"time to threshold (median of runs that reached it) JAX {fmt(jax.tt_threshold_median)} s "
-            f"({jax.tt_reached}/{jax.ok_runs} runs) vs PyTorch {fmt(torch.tt_threshold_median)} s "
-            f"({torch.tt_reached}/{torch.ok_runs} runs)."
+            f"time to threshold JAX {fmt_threshold_cell(jax)} vs PyTorch {fmt_threshold_cell(torch)}."
         )
         parts.append(escape(_break_even(jax, torch)))
         answers.append(" ".join(parts))

@@ -1,8 +1,8 @@
 """Figures of the report, drawn with matplotlib (Agg) and embedded as PNG data URIs.
 
 Each function takes already-grouped runs plus a `label` naming hardware and preset, and returns a data URI;
-every figure carries that label in its title. Bands and error bars are 95% stratified-bootstrap CIs over
-runs (none drawn for a single run). Colours are fixed per contender so figures can be compared.
+every figure carries that label in its title. Bands and error bars are 95% percentile-bootstrap CIs over
+runs from MIN_RUNS_FOR_CI runs on, the runs' min-max range below that (none for a single run). Colours are fixed per contender so figures can be compared.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from bench.harness.contenders import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.data import Run, by_contender
-from bench.report.stats import pointwise_mean_band
+from bench.report.stats import MIN_RUNS_FOR_CI, pointwise_mean_band
 from bench.report.tables import Summary
 
 DPI = 100
@@ -56,8 +56,11 @@ def learning_curves(runs: list[Run], label: str, threshold: float | None, seed: 
         return None
     fig, (ax_steps, ax_wall) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
     for contender, (steps, wall, returns) in series.items():
-        mean, low, high = pointwise_mean_band(returns, seed)
         n = returns.shape[0]
+        if n >= MIN_RUNS_FOR_CI:
+            mean, low, high = pointwise_mean_band(returns, seed)
+        else:  # too few runs for an interval: the band is the runs' range
+            mean, low, high = returns.mean(axis=0), returns.min(axis=0), returns.max(axis=0)
         for ax, x in ((ax_steps, steps.mean(axis=0)), (ax_wall, wall.mean(axis=0))):
             ax.plot(x, mean, marker="o", ms=3, color=color(contender), label=f"{contender} (n={n})")
             if low is not None:
@@ -72,7 +75,10 @@ def learning_curves(runs: list[Run], label: str, threshold: float | None, seed: 
         ax.set_ylabel("evaluation return")
         ax.grid(alpha=0.3)
     ax_steps.legend(fontsize=8, loc="best")
-    fig.suptitle(f"Learning curves: mean, 95% CI band over runs\n{label}", fontsize=10)
+    fig.suptitle(
+        f"Learning curves: mean over runs; band: 95% CI from {MIN_RUNS_FOR_CI} runs on, min-max range below\n{label}",
+        fontsize=10,
+    )
     return to_data_uri(fig)
 
 
@@ -89,14 +95,18 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
     sps = [s.sps.value if s.sps else 0.0 for s in rows]
     err = np.array(
         [
-            [s.sps.value - s.sps.low, s.sps.high - s.sps.value] if s.sps and s.sps.has_interval else [0, 0]
+            [s.sps.value - s.sps.low, s.sps.high - s.sps.value]
+            if s.sps and s.sps.low is not None and s.sps.high is not None
+            else [0, 0]
             for s in rows
         ]
     ).T
     ax_sps.barh(y, sps, xerr=err, color=[color(n) for n in names], capsize=4)
     ax_sps.set_yticks(y, names)
     ax_sps.invert_yaxis()
-    ax_sps.set_xlabel("steady-state env steps per second (mean, 95% CI)")
+    ax_sps.set_xlabel(
+        f"steady-state env steps per second (mean; bar: 95% CI from {MIN_RUNS_FOR_CI} runs on, else min-max)"
+    )
     ax_sps.grid(axis="x", alpha=0.3)
     startup = np.array([s.startup_s or 0.0 for s in rows])
     compile_s = np.array([s.compile_s or 0.0 for s in rows])

@@ -29,6 +29,7 @@ from bench.report.data import (
 )
 from bench.report.debate import debate_html
 from bench.report.tables import (
+    STATISTICS_RULE,
     Summary,
     failures_frame,
     frame_html,
@@ -92,8 +93,8 @@ def overview(store: Store) -> Section:
         )
     parts.append(superseded_html(store))
     parts.append(
-        "<p>Statistics (means, IQM, 95% percentile-bootstrap CIs over seeds, rliable's method computed with scipy.stats) cover ok "
-        "runs only. Failed, timed-out and diverged runs are counted in the headline table and listed with their "
+        f"<p>Statistics ({escape(STATISTICS_RULE)}; computed with scipy.stats) are over ok runs; failed, "
+        "timed-out and diverged runs count in every n the headline table shows and are listed with their "
         'errors in <a href="#failures">Failed runs</a>.</p>'
     )
     return "overview", "Overview", "".join(parts)
@@ -148,8 +149,9 @@ def how_to_read() -> Section:
         "trainer runs both halves in one fused XLA program, so after training it times the rollout half "
         "(env step, action sampling, GAE) and the update half as separately jitted programs and splits the "
         "fused program's measured steady time by that ratio. Brax's own PPO exposes no boundary: no split.",
-        "<b>Statistics.</b> Final return is an interquartile mean with a 95% stratified-bootstrap CI over "
-        "seeds; with one seed no interval is possible and the table says so. Few seeds give wide intervals.",
+        f"<b>Statistics.</b> {escape(STATISTICS_RULE)}. Per-seed final returns are always shown. Failed runs "
+        "count: the return cell says how many of all runs failed, time to threshold how many of all runs "
+        "reached it.",
     )
     return "how-to-read", "How to read this", "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
@@ -159,9 +161,9 @@ def headline(groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[S
     if not groups:
         return "headline", "Headline results", '<p class="note">No run records in the store yet.</p>'
     blocks = [
-        '<p class="note">Means over ok runs unless stated; SPS: steady state, after the first update; final '
-        "return: IQM over seeds; time to threshold: median over the runs that reached the task's threshold. "
-        "Failed runs are counted, not included in the statistics.</p>"
+        '<p class="note">Startup, compile, first update and memory: means (memory: max) over ok runs. SPS: '
+        f"steady state, after the first update. Estimates: {escape(STATISTICS_RULE)}. Time to threshold: "
+        "reached by k of all n runs, median over those that reached it. Failed runs count in n.</p>"
     ]
     for key, runs in groups.items():
         with_device = any(r.device_kind == "gpu" for r in runs)

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as scipy_stats
 
+MIN_RUNS_FOR_CI = 5
+"""Below this many runs no interval is claimed: a percentile bootstrap over 3 values is just [min, max] and
+covers the truth about 75% of the time, not 95%. Such cells show the mean and the range instead."""
 DEFAULT_REPS = 2000
 """Bootstrap replications: 2000 keeps a report render within seconds; rliable's default is 50000."""
 DEFAULT_SEED = 0
@@ -29,16 +32,40 @@ CI_SIZE = 0.95
 
 @dataclass(frozen=True)
 class Estimate:
-    """A point estimate over `n` runs, with its 95% CI (None when fewer than 2 runs allow no interval)."""
+    """A point estimate over `n` runs with its spread: a 95% CI (`kind` "ci"), the min-max range of the runs
+    (`kind` "range", n < MIN_RUNS_FOR_CI), or nothing (one run, `kind` "single")."""
 
     value: float
     low: float | None
     high: float | None
     n: int
+    kind: str = "ci"
+    statistic: str = "mean"
+    """"mean" or "IQM"."""
 
     @property
     def has_interval(self) -> bool:
-        return self.low is not None and self.high is not None
+        return self.kind == "ci" and self.low is not None and self.high is not None
+
+
+def seed_estimate(
+    scores: list[float], statistic: str = "mean", seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
+) -> Estimate:
+    """The report's across-seed estimate, saying what it is: n = 1 the value; n < 5 the mean and the range of
+    the runs (no interval claimed); n >= 5 the `statistic` ("mean" or "IQM") with its 95% bootstrap CI."""
+    values = [float(v) for v in scores]
+    n = len(values)
+    if n == 0:
+        raise ValueError("scores: got 0 runs; allowed: at least 1 run")
+    if n == 1:
+        return Estimate(values[0], None, None, 1, "single", "mean")
+    if n < MIN_RUNS_FOR_CI:
+        return Estimate(float(np.mean(values)), min(values), max(values), n, "range", "mean")
+    if statistic == "IQM":
+        return iqm_estimate(values, seed, reps)
+    if statistic == "mean":
+        return mean_estimate(values, seed, reps)
+    raise ValueError(f"statistic: got {statistic!r}; allowed: mean, IQM")
 
 
 def as_runs_by_tasks(scores: np.ndarray | list[float]) -> np.ndarray:
@@ -93,7 +120,7 @@ def iqm_estimate(
 ) -> Estimate:
     """Interquartile mean over all runs (rliable's `aggregate_iqm` definition) with its 95% CI."""
     point, interval = bootstrap_ci(scores, lambda s: np.array([interquartile_mean(s)]), seed, reps)
-    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0])
+    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0], "IQM")
 
 
 def mean_estimate(
@@ -114,9 +141,10 @@ def pointwise_mean_band(
     return point, interval[0], interval[1]
 
 
-def _estimate(point: np.ndarray, interval: np.ndarray | None, n: int) -> Estimate:
+def _estimate(point: np.ndarray, interval: np.ndarray | None, n: int, statistic: str = "mean") -> Estimate:
     value = float(point.reshape(-1)[0])
     if interval is None:
-        return Estimate(value, None, None, n)
+        return Estimate(value, None, None, n, "single", statistic)
     low, high = (float(v) for v in np.asarray(interval).reshape(2, -1)[:, 0])
-    return Estimate(value, low if math.isfinite(low) else None, high if math.isfinite(high) else None, n)
+    low_or_none, high_or_none = (v if math.isfinite(v) else None for v in (low, high))
+    return Estimate(value, low_or_none, high_or_none, n, "ci", statistic)

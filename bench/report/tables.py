@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report.data import Run, by_contender
-from bench.report.stats import Estimate, iqm_estimate, mean_estimate
+from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, seed_estimate
 
 MISSING = "–"
 
@@ -35,6 +35,7 @@ class Summary:
     sps: Estimate | None
     final_return: Estimate | None
     tt_threshold_median: float | None
+    """Median time to threshold over the runs that reached it (shown with "reached by k of n")."""
     tt_reached: int
     peak_rss_mb: float | None
     peak_device_mb: float | None
@@ -46,6 +47,8 @@ class Summary:
     """Steady seconds per million env steps spent in the PPO update half."""
     split_note: str | None = None
     """How the split was measured, or why it is missing (the trainer's `extra.phase_split`)."""
+    per_seed_returns: tuple[tuple[Any, float], ...] = ()
+    """(seed, final return) of every ok run, in seed order (always shown beside the estimate)."""
 
 
 def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
@@ -82,6 +85,18 @@ def _max(values: list[float | None]) -> float | None:
     return max(present) if present else None
 
 
+def _per_seed_returns(ok: list[Run]) -> tuple[tuple[Any, float], ...]:
+    pairs = []
+    for run in ok:
+        returns = run.final_returns()
+        if run.num_seeds > 1:  # a vmapped program: seeds seed .. seed + num_seeds - 1
+            start = run.seed if isinstance(run.seed, int) else 0
+            pairs += [(start + i, value) for i, value in enumerate(returns)]
+        elif returns:
+            pairs.append((run.seed, returns[0]))
+    return tuple(sorted(pairs, key=lambda pair: str(pair[0]).zfill(6)))
+
+
 def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
     """One Summary per contender of `runs` (runs of one group)."""
     out = []
@@ -101,8 +116,8 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 compile_s=_mean([r.metric("compile_s") for r in ok]),
                 first_update_s=_mean([r.metric("first_update_s") for r in ok]),
                 wall_s=_mean([r.metric("wall_s") for r in ok]),
-                sps=mean_estimate(sps, seed) if sps else None,
-                final_return=iqm_estimate(returns, seed) if returns else None,
+                sps=seed_estimate(sps, "mean", seed) if sps else None,
+                final_return=seed_estimate(returns, "IQM", seed) if returns else None,
                 tt_threshold_median=statistics.median(reached) if reached else None,
                 tt_reached=len(reached),
                 peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),
@@ -111,6 +126,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 rollout_s_per_mstep=_mean([split[0] for split in splits]),
                 update_s_per_mstep=_mean([split[1] for split in splits]),
                 split_note=_split_note(ok),
+                per_seed_returns=_per_seed_returns(ok),
             )
         )
     return out
@@ -126,12 +142,43 @@ def fmt(value: float | None) -> str:
 
 
 def fmt_estimate(estimate: Estimate | None) -> str:
-    """'value [low, high]', or 'value (1 run: no interval)' when no interval is possible."""
+    """What the estimate is, with n: "x (n = 1)"; "mean x (min a to max b), n = k" below MIN_RUNS_FOR_CI
+    runs (no interval claimed); "IQM x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
     if estimate is None:
         return MISSING
-    if not estimate.has_interval:
-        return f"{fmt(estimate.value)} (n=1: no CI)"
-    return f"{fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}]"
+    if estimate.kind == "single" or estimate.low is None or estimate.high is None:
+        return f"{fmt(estimate.value)} (n = {estimate.n})"
+    if estimate.kind == "range":
+        return f"mean {fmt(estimate.value)} ({fmt(estimate.low)} to {fmt(estimate.high)}), n = {estimate.n}"
+    return f"{estimate.statistic} {fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}] 95% CI, n = {estimate.n}"
+
+
+def fmt_return_cell(summary: Summary) -> str:
+    """The final-return estimate of the ok runs, and how many of all runs failed (never dropped silently)."""
+    total = summary.ok_runs + summary.failed_runs
+    failed = f"; {summary.failed_runs} of {total} runs failed" if summary.failed_runs else ""
+    return fmt_estimate(summary.final_return) + failed
+
+
+def fmt_threshold_cell(summary: Summary) -> str:
+    """'reached by k of n, median t s' (n = every run of the group, failed ones included)."""
+    total = summary.ok_runs + summary.failed_runs
+    if not total:
+        return MISSING
+    if not summary.tt_reached:
+        return f"reached by 0 of {total}"
+    return f"reached by {summary.tt_reached} of {total}, median {fmt(summary.tt_threshold_median)} s"
+
+
+def fmt_per_seed(summary: Summary) -> str:
+    """'seed: return' of every ok run, so the reader sees each seed behind the estimate."""
+    return ", ".join(f"{seed}: {fmt(value)}" for seed, value in summary.per_seed_returns) or MISSING
+
+
+STATISTICS_RULE = (
+    f"n = 1: the value; n < {MIN_RUNS_FOR_CI}: mean (min to max), no interval claimed; n >= {MIN_RUNS_FOR_CI}: "
+    "IQM (final return) or mean (SPS) with a 95% percentile-bootstrap CI over runs (rliable's method)"
+)
 
 
 def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.DataFrame:
@@ -145,13 +192,10 @@ def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.Dat
             "startup_s": fmt(s.startup_s),
             "compile_s": fmt(s.compile_s),
             "first_update_s": fmt(s.first_update_s),
-            "steady SPS: mean [95% CI]": fmt_estimate(s.sps),
-            "final return: IQM [95% CI]": fmt_estimate(s.final_return),
-            "time to threshold (s): median": (
-                f"{fmt(s.tt_threshold_median)} ({s.tt_reached}/{s.ok_runs} runs reached)"
-                if s.ok_runs
-                else MISSING
-            ),
+            "steady SPS": fmt_estimate(s.sps),
+            "final return": fmt_return_cell(s),
+            "final return per seed": fmt_per_seed(s),
+            "time to threshold": fmt_threshold_cell(s),
             "peak host MB": fmt(s.peak_rss_mb),
         }
         if with_device_memory:

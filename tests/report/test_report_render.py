@@ -77,7 +77,7 @@ def test_headline_numbers_match_a_direct_computation(several: str) -> None:
         assert int(row["failed runs"]) == len(mine) - len(ok)
         assert int(row["seeds (ok)"]) == sum(r["num_seeds"] for r in ok)
         if not ok:
-            assert row["final return: IQM [95% CI]"] == "–"
+            assert row["final return"].startswith("–")
             continue
         for column, key in (
             ("startup_s", "startup_s"),
@@ -87,17 +87,34 @@ def test_headline_numbers_match_a_direct_computation(several: str) -> None:
             assert numbers(row[column])[0] == pytest.approx(np.mean([r[key] for r in ok]), rel=1e-3, abs=1e-3)
         assert numbers(row["peak host MB"])[0] == pytest.approx(max(r["peak_rss_mb"] for r in ok), rel=1e-3)
         returns = [v for r in ok for v in (r["per_seed_final_return"] or [r["final_return"]])]
-        iqm = numbers(row["final return: IQM [95% CI]"])
-        assert iqm[0] == pytest.approx(scipy_stats.trim_mean(returns, 0.25), rel=1e-3)
-        sps = numbers(row["steady SPS: mean [95% CI]"])
-        assert sps[0] == pytest.approx(np.mean([r["sps"] for r in ok]), rel=1e-3)
-        for cell, data in ((iqm, returns), (sps, [r["sps"] for r in ok])):
-            if len(data) > 1:  # a bootstrap CI of a mean or IQM stays within the data
-                assert min(data) * (1 - 1e-3) <= cell[1] <= cell[0] <= cell[2] <= max(data) * (1 + 1e-3)
+        assert_estimate_cell(row["final return"], returns, "IQM")
+        assert_estimate_cell(row["steady SPS"], [r["sps"] for r in ok], "mean")
+        failed = len(mine) - len(ok)
+        assert (f"{failed} of {len(mine)} runs failed" in row["final return"]) == (failed > 0)
+        pairs = row["final return per seed"].split(", ")  # "seed: value, seed: value, ..."
+        per_seed = [float(pair.split(": ")[1].replace(",", "")) for pair in pairs]
+        assert sorted(per_seed) == pytest.approx(sorted(returns), rel=1e-3)
         reached = [r["time_to_threshold_s"] for r in ok if r["time_to_threshold_s"] is not None]
-        threshold_cell = row["time to threshold (s): median"]
-        assert f"({len(reached)}/{len(ok)} runs reached)" in threshold_cell
-        assert numbers(threshold_cell)[0] == pytest.approx(float(np.median(reached)), rel=1e-3)
+        threshold_cell = row["time to threshold"]
+        assert threshold_cell.startswith(f"reached by {len(reached)} of {len(mine)}")
+        if reached:
+            assert numbers(threshold_cell)[2] == pytest.approx(float(np.median(reached)), rel=1e-3)
+
+
+def assert_estimate_cell(cell: str, data: list[float], statistic: str) -> None:
+    """n = 1: the value; n < 5: mean (min to max), no CI; n >= 5: the statistic with a 95% CI inside the data."""
+    n, values = len(data), numbers(cell)
+    assert f"n = {n}" in cell
+    if n == 1:
+        assert values[0] == pytest.approx(data[0], rel=1e-3) and "CI" not in cell
+    elif n < 5:
+        assert cell.startswith("mean") and "CI" not in cell
+        assert values[:3] == pytest.approx([np.mean(data), min(data), max(data)], rel=1e-3)
+    else:
+        point = scipy_stats.trim_mean(data, 0.25) if statistic == "IQM" else np.mean(data)
+        assert cell.startswith(statistic) and "95% CI" in cell
+        assert values[0] == pytest.approx(point, rel=1e-3)
+        assert min(data) * (1 - 1e-3) <= values[1] <= values[0] <= values[2] <= max(data) * (1 + 1e-3)
 
 
 def test_rollout_update_split_is_seconds_per_million_steady_steps(several: str) -> None:
@@ -168,7 +185,7 @@ def test_provenance_names_commit_spec_hash_and_command(several: str) -> None:
 def test_single_seed_says_no_interval_and_controls_not_measured(tmp_path: Path) -> None:
     html = render(tmp_path, "single_seed.jsonl")
     (table,) = headline_tables(html)
-    assert all("no CI" in cell for cell in table.column("final return: IQM [95% CI]"))
+    assert all("n = 1" in cell and "CI" not in cell for cell in table.column("final return"))
     assert html.count("Not measured: no env_throughput records") == 1
     assert "Not measured: no learner_throughput records" in html
     assert "Not measured: no code_metrics records" in html

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from bench.report.stats import iqm_estimate, mean_estimate, pointwise_mean_band
+from bench.report.stats import iqm_estimate, mean_estimate, pointwise_mean_band, seed_estimate
+from bench.report.tables import Summary, fmt_estimate, fmt_return_cell, fmt_threshold_cell
 
 SCORES = [812.0, 955.5, 1000.0, 640.25, 990.0, 870.0, 402.0]
 
@@ -68,3 +69,40 @@ def test_interval_matches_an_independent_percentile_bootstrap() -> None:
     estimate = iqm_estimate(SCORES, seed=5, reps=20000)
     assert estimate.low == pytest.approx(reference[0], abs=25.0)
     assert estimate.high == pytest.approx(reference[1], abs=25.0)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 10])
+def test_estimate_labels_say_what_they_are(n: int) -> None:
+    """No interval below 5 runs (a bootstrap over 3 values is just [min, max]); IQM with a 95% CI from 5 on."""
+    data = [100.0 + 10 * i for i in range(n)]
+    label = fmt_estimate(seed_estimate(data, "IQM"))
+    assert f"n = {n}" in label
+    if n == 1:
+        assert label == "100 (n = 1)"
+    elif n < 5:
+        assert label == f"mean {np.mean(data):.4g} ({min(data):.4g} to {max(data):.4g}), n = {n}"
+        assert "CI" not in label
+    else:
+        assert label.startswith("IQM ") and "95% CI" in label
+
+
+def test_failed_runs_count_in_every_n_the_table_shows() -> None:
+    summary = Summary(
+        contender="jax",
+        ok_runs=3,
+        failed_runs=2,
+        seeds=3,
+        startup_s=None,
+        compile_s=None,
+        first_update_s=None,
+        wall_s=None,
+        sps=None,
+        final_return=seed_estimate([1.0, 2.0, 3.0], "IQM"),
+        tt_threshold_median=40.0,
+        tt_reached=2,
+        peak_rss_mb=None,
+        peak_device_mb=None,
+        env_steps=None,
+    )
+    assert fmt_return_cell(summary) == "mean 2 (1 to 3), n = 3; 2 of 5 runs failed"
+    assert fmt_threshold_cell(summary) == "reached by 2 of 5, median 40 s"
