@@ -41,7 +41,7 @@ from typing import Any
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
-from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_OK, EXIT_UNAVAILABLE
+from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.result import (
     RunResult,
     emit_result,
@@ -164,13 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     with stdout_noise_to_stderr():
         import jax
 
-        from jax_ppo.run import VERSIONED, DeviceError, pick_device  # the JAX contender's own device choice
+        from jax_ppo.run import VERSIONED, device_or_exit  # the JAX contender's own device choice
 
-    try:
-        device, device_record = pick_device(spec.device)
-    except DeviceError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_SPEC
+    device, device_record = device_or_exit(spec.device)
     start = time.perf_counter()
     with jax.default_device(device):
         log, error = run(spec, args.seed)

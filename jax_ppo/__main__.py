@@ -37,19 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         import jax
 
         from jax_ppo.run import (
-            DeviceError,
             build_result,
+            device_or_exit,
             measure_phase_split,
             peak_device_mb,
-            pick_device,
             run_training,
         )
 
-    try:
-        device, device_record = pick_device(spec.device)
-    except DeviceError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_SPEC
+    device, device_record = device_or_exit(spec.device)
     start = time.perf_counter()
 
     def progress(line: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from jax_ppo.train import (
     make_trainer,
     train_chunk,
 )
+from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.host import cpu_name
 from shared_spec.result import (
     RunResult,
@@ -248,6 +250,15 @@ def pick_device(requested: str) -> tuple[Any, dict[str, Any]]:
     device = jax.devices("cpu")[0]
     record = {"kind": "cpu", "name": cpu_name(), "requested": requested, "fallback": requested == "auto"}
     return device, record
+
+
+def device_or_exit(requested: str) -> tuple[Any, dict[str, Any]]:
+    """`pick_device`, or one error line on stderr and exit code 2 (as `shared_spec.cli.spec_or_exit`)."""
+    try:
+        return pick_device(requested)
+    except DeviceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_SPEC) from None
 
 
 def peak_device_mb(device: Any) -> float | None:

@@ -207,6 +207,12 @@ def test_running_observation_normalization_statistics() -> None:
     close(state.obs_rms.count, torch_env.obs_rms.count, msg="count")
 
 
+def jax_scaled_reward(state, reward, terminated, truncated, gamma: float, clip: float):
+    """jax_ppo's reward scaling of one step of the scripted stream (numpy in)."""
+    as_float = (jnp.asarray(x, jnp.float32) for x in (reward, terminated, truncated))
+    return jnorm.normalize_reward(state, *as_float, gamma, clip)
+
+
 def test_reward_scaling_statistics() -> None:
     obs, rewards, terms, truncs = _scripted_stream(31)
     gamma, clip = 0.99, 10.0
@@ -216,14 +222,7 @@ def test_reward_scaling_statistics() -> None:
     state = jnorm.init_normalization(v.OBS_SIZE, v.B)
     for k in range(len(rewards)):
         _, torch_reward, *_ = envs.step(np.zeros((v.B, 1), np.float32))
-        state, jax_reward = jnorm.normalize_reward(
-            state,
-            jnp.asarray(rewards[k]),
-            jnp.asarray(terms[k], jnp.float32),
-            jnp.asarray(truncs[k], jnp.float32),
-            gamma,
-            clip,
-        )
+        state, jax_reward = jax_scaled_reward(state, rewards[k], terms[k], truncs[k], gamma, clip)
         close(jax_reward, torch_reward, msg=f"scaled reward at step {k}")
     return_rms = envs.env.return_rms
     close(state.return_rms.mean, return_rms.mean, msg="return mean")
@@ -278,14 +277,7 @@ def test_torch_device_normalization_matches_jax() -> None:
         state, jax_obs = jnorm.normalize_obs(state, jnp.asarray(obs[k]), clip)
         obs_rms.update(torch.as_tensor(obs[k]))
         close(jax_obs, tnorm.scale_obs(obs_rms, torch.as_tensor(obs[k]), clip), msg=f"normalized obs at {k}")
-        state, jax_reward = jnorm.normalize_reward(
-            state,
-            jnp.asarray(rewards[k]),
-            jnp.asarray(terms[k], jnp.float32),
-            jnp.asarray(truncs[k], jnp.float32),
-            gamma,
-            clip,
-        )
+        state, jax_reward = jax_scaled_reward(state, rewards[k], terms[k], truncs[k], gamma, clip)
         torch_reward = scale_reward(
             torch.as_tensor(rewards[k]), torch.as_tensor(terms[k]), torch.as_tensor(truncs[k])
         )
