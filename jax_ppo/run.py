@@ -58,6 +58,9 @@ class TrainingOutcome:
     compile_train_s: float = 0.0
     compile_eval_s: float = 0.0
     first_update_s: float = 0.0
+    train_s: float = 0.0
+    """Execution of every update, the first included (its compilation is in compile_s, done ahead of time)."""
+    eval_s: float = 0.0
     sps: float | None = None
     steady_s: float = 0.0
     total_env_steps: int = 0
@@ -108,9 +111,14 @@ def params_digest(params: Params) -> str:
     return digest.hexdigest()[:16]
 
 
-def _eval_returns(compiled_eval: Callable, state: TrainState, key: jax.Array) -> np.ndarray:
-    """Returns as [seeds, episodes] (one row without vmap)."""
-    return np.atleast_2d(np.asarray(compiled_eval(state.params, state.norm.obs_rms, key)))
+def _timed_eval(
+    compiled_eval: Callable, state: TrainState, key: jax.Array, out: TrainingOutcome
+) -> np.ndarray:
+    """Returns as [seeds, episodes] (one row without vmap); the wall time goes to `out.eval_s`."""
+    start = time.perf_counter()
+    returns = np.atleast_2d(np.asarray(compiled_eval(state.params, state.norm.obs_rms, key)))
+    out.eval_s += time.perf_counter() - start
+    return returns
 
 
 def run_training(
@@ -130,15 +138,17 @@ def run_training(
         metrics = jax.tree.map(lambda x: jnp.broadcast_to(x, (num_seeds, *x.shape)), metrics)
     initial = ChunkCarry(state, metrics)
     chunk, out.compile_train_s = compiled_programs(trainer, initial, num_seeds)
+    start = time.perf_counter()
     carry = jax.block_until_ready(chunk(initial, jnp.int32(1)))
-    out.first_update_s = seconds_since_start()
+    out.train_s += time.perf_counter() - start
+    out.first_update_s = seconds_since_start()  # no evaluation before it (the step-0 one comes next)
     compiled_eval, out.compile_eval_s = compiled_evaluate(trainer, state, num_seeds)
     out.compile_s = out.compile_train_s + out.compile_eval_s
 
     eval_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1_000_003)
     eval_keys = jax.random.split(eval_key, num_seeds) if num_seeds > 1 else eval_key
     steps_per_update = spec.batch_size
-    returns = _eval_returns(compiled_eval, initial.state, eval_keys)
+    returns = _timed_eval(compiled_eval, initial.state, eval_keys, out)
     out.curve.append([0, seconds_since_start(), float(returns.mean())])
     progress(f"steps 0/{spec.num_updates * steps_per_update}  return {returns.mean():.1f}")
 
@@ -148,7 +158,9 @@ def run_training(
         if todo > 0:
             start = time.perf_counter()
             carry = jax.block_until_ready(chunk(carry, jnp.int32(todo)))
-            out.steady_s += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            out.steady_s += elapsed
+            out.train_s += elapsed
             updates_done += todo
             steady_updates += todo
         if not bool(np.all(np.asarray(carry.metrics.all_finite))):
@@ -157,7 +169,7 @@ def run_training(
                 f"non-finite loss or parameters by update {updates_done} (learning_rate={spec.learning_rate})"
             )
             break
-        returns = _eval_returns(compiled_eval, carry.state, eval_keys)
+        returns = _timed_eval(compiled_eval, carry.state, eval_keys, out)
         out.curve.append([updates_done * steps_per_update, seconds_since_start(), float(returns.mean())])
         out.per_seed_final_return = [float(r) for r in returns.mean(axis=-1)]
         sps = (
@@ -331,6 +343,8 @@ def build_result(
         sps=outcome.sps,
         rollout_s=rollout_s,
         update_s=update_s,
+        train_s=outcome.train_s,
+        eval_s=outcome.eval_s,
         wall_s=wall_s,
         final_return=final,
         time_to_threshold_s=time_to_threshold(curve, get_task(spec.task).return_threshold),

@@ -129,6 +129,8 @@ class EvalCarry(NamedTuple):
     """float32 [E]: undiscounted raw return so far."""
     active: jax.Array
     """float32 [E]: 1 until the episode has ended."""
+    steps: jax.Array
+    """int32 []: env steps taken (the loop stops at `episode_length` or when every episode is done)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,18 +348,27 @@ def eval_step(
     env_state = trainer.eval_env.step(carry.env_state, mean)
     returns = carry.returns + jnp.where(carry.active > 0, env_state.reward, 0.0)
     active = carry.active * (1.0 - env_state.done)
-    return EvalCarry(env_state, returns, active), None
+    return EvalCarry(env_state, returns, active, carry.steps + 1), None
 
 
 def evaluate(trainer: Trainer, params: Params, obs_rms: RunningMeanStd, key: jax.Array) -> jax.Array:
-    """Raw undiscounted returns [eval_episodes] of the mean action on fresh envs, normalization frozen."""
+    """Raw undiscounted returns [eval_episodes] of the mean action on fresh envs, normalization frozen.
+
+    Each env's first episode counts; a `lax.while_loop` stops when every episode is done (at most
+    `episode_length` steps), as torch's loop does, so neither side pays for steps that no longer count.
+    """
     spec = trainer.spec
     env_state = trainer.eval_env.reset(key)
     zeros = jnp.zeros((spec.eval_episodes,), jnp.float32)
-    carry = EvalCarry(env_state, zeros, jnp.ones_like(zeros))
-    step_fn = functools.partial(eval_step, trainer, params, obs_rms)
-    carry, _ = jax.lax.scan(step_fn, carry, None, length=spec.episode_length)
-    return carry.returns
+    carry = EvalCarry(env_state, zeros, jnp.ones_like(zeros), jnp.int32(0))
+
+    def running(carry: EvalCarry) -> jax.Array:
+        return (carry.steps < spec.episode_length) & jnp.any(carry.active > 0)
+
+    def step(carry: EvalCarry) -> EvalCarry:
+        return eval_step(trainer, params, obs_rms, carry, None)[0]
+
+    return jax.lax.while_loop(running, step, carry).returns
 
 
 def initial_metrics() -> UpdateMetrics:

@@ -59,6 +59,10 @@ class RunResult:
     """Seconds spent in env stepping + action sampling over the steady-state part (None if not separable)."""
     update_s: float | None = None
     """Seconds spent in PPO updates over the steady-state part (None if not separable)."""
+    train_s: float | None = None
+    """Seconds executing training updates (the first included, compilation excluded)."""
+    eval_s: float | None = None
+    """Seconds in evaluations (every curve point); startup + compile + train + eval = wall_s within 2%."""
     wall_s: float | None = None
     final_return: float | None = None
     time_to_threshold_s: float | None = None

@@ -10,7 +10,7 @@ import sys
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
-from shared_spec.result import emit_result, seconds_since_start
+from shared_spec.result import emit_result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     result.extra["compile"] = bool(args.compile)
     if device.type == "cuda":
         result.extra["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-    result.wall_s = seconds_since_start()
     emit_result(result)
     return EXIT_DIVERGED if result.status == "diverged" else EXIT_OK
 

@@ -94,8 +94,8 @@ def run_training(
 ) -> RunResult:
     """Train PPO per `spec`, timed as docs/DESIGN.md defines; the RunResult ("diverged" on a non-finite loss).
 
-    `env_compile_s` is compile time of the env itself that happened before training (Brax), added to
-    compile_s.
+    `env_compile_s` is compile time of the env itself that happened before training (Brax): it moves from
+    startup_s to compile_s, so every second of the run falls in one bucket (startup, compile, train, eval).
     """
     trainer = make_trainer(spec, envs, eval_envs, device, seed, compile_mode)
     result = RunResult.for_spec(
@@ -107,10 +107,13 @@ def run_training(
         versions=package_versions(VERSIONED),
     )
     state = init_train_state(trainer, seed)
-    result.startup_s = seconds_since_start()
+    result.startup_s = seconds_since_start() - env_compile_s  # the env's compilation is compile time
+    result.eval_s = 0.0
 
     def run_eval(env_steps: int) -> float:
+        start = time.perf_counter()
         ret = float(evaluate(trainer, seed + EVAL_SEED_OFFSET).mean())
+        result.eval_s += time.perf_counter() - start
         result.curve.append([env_steps, seconds_since_start(), ret])
         return ret
 
@@ -121,7 +124,7 @@ def run_training(
         state, metrics, diverged = timed_update(trainer, state, timings)
         env_steps = state.update_index * spec.batch_size
         if state.update_index == 1:
-            result.first_update_s = seconds_since_start()
+            result.first_update_s = seconds_since_start() - result.eval_s  # as JAX: evaluation excluded
         if diverged:
             result.status = "diverged"
             result.error = (
@@ -166,11 +169,12 @@ def fill_result(
     if timings.steady_updates > 0 and timings.steady_s > 0:
         result.sps = timings.sps(spec.batch_size)
         result.rollout_s, result.update_s = timings.rollout_s, timings.update_s
-    compile_s = env_compile_s
+    first_update_compile_s = 0.0
     if compile_mode:  # first-call time minus a steady-state call, at the granularity of one whole update
         steady_iteration_s = timings.steady_s / timings.steady_updates if timings.steady_updates else 0.0
-        compile_s += max(0.0, timings.first_iteration_s - steady_iteration_s)
-    result.compile_s = compile_s
+        first_update_compile_s = max(0.0, timings.first_iteration_s - steady_iteration_s)
+    result.compile_s = env_compile_s + first_update_compile_s
+    result.train_s = timings.first_iteration_s - first_update_compile_s + timings.steady_s
     if result.status == "ok":
         result.final_return = result.curve[-1][2]
     result.time_to_threshold_s = time_to_threshold(result.curve, get_task(spec.task).return_threshold)

@@ -111,9 +111,17 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
     startup = np.array([s.startup_s or 0.0 for s in rows])
     compile_s = np.array([s.compile_s or 0.0 for s in rows])
     rest = np.array([max((s.wall_s or 0.0) - (s.startup_s or 0.0) - (s.compile_s or 0.0), 0.0) for s in rows])
+    # train and eval where the contender reports both; otherwise (brax-ppo) one "training + evaluation" bar
+    split = np.array([s.train_s is not None and s.eval_s is not None for s in rows])
+    train = np.array([s.train_s if ok else 0.0 for s, ok in zip(rows, split, strict=True)])
+    evals = np.where(split, rest - train, 0.0)
     ax_time.barh(y, startup, color="#bbbbbb", label="startup (imports, env reset)")
     ax_time.barh(y, compile_s, left=startup, color="#f2a541", label="compile")
-    ax_time.barh(y, rest, left=startup + compile_s, color="#4c956c", label="training + evaluation")
+    ax_time.barh(y, train, left=startup + compile_s, color="#4c956c", label="training")
+    ax_time.barh(y, evals, left=startup + compile_s + train, color="#8fb8de", label="evaluation (+ host)")
+    ax_time.barh(
+        y, np.where(split, 0.0, rest), left=startup + compile_s, color="#a3c9a8", label="training + evaluation"
+    )
     ax_time.set_yticks(y, names)
     ax_time.invert_yaxis()
     ax_time.set_xlabel("seconds of the whole run (mean over ok runs)")

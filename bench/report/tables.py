@@ -41,6 +41,10 @@ class Summary:
     peak_device_mb: float | None
     env_steps: float | None
     """Env steps one run trains (mean over ok runs)."""
+    train_s: float | None = None
+    """Seconds executing updates (None where the contender does not report it, e.g. brax-ppo)."""
+    eval_s: float | None = None
+    """Seconds in evaluations."""
     rollout_s_per_mstep: float | None = None
     """Steady seconds per million env steps spent in the rollout half (env step + action sampling)."""
     update_s_per_mstep: float | None = None
@@ -80,6 +84,11 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
+def _mean_if_all(values: list[float | None]) -> float | None:
+    """The mean when every run reports the value (a bucket averaged over some runs only would not add up)."""
+    return None if not values or any(v is None for v in values) else float(np.mean(values))
+
+
 def _max(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
@@ -116,6 +125,8 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 compile_s=_mean([r.metric("compile_s") for r in ok]),
                 first_update_s=_mean([r.metric("first_update_s") for r in ok]),
                 wall_s=_mean([r.metric("wall_s") for r in ok]),
+                train_s=_mean_if_all([r.metric("train_s") for r in ok]),
+                eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
                 sps=seed_estimate(sps, "mean", seed) if sps else None,
                 final_return=seed_estimate(returns, "IQM", seed) if returns else None,
                 tt_threshold_median=statistics.median(reached) if reached else None,
@@ -192,6 +203,7 @@ def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.Dat
             "startup_s": fmt(s.startup_s),
             "compile_s": fmt(s.compile_s),
             "first_update_s": fmt(s.first_update_s),
+            "eval_s": fmt(s.eval_s),
             "steady SPS": fmt_estimate(s.sps),
             "final return": fmt_return_cell(s),
             "final return per seed": fmt_per_seed(s),

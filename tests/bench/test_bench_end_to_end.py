@@ -1,4 +1,7 @@
-"""The real trainers through the real harness: `python -m bench run --preset smoke` with jax and torch."""
+"""The real trainers through the real harness: `python -m bench run --preset smoke` with jax and torch.
+
+Also the one definition of the time buckets (docs/DESIGN.md): every second of a run is startup, compile, train
+or evaluation, and they add up to wall_s."""
 
 from __future__ import annotations
 
@@ -35,6 +38,9 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         assert record["sps"] == pytest.approx(
             steady_steps / (record["rollout_s"] + record["update_s"]), rel=1e-6
         )
+        buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
+        assert buckets == pytest.approx(record["wall_s"], rel=0.02), (record["contender"], buckets)
+        assert record["startup_s"] < record["first_update_s"] <= record["wall_s"] - record["eval_s"]
     jax_split = records[0]["extra"]  # the fused program's halves, timed after training
     assert jax_split["split_rollout_per_update_s"] > 0 and jax_split["split_update_per_update_s"] > 0
     assert jax_split["split_repeats"] >= 1

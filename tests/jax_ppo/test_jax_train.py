@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import jax
@@ -52,7 +53,7 @@ def test_every_scan_carry_keeps_its_shape(trainer):
 
     eval_state = jax.eval_shape(trainer.eval_env.reset, jax.random.PRNGKey(0))
     zeros = jax.ShapeDtypeStruct((2,), jnp.float32)
-    eval_carry = train.EvalCarry(eval_state, zeros, zeros)
+    eval_carry = train.EvalCarry(eval_state, zeros, zeros, jax.ShapeDtypeStruct((), jnp.int32))
     step = functools.partial(train.eval_step, trainer)
     stepped_eval, _ = jax.eval_shape(step, state.params, state.norm.obs_rms, eval_carry, None)
     assert signature(stepped_eval) == signature(eval_carry)
@@ -106,3 +107,41 @@ def test_learning_rate_schedule(trainer):
     assert learning_rate_at(spec, 0) == pytest.approx(3e-4)
     assert learning_rate_at(spec, 1) == pytest.approx(1.5e-4)
     assert learning_rate_at(spec.replace(anneal_lr=False), 1) == pytest.approx(3e-4)
+
+
+class StepCountingEnv:
+    """Forwards to `env`; every executed `step` (not every trace) adds one to `steps[0]`."""
+
+    def __init__(self, env, steps: list[int]) -> None:
+        self._env, self._steps = env, steps
+
+    def step(self, state, action):
+        jax.debug.callback(lambda: self._steps.__setitem__(0, self._steps[0] + 1), ordered=True)
+        return self._env.step(state, action)
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+
+@pytest.mark.slow
+def test_evaluation_stops_when_every_episode_is_done():
+    """As torch's loop: no steps after the last episode ends, and the returns of a full-length scan."""
+    spec = resolve_spec("smoke", ["brax_backend=spring", "eval_episodes=3", "episode_length=1000"])
+    plain = train.make_trainer(spec)
+    steps = [0]
+    counting = dataclasses.replace(plain, eval_env=StepCountingEnv(plain.eval_env, steps))
+    state = jax.jit(functools.partial(train.init_train_state, plain))(jax.random.PRNGKey(0))
+    key = jax.random.PRNGKey(3)
+    returns = jax.jit(functools.partial(train.evaluate, counting))(state.params, state.norm.obs_rms, key)
+    jax.block_until_ready(returns)
+    assert 0 < steps[0] < spec.episode_length  # the untrained pendulum falls long before 1000 steps
+
+    def full_scan(params, obs_rms, key):  # the loop's semantics without the early exit
+        zeros = jnp.zeros((spec.eval_episodes,), jnp.float32)
+        carry = train.EvalCarry(plain.eval_env.reset(key), zeros, jnp.ones_like(zeros), jnp.int32(0))
+        step = functools.partial(train.eval_step, plain, params, obs_rms)
+        return jax.lax.scan(step, carry, None, length=spec.episode_length)[0].returns
+
+    full = jax.jit(full_scan)(state.params, state.norm.obs_rms, key)
+    np.testing.assert_array_equal(np.asarray(returns), np.asarray(full))
+    assert np.all(np.asarray(returns) < steps[0] + 1)  # pendulum: reward 1 per step alive
