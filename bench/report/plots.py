@@ -120,7 +120,11 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
     ax_time.barh(y, train, left=startup + compile_s, color="#4c956c", label="training")
     ax_time.barh(y, evals, left=startup + compile_s + train, color="#8fb8de", label="evaluation (+ host)")
     ax_time.barh(
-        y, np.where(split, 0.0, rest), left=startup + compile_s, color="#a3c9a8", label="training + evaluation"
+        y,
+        np.where(split, 0.0, rest),
+        left=startup + compile_s,
+        color="#a3c9a8",
+        label="training + evaluation",
     )
     ax_time.set_yticks(y, names)
     ax_time.invert_yaxis()
