@@ -88,15 +88,22 @@ def run_learner_sweep(
 
 
 def store_learner_rows(
-    rows: list[dict[str, Any]], store: Path, bench_argv: list[str], device_name: str
+    rows: list[dict[str, Any]], store: Path, bench_argv: list[str], device_name: str, preset: str
 ) -> None:
     """Append each row as a `learner_throughput` record with provenance."""
     for row in rows:
         device = {**row.get("device", {}), "name": device_name}
         provenance = run_provenance(
-            contender=None, preset="learner-only", spec_hash="", seed=None, device=device,
+            contender=None, preset=preset, spec_hash="", seed=None, device=device,
             command=None, bench_argv=bench_argv,
         )  # fmt: skip
         append_record(
-            {**row, "device": device, "record_type": "learner_throughput", "provenance": provenance}, store
+            {
+                "preset": preset,
+                **row,
+                "device": device,
+                "record_type": "learner_throughput",
+                "provenance": provenance,
+            },
+            store,
         )

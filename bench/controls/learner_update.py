@@ -3,7 +3,10 @@
 Why: end-to-end SPS mixes the learner with the simulator. Here each framework runs exactly its trainer's own
 update (`jax_ppo.train.update_ppo` jitted and AOT-compiled; `torch_ppo.train.update_ppo` eager or with
 `torch.compile` on the loss) on the same random batch with the same precomputed permutations, so only the
-framework differs. Each returns a `run()` callable that performs one whole update and waits for it.
+framework differs. The shapes are a preset's own (its task's observation and action sizes, batch, minibatch
+size, epochs, networks: `preset_case_spec`), plus a sweep of batch and width around it (`case_spec`). As in
+the trainers, the batch is an input of the compiled JAX program (never a constant folded into it) and a tensor
+argument on the torch side. Each returns a `run()` callable that performs one whole update and waits for it.
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ class LearnerCase:
     act_size: int
 
 
-def case_spec(base: PPOSpec, batch_size: int, hidden: tuple[int, ...]) -> PPOSpec:
-    """`base` with one env x `batch_size` steps, one update, and `hidden` for both networks."""
+def case_spec(base: PPOSpec, batch_size: int, hidden: tuple[int, ...] | None = None) -> PPOSpec:
+    """`base` with one env x `batch_size` steps, one update, and `hidden` for both networks (None: base's)."""
+    networks = {} if hidden is None else {"actor_hidden": hidden, "critic_hidden": hidden}
     return base.replace(
-        num_envs=1, num_steps=batch_size, total_timesteps=batch_size, num_evals=1,
-        actor_hidden=hidden, critic_hidden=hidden,
+        num_envs=1, num_steps=batch_size, total_timesteps=batch_size, num_evals=1, **networks
     )  # fmt: skip
+
+
+def preset_case_spec(base: PPOSpec) -> PPOSpec:
+    """The update of `base` itself: its batch (num_envs x num_steps), minibatches, epochs and networks."""
+    return case_spec(base, base.batch_size)
 
 
 def synthetic_batch(case: LearnerCase, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
@@ -73,17 +81,17 @@ def make_jax_update(case: LearnerCase) -> tuple[Callable[[], None], float]:
     batch = losses.Batch(*(jnp.asarray(a) for a in arrays))
     perms = jnp.asarray(permutations)
 
-    def update(state: train.TrainState) -> train.TrainState:
+    def update(state: train.TrainState, batch: losses.Batch, perms: jax.Array) -> train.TrainState:
         new_state, _, _ = train.update_ppo(trainer, state, batch, perms)
         return new_state
 
     start = time.perf_counter()
-    compiled = jax.jit(update).lower(state).compile()
+    compiled = jax.jit(update).lower(state, batch, perms).compile()  # batch traced, as in learn_from_batch
     compile_s = time.perf_counter() - start
     holder = {"state": state}
 
     def run() -> None:
-        holder["state"] = compiled(holder["state"])
+        holder["state"] = compiled(holder["state"], batch, perms)
         jax.block_until_ready(holder["state"].params)
 
     return run, compile_s
@@ -132,11 +140,16 @@ def make_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[[], No
     raise ValueError(f"framework: got {case.framework!r}; allowed: {', '.join(FRAMEWORKS)}")
 
 
-def default_base() -> PPOSpec:
-    """The learner settings of the cpu-quick preset (epochs, minibatches, optimizer, loss coefficients)."""
+DEFAULT_PRESET = "cpu-quick"
+
+
+def preset_base(preset: str = DEFAULT_PRESET) -> PPOSpec:
+    """The learner settings of `preset` (epochs, minibatches, networks, optimizer, loss coefficients)."""
     from shared_spec.presets import resolve_spec
 
-    return resolve_spec("cpu-quick")
+    return resolve_spec(preset)
 
 
-__all__ = ["FRAMEWORKS", "LearnerCase", "case_spec", "default_base", "make_update"]
+__all__ = [
+    "DEFAULT_PRESET", "FRAMEWORKS", "LearnerCase", "case_spec", "make_update", "preset_base", "preset_case_spec",
+]  # fmt: skip

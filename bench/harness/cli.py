@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
         "learner", help="control: learner-only throughput (pytest-benchmark, bench/controls)"
     )
     learner.add_argument("--frameworks", default="jax-jit,torch-eager,torch-compile", help="comma-separated")
+    learner.add_argument(
+        "--preset",
+        default="cpu-quick",
+        help="whose update is measured first (task sizes, batch, minibatches, epochs, networks); the sweep keeps its minibatch count and epochs",
+    )
     learner.add_argument("--batch-sizes", default=None, help="comma-separated (default: by device)")
     learner.add_argument("--hiddens", default=None, help="e.g. 64x64,256x256 (default: by device)")
     learner.add_argument("--rounds", type=int, default=None, help="timed updates per point")
@@ -239,6 +244,8 @@ def cmd_learner(args: argparse.Namespace, bench_argv: list[str]) -> int:
     except DeviceError as err:
         raise _fail(str(err)) from None
     grid = dict(GPU_GRID if device.kind == "gpu" else CPU_GRID)
+    spec_or_exit(args.preset, [])  # a bad preset: one line, exit 2, before any process starts
+    grid["preset"] = args.preset
     try:
         if args.batch_sizes:
             grid["batch_sizes"] = [int(n) for n in args.batch_sizes.split(",")]
@@ -251,15 +258,18 @@ def cmd_learner(args: argparse.Namespace, bench_argv: list[str]) -> int:
     try:
         rows = run_learner_sweep(
             [f for f in args.frameworks.split(",") if f], grid, device.kind,
-            on_rows=lambda framework_rows: store_learner_rows(framework_rows, args.store, bench_argv, device.name),
+            on_rows=lambda framework_rows: store_learner_rows(
+                framework_rows, args.store, bench_argv, device.name, args.preset
+            ),
         )  # fmt: skip
     except ValueError as err:
         raise _fail(str(err)) from None
     for row in rows:
         if row.get("status") == "ok":
             hidden = "x".join(map(str, row["hidden"]))
+            shape = f"preset {args.preset}" if row.get("preset_shape") else "sweep"
             print(
-                f"{row['framework']:14s} batch {row['batch_size']:>7d} hidden {hidden:>8s} {row['samples_per_s']:>12,.0f} samples/s"
+                f"{row['framework']:14s} batch {row['batch_size']:>7d} hidden {hidden:>8s} {row['samples_per_s']:>12,.0f} samples/s ({shape})"
             )
         else:
             print(f"{row['framework']:14s} FAILED: {row.get('error', '')[-300:]}")
@@ -311,7 +321,7 @@ def run_quick_controls(args: argparse.Namespace, bench_argv: list[str]) -> int:
         gym_modes="sync", budget_steps=100_000 if gpu else 10_000, store=args.store,
     )  # fmt: skip
     learner_args = argparse.Namespace(
-        frameworks="jax-jit,torch-eager", batch_sizes="2048,8192,32768" if gpu else "512,2048,8192",
+        frameworks="jax-jit,torch-eager", preset=preset, batch_sizes="2048,8192,32768" if gpu else "512,2048,8192",
         hiddens="64x64", rounds=3, device=device.kind, store=args.store,
     )  # fmt: skip
     print(f"bench all: quick controls for preset {preset} ({spec.task})", file=sys.stderr, flush=True)

@@ -56,7 +56,7 @@ if [ "$REHEARSAL" = 1 ]; then
 	DEVICE=cpu
 	OVERRIDES=("${REHEARSAL_SETS[@]}")
 	ENV_ARGS=(--task hopper --num-envs 4 --brax-backends mjx --gym-modes sync --budget-steps 400)
-	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --batch-sizes 256 --hiddens 16x16 --rounds 2 --device cpu)
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --preset "$PRESET" --batch-sizes 256 --hiddens 16x16 --rounds 2 --device cpu)
 	export JAX_PLATFORMS=cpu
 else
 	BUDGET_S=${GPU_RUN_BUDGET_S:-560}
@@ -65,7 +65,7 @@ else
 	# The preset's num_envs up to 4096 Brax envs; one Brax backend (each point compiles once, ~10-30 s).
 	ENV_ARGS=(--task hopper --num-envs 128,1024,4096 --brax-backends mjx --gym-modes sync --budget-steps 50000)
 	# jax-jit and torch-eager only: torch-compile recompiles per shape (20-40 s each), it has its own run.
-	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --batch-sizes 8192,65536 --hiddens 64x64,256x256 --rounds 3 --device gpu)
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --preset "$PRESET" --batch-sizes 8192,65536 --hiddens 64x64,256x256 --rounds 3 --device gpu)
 fi
 SETS=()
 for kv in ${OVERRIDES[@]+"${OVERRIDES[@]}"}; do SETS+=(--set "$kv"); done

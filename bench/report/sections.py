@@ -308,7 +308,8 @@ def implementation_details() -> Section:
 
 ENV_COLUMNS = ("simulator", "backend", "task", "num_envs", "steps_per_s", "compile_s", "status")
 LEARNER_COLUMNS = (
-    "framework", "batch_size", "minibatch_size", "hidden", "update_epochs", "updates_per_s", "samples_per_s", "status",
+    "framework", "preset", "preset_shape", "task", "batch_size", "minibatch_size", "hidden", "update_epochs",
+    "updates_per_s", "samples_per_s", "status",
 )  # fmt: skip
 
 
@@ -339,7 +340,9 @@ CONTROL_VIEWS = (
         ("framework", "hidden"), "rollout batch size (transitions per update)",
         "transitions per second through one full PPO update",
         "The identical PPO update (same network, epochs, minibatches) on the same synthetic batch in JAX (jit), "
-        "torch eager and torch.compile, timed with pytest-benchmark. No environment: this isolates the learner.",
+        "torch eager and torch.compile, timed with pytest-benchmark. No environment: this isolates the learner. "
+        "Rows with preset_shape = True are the preset's own update (its task's sizes, batch, minibatch size, "
+        "epochs, networks); the lines are the sweep of batch and width around it.",
     ),
 )  # fmt: skip
 
@@ -348,7 +351,12 @@ def _latest_per_point(records: list[dict[str, Any]], view: ControlView) -> list[
     """The last record of each (series, x) point: re-measurements replace older ones, in store order."""
     latest: dict[tuple, dict[str, Any]] = {}
     for record in records:
-        key = (*(str(record.get(k)) for k in view.group_keys), record.get(view.x_key), record.get("task"))
+        key = (
+            *(str(record.get(k)) for k in view.group_keys),
+            record.get(view.x_key),
+            record.get("task"),
+            record.get("preset_shape"),
+        )
         latest[key] = record
     return list(latest.values())
 
@@ -366,7 +374,7 @@ def controls(store: Store) -> Section:
         for record in records:
             by_hw[f"{hardware_label(record)[0]} · {record.get('_source', LOCAL_SOURCE)}"].append(record)
         for hw, rows in by_hw.items():
-            rows = _latest_per_point(rows, view)
+            rows = sorted(_latest_per_point(rows, view), key=lambda r: not r.get("preset_shape"))
             tasks = sorted({str(r.get("task")) for r in rows if r.get("task")})
             label = f"{hw}" + (f" · task {', '.join(tasks)}" if tasks else "")
             series: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
@@ -374,6 +382,7 @@ def controls(store: Store) -> Section:
                 x, y = r.get(view.x_key), r.get(view.y_key)
                 if (
                     r.get("status", "ok") == "ok"
+                    and not r.get("preset_shape")  # the preset's own point: in the table, first
                     and isinstance(x, int | float)
                     and isinstance(y, int | float)
                 ):

@@ -9,6 +9,8 @@ import pytest
 from bench.harness.cli import main
 from bench.harness.store import read_records
 from shared_spec.exit_codes import EXIT_BAD_SPEC
+from shared_spec.presets import resolve_spec
+from shared_spec.tasks import get_task
 
 
 @pytest.mark.slow
@@ -19,8 +21,8 @@ def test_env_and_learner_controls_store_records_and_render(tmp_path: Path) -> No
          "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400"]
     )  # fmt: skip
     learner_status = main(
-        ["--store", str(store), "learner", "--frameworks", "jax-jit,torch-eager", "--batch-sizes", "256",
-         "--hiddens", "16x16", "--rounds", "2", "--device", "cpu"]
+        ["--store", str(store), "learner", "--frameworks", "jax-jit,torch-eager", "--preset", "smoke",
+         "--batch-sizes", "256", "--hiddens", "16x16", "--rounds", "2", "--device", "cpu"]
     )  # fmt: skip
     assert (env_status, learner_status) == (0, 0)
     env_rows = read_records(store, "env_throughput")
@@ -30,9 +32,24 @@ def test_env_and_learner_controls_store_records_and_render(tmp_path: Path) -> No
     assert all(r["steps_per_s"] > 0 and r["provenance"]["cpu_model"] for r in env_rows)
     learner_rows = read_records(store, "learner_throughput")
     assert {r["framework"] for r in learner_rows} == {"jax-jit", "torch-eager"}
+    smoke, task = resolve_spec("smoke"), get_task(resolve_spec("smoke").task)
     for row in learner_rows:
         assert row["samples_per_s"] == pytest.approx(row["batch_size"] / row["update_s_mean"])
-        assert row["hidden"] == [16, 16] and row["rounds"] == 2
+        assert row["rounds"] == 2 and row["preset"] == "smoke" and row["provenance"]["preset"] == "smoke"
+        assert (row["obs_size"], row["act_size"], row["update_epochs"]) == (
+            task.obs_size, task.act_size, smoke.update_epochs
+        )  # fmt: skip
+        assert row["num_minibatches"] == smoke.num_minibatches
+    preset_rows = [r for r in learner_rows if r["preset_shape"]]
+    assert {r["framework"] for r in preset_rows} == {
+        "jax-jit",
+        "torch-eager",
+    }  # the preset's own update first
+    for row in preset_rows:
+        assert (row["batch_size"], row["minibatch_size"]) == (smoke.batch_size, smoke.minibatch_size)
+        assert row["hidden"] == list(smoke.actor_hidden) and row["critic_hidden"] == list(smoke.critic_hidden)
+    sweep_rows = [r for r in learner_rows if not r["preset_shape"]]
+    assert {(r["batch_size"], tuple(r["hidden"])) for r in sweep_rows} == {(256, (16, 16))}
     out = tmp_path / "index.html"
     assert main(["--store", str(store), "report", "--out", str(out)]) == 0
     html = out.read_text()
@@ -46,6 +63,13 @@ def test_unknown_learner_framework_exits_2(tmp_path: Path) -> None:
             ["--store", str(tmp_path / "s.jsonl"), "learner", "--frameworks", "tensorflow", "--device", "cpu"]
         )
     assert err.value.code == EXIT_BAD_SPEC
+
+
+def test_unknown_learner_preset_exits_2(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as err:
+        main(["--store", str(tmp_path / "s.jsonl"), "learner", "--preset", "nope", "--device", "cpu"])
+    assert err.value.code == EXIT_BAD_SPEC
+    assert "nope" in capsys.readouterr().err and not (tmp_path / "s.jsonl").exists()
 
 
 def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
