@@ -33,6 +33,7 @@ and the exit code is 4.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -42,6 +43,7 @@ from typing import Any
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
+from shared_spec.resources import XLA_CPU_THREADS, resources_record
 from shared_spec.result import (
     RunResult,
     emit_result,
@@ -165,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         import jax
 
         from jax_ppo.run import VERSIONED, device_or_exit  # the JAX contender's own device choice
+        from ppo_envs.precision import apply_jax_matmul_precision
 
     device, device_record = device_or_exit(spec.device)
+    numerics = apply_jax_matmul_precision(spec.matmul_precision)
     start = time.perf_counter()
     with jax.default_device(device):
         log, error = run(spec, args.seed)
@@ -192,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             "second_callback_s": log.callback_s[1] if len(log.callback_s) > 1 else None,
             "epoch_sps": log.epoch_sps,
             "train_s": time.perf_counter() - start,
+            "resources": resources_record(
+                xla_flags=os.environ.get("XLA_FLAGS", ""), xla_cpu_threads=XLA_CPU_THREADS, **numerics
+            ),
             "phase_split": (
                 "not separable: brax.training runs rollout and update inside one compiled training epoch "
                 "and exposes no hook between them"

@@ -6,12 +6,14 @@ Progress goes to stderr; the last stdout line is one `RunResult` JSON object. Ex
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
+from shared_spec.resources import XLA_CPU_THREADS, resources_record
 from shared_spec.result import emit_result, seconds_since_start
 
 
@@ -43,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             peak_device_mb,
             run_training,
         )
+        from ppo_envs.precision import apply_jax_matmul_precision
 
     device, device_record = device_or_exit(spec.device)
+    numerics = apply_jax_matmul_precision(spec.matmul_precision)
     start = time.perf_counter()
 
     def progress(line: str) -> None:
@@ -66,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome, wall_s, split
     )
     result.extra["peak_device_mb"] = peak_mb
+    result.extra["resources"] = resources_record(
+        xla_flags=os.environ.get("XLA_FLAGS", ""), xla_cpu_threads=XLA_CPU_THREADS, **numerics
+    )
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
 

@@ -22,6 +22,7 @@ BRAX_BACKENDS = ("generalized", "mjx", "positional", "spring")
 DEVICES = ("auto", "cpu", "gpu")
 ACTIVATIONS = ("tanh", "relu")
 VECTOR_ENVS = ("sync", "async")
+MATMUL_PRECISIONS = ("float32", "tf32")
 
 
 class SpecError(ValueError):
@@ -102,6 +103,8 @@ class PPOSpec:
     """Gymnasium vector env mode for the torch side (sync or async)."""
     torch_threads: int = 1
     """torch intra-op threads; 0 = one per core. 1 is fastest for these small MLPs (measured 10x on 2 cores)."""
+    matmul_precision: str = "float32"
+    """float32 matmuls on both frameworks (JAX 'highest', torch 'highest'), or tf32 on both (a labelled variant)."""
     run_timeout_s: int = 900
     """Wall-time limit of one (contender, seed) run in the bench harness."""
 
@@ -252,6 +255,12 @@ def validate(spec: PPOSpec) -> PPOSpec:
     _require(s.device in DEVICES, "device", s.device, ", ".join(DEVICES))
     _require(s.activation in ACTIVATIONS, "activation", s.activation, ", ".join(ACTIVATIONS))
     _require(s.vector_env in VECTOR_ENVS, "vector_env", s.vector_env, ", ".join(VECTOR_ENVS))
+    _require(
+        s.matmul_precision in MATMUL_PRECISIONS,
+        "matmul_precision",
+        s.matmul_precision,
+        ", ".join(MATMUL_PRECISIONS),
+    )
     for name in ("total_timesteps", "num_envs", "num_steps", "num_minibatches", "update_epochs"):
         _require(getattr(s, name) >= 1, name, getattr(s, name), "an integer >= 1")
     for name in ("episode_length", "num_evals", "eval_episodes", "run_timeout_s"):

@@ -10,6 +10,7 @@ import sys
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
+from shared_spec.resources import resources_record
 from shared_spec.result import emit_result
 
 
@@ -24,11 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     with stdout_noise_to_stderr():
         import torch
 
-        from torch_ppo.device import DeviceError, resolve_device, set_threads
+        from torch_ppo.device import DeviceError, apply_matmul_precision, resolve_device, set_threads
         from torch_ppo.envs import GymEvalEnv, GymTrainEnv
         from torch_ppo.run import run_training
 
         if args.env_backend == "brax":
+            from ppo_envs.precision import apply_jax_matmul_precision
             from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
 
     try:
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: bad spec: {err}", file=sys.stderr)
         return EXIT_BAD_SPEC
     threads = set_threads(spec.torch_threads)
+    numerics = apply_matmul_precision(spec.matmul_precision)
+    if args.env_backend == "brax":  # the env is MJX: JAX's matmuls follow the same policy
+        numerics |= apply_jax_matmul_precision(spec.matmul_precision)
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
 
@@ -70,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         envs.close()
         eval_envs.close()
     result.extra["compile"] = bool(args.compile)
+    result.extra["resources"] = resources_record(
+        torch_intra_op_threads=threads, torch_interop_threads=torch.get_num_interop_threads(), **numerics
+    )
     if device.type == "cuda":
         result.extra["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
     emit_result(result)

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from shared_spec.host import cpu_name
+from shared_spec.resources import TORCH_PRECISION
 
 
 class DeviceError(RuntimeError):
@@ -38,3 +39,16 @@ def set_threads(requested: int) -> int:
     threads = requested or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     return threads
+
+
+def apply_matmul_precision(policy: str) -> dict[str, Any]:
+    """Set torch's float32 matmul precision for `policy` ("float32": no TF32; "tf32"); the settings to record."""
+    tf32 = policy == "tf32"
+    torch.set_float32_matmul_precision(TORCH_PRECISION[policy])
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    return {
+        "matmul_precision": policy,
+        "torch_float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "torch_cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+    }

@@ -41,6 +41,13 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
         assert buckets == pytest.approx(record["wall_s"], rel=0.02), (record["contender"], buckets)
         assert record["startup_s"] < record["first_update_s"] <= record["wall_s"] - record["eval_s"]
+        resources = record["extra"]["resources"]  # the same CPUs and one matmul policy, recorded on both sides
+        assert resources["cpu_set"] == record["provenance"]["cpu_set"] and resources["cpu_count"] >= 1
+        assert resources["matmul_precision"] == spec.matmul_precision == "float32"
+    assert records[0]["extra"]["resources"]["jax_default_matmul_precision"] == "highest"
+    assert records[0]["extra"]["resources"]["xla_cpu_threads"]
+    assert records[1]["extra"]["resources"]["torch_float32_matmul_precision"] == "highest"
+    assert records[1]["extra"]["resources"]["torch_intra_op_threads"] == spec.torch_threads
     jax_split = records[0]["extra"]  # the fused program's halves, timed after training
     assert jax_split["split_rollout_per_update_s"] > 0 and jax_split["split_update_per_update_s"] > 0
     assert jax_split["split_repeats"] >= 1

@@ -145,3 +145,17 @@ def test_evaluation_stops_when_every_episode_is_done():
     full = jax.jit(full_scan)(state.params, state.norm.obs_rms, key)
     np.testing.assert_array_equal(np.asarray(returns), np.asarray(full))
     assert np.all(np.asarray(returns) < steps[0] + 1)  # pendulum: reward 1 per step alive
+
+
+def test_matmul_precision_policy_sets_and_records_jax() -> None:
+    from ppo_envs.precision import apply_jax_matmul_precision
+
+    before = jax.config.jax_default_matmul_precision
+    try:
+        assert apply_jax_matmul_precision("tf32")["jax_default_matmul_precision"] == "tensorfloat32"
+        assert apply_jax_matmul_precision("float32") == {
+            "matmul_precision": "float32",
+            "jax_default_matmul_precision": "highest",
+        }
+    finally:
+        jax.config.update("jax_default_matmul_precision", before)

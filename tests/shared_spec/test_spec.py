@@ -67,6 +67,7 @@ def test_overrides_are_typed() -> None:
         ("brax_backend=warp", "brax_backend"),  # unknown backend
         ("device=tpu", "device"),  # unknown device
         ("activation=gelu", "activation"),
+        ("matmul_precision=bf16", "matmul_precision"),  # float32 or tf32 only
         ("num_envs=four", "num_envs"),  # wrong type
         ("anneal_lr=maybe", "anneal_lr"),
         ("actor_hidden=a,b", "actor_hidden"),

@@ -76,3 +76,19 @@ def test_divergence_exits_3_with_a_diverged_result_line() -> None:
     assert result["status"] == "diverged" and "non-finite" in result["error"]
     assert result["final_return"] is None
     assert np.isfinite(result["curve"][0][2])  # the step-0 evaluation ran before the divergence
+
+
+def test_matmul_precision_policy_sets_and_records_torch() -> None:
+    from torch_ppo.device import apply_matmul_precision
+
+    try:
+        tf32 = apply_matmul_precision("tf32")
+        assert tf32["torch_float32_matmul_precision"] == "high" and tf32["torch_cudnn_allow_tf32"] is True
+        full = apply_matmul_precision("float32")
+        assert full == {
+            "matmul_precision": "float32",
+            "torch_float32_matmul_precision": "highest",
+            "torch_cudnn_allow_tf32": False,
+        }
+    finally:
+        apply_matmul_precision("float32")
