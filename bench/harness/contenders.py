@@ -18,7 +18,39 @@ CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo"
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
 
 DEBATE_PAIR: tuple[str, str] = ("jax", "torch")
-"""(JAX contender, PyTorch contender): the two whose runs answer the report's debate claims."""
+"""(JAX contender, PyTorch contender): each framework as usually run (its own simulator); colours and figures."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two contenders that differ in one thing (or, for "setup", in framework and simulator together)."""
+
+    question: str
+    """"framework", "simulator" or "setup": which question of the debate this pair answers."""
+    left: str
+    right: str
+    held_fixed: str
+    """What the two share, said in the report."""
+    compared: str
+    """What differs, said exactly (e.g. "JAX jit vs PyTorch eager", never just "JAX vs PyTorch")."""
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "framework", "jax", "torch-brax", "the same simulator, Brax MJX (torch reads it through DLPack)",
+        "JAX jit vs PyTorch eager",
+    ),
+    Comparison(
+        "simulator", "torch-brax", "torch", "the same learner, PyTorch eager",
+        "Brax MJX vs Gymnasium MuJoCo C",
+    ),
+    Comparison(
+        "setup", "jax", "torch", "nothing but the spec: each framework on its usual simulator",
+        "JAX jit on Brax MJX vs PyTorch eager on Gymnasium MuJoCo C (framework and simulator together)",
+    ),
+)  # fmt: skip
+"""The report's debate answers the framework question only from same-simulator pairs, the simulator question
+only from same-learner pairs; "setup" pairs say that both differ."""
 
 UNKNOWN_COLOR = "#7f7f7f"
 """The report's colour for a contender that is not in the table (e.g. a test's fake)."""

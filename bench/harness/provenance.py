@@ -68,7 +68,9 @@ def machine_provenance() -> dict[str, Any]:
         "cpu_model": cpu_model(),
         "cpu_cores": os.cpu_count(),
         "cpu_cores_physical": psutil.cpu_count(logical=False),
-        "cpu_set": sorted(os.sched_getaffinity(0)),  # every child inherits it: the same CPUs for each contender
+        "cpu_set": sorted(
+            os.sched_getaffinity(0)
+        ),  # every child inherits it: the same CPUs for each contender
         "gpu_names": gpus,
         "gpu_name": gpus[0] if gpus else None,
         "platform": platform.platform(),

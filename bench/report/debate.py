@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bench.harness.contenders import COMPARISONS, Comparison
 from bench.report.data import GroupKey
 from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
 
@@ -108,68 +109,91 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
     )
 
 
-def answer_speed(pairs: dict[GroupKey, tuple[Summary, Summary]]) -> list[str]:
-    """Claim 3, one answer per group where both 'jax' and 'torch' have ok runs."""
-    if not pairs:
-        return ["Not measured yet: no group of runs has ok runs of both the jax and the torch contender."]
-    answers = []
-    for (source, hardware, preset, task, _spec, _code), (jax, torch) in pairs.items():
-        where = f"{task}, preset {preset}, {hardware} ({source})"
-        parts = [f"<b>{escape(where)}</b>:"]
-        if jax.sps and torch.sps and torch.sps.value > 0:
-            ratio = jax.sps.value / torch.sps.value
-            parts.append(
-                f"steady SPS JAX {fmt_estimate(jax.sps)} vs PyTorch {fmt_estimate(torch.sps)} "
-                f"(ratio {ratio:.2f}x);"
-            )
-        if jax.first_update_s is not None and torch.first_update_s is not None:
-            parts.append(
-                f"time to the end of the first update (startup + compile) JAX {fmt(jax.first_update_s)} s vs "
-                f"PyTorch {fmt(torch.first_update_s)} s;"
-            )
-        parts.append(
-            f"time to threshold JAX {fmt_threshold_cell(jax)} vs PyTorch {fmt_threshold_cell(torch)}."
+PairResults = dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]]
+"""For each comparison, the groups where both of its contenders have ok runs."""
+
+QUESTION_TITLES = {
+    "framework": "The framework, on one simulator",
+    "simulator": "The simulator, with one learner",
+    "setup": "Each framework as usually run (framework and simulator together)",
+}
+
+
+def _means_n(summary: Summary) -> str:
+    return f"mean of {summary.ok_runs} run{'s' if summary.ok_runs != 1 else ''}"
+
+
+def answer_pair(comparison: Comparison, key: GroupKey, left: Summary, right: Summary) -> str:
+    """One group's answer for one comparison: every sentence names the hardware and its n."""
+    source, hardware, preset, task, _spec, _code = key
+    where = f"On {hardware} ({task}, preset {preset}, {source})"
+    a, b = comparison.left, comparison.right
+    counts = f"{a} n = {left.ok_runs + left.failed_runs}, {b} n = {right.ok_runs + right.failed_runs} runs"
+    sentences = [f"{where}, {comparison.compared} ({counts}); shared: {comparison.held_fixed}."]
+    if left.sps and right.sps and right.sps.value > 0:
+        ratio = left.sps.value / right.sps.value
+        sentences.append(
+            f"{where}, steady SPS {a} {fmt_estimate(left.sps)} vs {b} {fmt_estimate(right.sps)}: "
+            f"{a} at {ratio:.2f}x of {b}."
         )
-        parts.append(escape(_break_even(jax, torch)))
-        answers.append(" ".join(parts))
-    return answers
+    if left.first_update_s is not None and right.first_update_s is not None:
+        sentences.append(
+            f"{where}, time to the end of the first update (startup + compile, evaluation excluded) {a} "
+            f"{fmt(left.first_update_s)} s ({_means_n(left)}) vs {b} {fmt(right.first_update_s)} s "
+            f"({_means_n(right)})."
+        )
+    sentences.append(
+        f"{where}, time to threshold {a} {fmt_threshold_cell(left)} vs {b} {fmt_threshold_cell(right)}."
+    )
+    sentences.append(f"{where}: {_break_even(a, left, b, right)}")
+    return " ".join(escape(sentence) for sentence in sentences)
 
 
-def _break_even(jax: Summary, torch: Summary) -> str:
+def answer_speed(results: PairResults) -> str:
+    """Claim 3 by question: framework (same simulator), simulator (same learner), then both together."""
+    html = ""
+    for question, title in QUESTION_TITLES.items():
+        items = [
+            answer_pair(comparison, key, left, right)
+            for comparison, groups in results.items()
+            if comparison.question == question
+            for key, (left, right) in groups.items()
+        ]
+        if not items:
+            wanted = " or ".join(f"{c.left} and {c.right}" for c in COMPARISONS if c.question == question)
+            items = [escape(f"Not measured: no group of runs has ok runs of both {wanted}.")]
+        html += f"<h4>{escape(title)}</h4><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    return html
+
+
+def _break_even(a: str, left: Summary, b: str, right: Summary) -> str:
     """When does the side with the higher fixed cost catch up, given both steady speeds?"""
-    if not (jax.sps and torch.sps and jax.first_update_s is not None and torch.first_update_s is not None):
-        return "Not enough data to say at which run length one side overtakes the other."
-    fixed = {"JAX": jax.first_update_s, "PyTorch": torch.first_update_s}
-    speed = {"JAX": jax.sps.value, "PyTorch": torch.sps.value}
+    if not (left.sps and right.sps and left.first_update_s is not None and right.first_update_s is not None):
+        return "not enough data to say at which run length one overtakes the other."
+    fixed = {a: left.first_update_s, b: right.first_update_s}
+    speed = {a: left.sps.value, b: right.sps.value}
     slow_start = max(fixed, key=fixed.get)  # type: ignore[arg-type]
-    other = "PyTorch" if slow_start == "JAX" else "JAX"
+    other = b if slow_start == a else a
+    n = f"n = {left.ok_runs} and {right.ok_runs} runs"
     if speed[slow_start] <= speed[other]:
-        return (
-            f"The {other} side starts sooner and is at least as fast in steady state here: on this hardware "
-            "and preset it is ahead at every run length."
-        )
+        return f"{other} starts sooner and is at least as fast in steady state, so it is ahead at every run length ({n})."
     extra_s = fixed[slow_start] - fixed[other]
     steps = extra_s / (1.0 / speed[other] - 1.0 / speed[slow_start])
-    run_steps = jax.env_steps or torch.env_steps
+    run_steps = left.env_steps or right.env_steps
     position = ""
     if run_steps:
         side = slow_start if run_steps > steps else other
-        position = (
-            f" Runs of this preset train {run_steps:,.0f} env steps, so here the {side} side finishes sooner."
-        )
+        position = f"; runs of this preset train {run_steps:,.0f} env steps, so here {side} finishes sooner"
     return (
-        f"It depends on run length: the {slow_start} side pays {extra_s:.3g} s more before its first update "
-        f"and is faster afterwards, so it is ahead after about {steps:,.0f} env steps at these steady speeds "
-        f"(ignoring evaluation time); shorter runs favour the other side.{position} Hardware matters too: these "
-        "numbers hold for the hardware named here only."
+        f"it depends on run length: {slow_start} pays {extra_s:.3g} s more before its first update and is "
+        f"faster afterwards, so it is ahead after about {steps:,.0f} env steps at these mean steady speeds "
+        f"(evaluation excluded){position} ({n}; this hardware only)."
     )
 
 
-def debate_html(
-    code_records: list[dict[str, Any]], pairs: dict[GroupKey, tuple[Summary, Summary]], any_gpu: bool
-) -> str:
+def debate_html(code_records: list[dict[str, Any]], results: PairResults, any_gpu: bool) -> str:
     """The claims, each followed by what this store's measurements say."""
-    speed = "".join(f"<li>{a}</li>" for a in answer_speed(pairs))
+    speed = answer_speed(results)
     gpu_note = (
         ""
         if any_gpu
@@ -181,5 +205,7 @@ def debate_html(
         "measurements. The wording is generated from the numbers; nothing here is written in advance.</p>"
         f"<h3>“{escape(CLAIMS[0])}”</h3><p>{escape(answer_length(code_records))}</p>"
         f"<h3>“{escape(CLAIMS[1])}”</h3><p>{escape(answer_readability(code_records))}</p>"
-        f"<h3>“{escape(CLAIMS[2])}”</h3><ul>{speed}</ul>{gpu_note}"
+        f"<h3>“{escape(CLAIMS[2])}”</h3><p>Speed is answered per question: the framework only from pairs "
+        "that share a simulator, the simulator only from pairs that share a learner, and each framework "
+        f"as usually run with both named as differing.</p>{speed}{gpu_note}"
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.harness.contenders import DEBATE_PAIR
+from bench.harness.contenders import COMPARISONS, Comparison
 from bench.report import plots
 from bench.report.data import (
     LOCAL_SOURCE,
@@ -226,16 +226,16 @@ def code_metrics(store: Store) -> Section:
 
 def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
     """The claims of the debate, answered from the measurements."""
-    jax_name, torch_name = DEBATE_PAIR
-    pairs = {}
-    for key, rows in summaries.items():
-        by_name = {s.contender: s for s in rows}
-        jax, torch = by_name.get(jax_name), by_name.get(torch_name)
-        if jax is not None and torch is not None and jax.ok_runs and torch.ok_runs:
-            pairs[key] = (jax, torch)
+    results: dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]] = {}
+    for comparison in COMPARISONS:
+        for key, rows in summaries.items():
+            by_name = {s.contender: s for s in rows}
+            left, right = by_name.get(comparison.left), by_name.get(comparison.right)
+            if left is not None and right is not None and left.ok_runs and right.ok_runs:
+                results.setdefault(comparison, {})[key] = (left, right)
     latest = latest_code_metrics(store)
     any_gpu = any(r.device_kind == "gpu" for r in store.runs)
-    return "debate", "The debate's claims, answered from this store", debate_html(latest, pairs, any_gpu)
+    return "debate", "The debate's claims, answered from this store", debate_html(latest, results, any_gpu)
 
 
 def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:

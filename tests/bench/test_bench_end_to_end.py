@@ -41,7 +41,9 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
         assert buckets == pytest.approx(record["wall_s"], rel=0.02), (record["contender"], buckets)
         assert record["startup_s"] < record["first_update_s"] <= record["wall_s"] - record["eval_s"]
-        resources = record["extra"]["resources"]  # the same CPUs and one matmul policy, recorded on both sides
+        resources = record["extra"][
+            "resources"
+        ]  # the same CPUs and one matmul policy, recorded on both sides
         assert resources["cpu_set"] == record["provenance"]["cpu_set"] and resources["cpu_count"] >= 1
         assert resources["matmul_precision"] == spec.matmul_precision == "float32"
     assert records[0]["extra"]["resources"]["jax_default_matmul_precision"] == "highest"

@@ -355,6 +355,19 @@ def several_seeds(rng: np.random.Generator) -> list[dict[str, Any]]:
             "torch._dynamo.exc.BackendCompilerFailed: backend='inductor' <no gcc>",
         )
     )
+    records.append(  # the same-simulator partner of jax: the framework question of the debate
+        run_record(
+            rng,
+            contender="torch-brax",
+            seed=0,
+            startup=9.0,
+            compile_s=21.0,
+            sps=3100,
+            speed=1.2,
+            rss=1900,
+            **common,
+        )
+    )
     return records + code_metrics() + controls()
 
 

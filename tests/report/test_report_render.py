@@ -171,7 +171,40 @@ def test_debate_answers_are_computed_from_the_code_metrics(several: str) -> None
     shorter = round(100 * (torch - jax) / torch)
     assert f"jax_ppo {jax}, torch_ppo {torch}" in several
     assert f"{shorter}% shorter" in several
-    assert "It depends on run length" in several
+
+
+def debate_items(html: str) -> dict[str, list[str]]:
+    """The debate's speed answers: question heading -> the text of each list item."""
+    section = html[html.index('id="debate"') :]
+    section = section[: section.index("</section>")]
+    out: dict[str, list[str]] = {}
+    for block in re.split(r"<h4>", section)[1:]:
+        title, rest = block.split("</h4>", 1)
+        out[title] = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", rest, re.S)]
+    return out
+
+
+def test_debate_answers_the_framework_question_only_from_same_simulator_pairs(several: str) -> None:
+    items = debate_items(several)
+    (framework,) = items["The framework, on one simulator"]
+    assert "JAX jit vs PyTorch eager" in framework and "Brax MJX" in framework
+    assert "steady SPS jax" in framework and "vs torch-brax" in framework
+    (simulator,) = items["The simulator, with one learner"]
+    assert "Brax MJX vs Gymnasium MuJoCo C" in simulator and "torch-brax" in simulator
+    (setup,) = items["Each framework as usually run (framework and simulator together)"]
+    assert "framework and simulator together" in setup and "depends on run length" in setup
+    for item in framework, simulator, setup:  # every sentence names its hardware and its n
+        for sentence in re.split(r"(?<=\.) (?=On )", item):
+            assert "CPU: AMD EPYC 7B13" in sentence, sentence
+            assert re.search(r"n = \d|\d+ runs?|mean of \d+ run|reached by \d+ of \d+", sentence), sentence
+
+
+def test_debate_says_not_measured_without_a_same_simulator_pair(tmp_path: Path) -> None:
+    items = debate_items(render(tmp_path, "single_seed.jsonl"))
+    assert items["The framework, on one simulator"] == [
+        "Not measured: no group of runs has ok runs of both jax and torch-brax."
+    ]
+    assert len(items["Each framework as usually run (framework and simulator together)"]) == 1
 
 
 def test_provenance_names_commit_spec_hash_and_command(several: str) -> None:
