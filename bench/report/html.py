@@ -29,6 +29,11 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 0.85em; wh
 details { margin: 4px 0; }
 table.failures td:last-child { white-space: pre-wrap; font-family: monospace; font-size: 0.95em; }
 code { background: #f0f2f5; padding: 1px 4px; border-radius: 3px; }
+.side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.source { min-width: 0; }
+.source .highlight { max-height: 720px; overflow: auto; font-size: 0.78em; border: 1px solid #eee; }
+.source pre { margin: 0; white-space: pre; line-height: 1.4; }
+.source code { background: none; padding: 0; }
 """
 
 

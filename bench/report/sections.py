@@ -28,6 +28,7 @@ from bench.report.data import (
     latest_code_metrics,
 )
 from bench.report.debate import debate_html
+from bench.report.source_view import side_by_side
 from bench.report.tables import (
     STATISTICS_RULE,
     Summary,
@@ -210,18 +211,22 @@ CODE_COLUMNS = (
 
 def code_metrics(store: Store) -> Section:
     """SLOC, complexity and nesting per implementation."""
-    records = store.others.get("code_metrics", [])
-    if not records:
+    source = (
+        "<h3>The two core train.py files, side by side</h3><p>The algorithm's steps, with the same names on "
+        "both sides (docs/ALGORITHM.md), as they are in this checkout. Judge readability here: no metric "
+        "measures it.</p>" + side_by_side()
+    )
+    if not store.others.get("code_metrics"):
         return (
             "code",
             "Code metrics",
-            '<p class="note">Not measured: no code_metrics records in the store.</p>',
+            '<p class="note">Not measured: no code_metrics records in the store.</p>' + source,
         )
     rows = latest_code_metrics(store)
     body = _img(plots.code_metrics(rows, CODE_LABEL), "code metrics bars")
     all_parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
     body += frame_html(records_frame(all_parts, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
-    return "code", "Code metrics", body
+    return "code", "Code metrics", body + source
 
 
 def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:

@@ -326,3 +326,14 @@ def test_unlike_runs_are_never_pooled(tmp_path: Path) -> None:
     superseded = [t for t in parse(html).tables if "superseded" in t.css_class]
     assert len(superseded) == 1 and len(superseded[0].rows) == len(old) + 1
     assert "older code version old0000000000000" in html
+
+
+def test_the_two_core_train_files_are_shown_side_by_side_highlighted(several: str) -> None:
+    start = several.index('class="side-by-side"')
+    block = several[start : several.index("</section>", start)]
+    text = re.sub(r"<[^>]+>", "", block)
+    for relative in ("jax_ppo/train.py", "torch_ppo/train.py"):
+        assert relative in text
+    for step in ("collect_batch", "learn_from_batch", "update_ppo", "evaluate"):  # each step once per side
+        assert text.count(f"def {step}(") == 2, step
+    assert 'style="color:' in block  # highlighted with inline styles: nothing to fetch
