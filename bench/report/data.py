@@ -38,6 +38,9 @@ class Run:
     seed: Any
     status: str
     record: dict[str, Any] = field(repr=False)
+    origin: str = ""
+    """The store the record came from ("local" or "published: <folder>"); `source` may name a pool of
+    published folders (`pool_published`), `origin` always names the one folder."""
 
     @property
     def ok(self) -> bool:
@@ -142,6 +145,7 @@ def to_run(record: dict[str, Any], source: str) -> Run:
         seed=record.get("seed"),
         status=str(status),
         record=record,
+        origin=source,
     )
 
 
@@ -175,7 +179,8 @@ def load_store(store_path: Path, published_dir: Path | None) -> Store:
             else:
                 others[str(record_type)].append({**record, "_source": source})
     current, superseded = current_runs(runs)
-    return Store(runs=current, others=dict(others), published_dirs=published, superseded=superseded)
+    pooled, replaced = pool_published(current)
+    return Store(runs=pooled, others=dict(others), published_dirs=published, superseded=superseded + replaced)
 
 
 def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
@@ -210,6 +215,50 @@ def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
         latest_record[key] = i
     current = [runs[i] for i in sorted(latest_record.values())]
     return current, superseded
+
+
+PUBLISHED_PREFIX = "published: "
+
+
+def pool_published(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
+    """Pool published folders whose runs share hardware, preset, task, spec hash and code version.
+
+    Seeds accumulate across GPU runs this way: each folder adds its runs to the same cells. The pooled runs'
+    `source` names every folder of the pool ("published: a + b"), `origin` keeps each run's own; a seed
+    recorded in two folders counts once (the later run), the other is listed as superseded. Local runs and
+    published runs of different code versions never pool.
+    """
+    pools: dict[tuple[str, ...], list[Run]] = defaultdict(list)
+    for run in runs:
+        if run.source.startswith(PUBLISHED_PREFIX):
+            pools[(run.hardware, run.preset, run.task, run.spec_hash, run.code_version)].append(run)
+    replaced: list[tuple[Run, str]] = []
+    dropped: set[int] = set()
+    for members in pools.values():
+        folders = sorted({run.origin.removeprefix(PUBLISHED_PREFIX) for run in members})
+        if len(folders) < 2:
+            continue
+        label = PUBLISHED_PREFIX + " + ".join(folders)
+        latest: dict[tuple[Any, ...], Run] = {}
+        for run in sorted(members, key=lambda r: r.started):
+            run.source = label
+            key = (run.contender, str(run.seed), run.num_seeds)
+            if key in latest:
+                earlier = latest[key]
+                dropped.add(id(earlier))
+                replaced.append(
+                    (earlier, f"the same seed in a later published folder ({run.origin}) replaces it")
+                )
+            latest[key] = run
+    return [run for run in runs if id(run) not in dropped], replaced
+
+
+def runs_per_origin(runs: list[Run]) -> str:
+    """'folder: k, folder: m' of the published folders behind `runs` (empty when they come from one store)."""
+    counts: dict[str, int] = defaultdict(int)
+    for run in runs:
+        counts[run.origin.removeprefix(PUBLISHED_PREFIX)] += 1
+    return "" if len(counts) < 2 else ", ".join(f"{origin}: {n}" for origin, n in sorted(counts.items()))
 
 
 def _cell(run: Run) -> tuple[str, str, str, str, str]:

@@ -23,13 +23,16 @@ from bench.report.data import (
     GroupKey,
     Run,
     Store,
+    by_contender,
     group_runs,
     hardware_label,
     latest_code_metrics,
+    runs_per_origin,
 )
 from bench.report.debate import debate_html
 from bench.report.source_view import side_by_side
 from bench.report.tables import (
+    MISSING,
     STATISTICS_RULE,
     Summary,
     failures_frame,
@@ -105,13 +108,15 @@ def superseded_html(store: Store) -> str:
     """How many run records do not count and why: runs of unlike code or spec are never pooled."""
     rule = (
         "Runs are grouped by source, hardware, preset, task, spec hash and code version (a hash of the source "
-        "that ran); within a group the latest record per contender and seed counts."
+        "that ran); within a group the latest record per contender and seed counts. Published folders with "
+        "the same hardware, preset, task, spec hash and code version pool their runs (seeds accumulate across "
+        "GPU runs; a seed in two folders counts once, the later)."
     )
     if not store.superseded:
         return f"<p>{escape(rule)} No record is superseded.</p>"
     rows = [
         {
-            "source": run.source,
+            "source": run.origin or run.source,
             "contender": run.contender,
             "seed": run.seed,
             "preset": run.preset,
@@ -169,6 +174,9 @@ def headline(groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[S
     for key, runs in groups.items():
         with_device = any(r.device_kind == "gpu" for r in runs)
         frame = headline_frame(summaries[key], with_device)
+        pooled = {name: runs_per_origin(rows) for name, rows in by_contender(runs).items()}
+        if any(pooled.values()):  # seeds accumulated across published folders: say which gave how many
+            frame["runs per published folder"] = [pooled.get(name) or MISSING for name in frame["contender"]]
         blocks.append(frame_html(frame, "headline", f"Headline · {group_label(key)}"))
     return "headline", "Headline results", "".join(blocks)
 

@@ -337,3 +337,33 @@ def test_the_two_core_train_files_are_shown_side_by_side_highlighted(several: st
     for step in ("collect_batch", "learn_from_batch", "update_ppo", "evaluate"):  # each step once per side
         assert text.count(f"def {step}(") == 2, step
     assert 'style="color:' in block  # highlighted with inline styles: nothing to fetch
+
+
+def test_published_folders_of_one_card_spec_and_code_pool_their_seeds(tmp_path: Path) -> None:
+    """Seeds accumulate across GPU runs; a seed published twice counts once; another code version stays apart."""
+    first = [{**r, "provenance": {**r["provenance"], "started_unix": 1000.0}} for r in load("gpu.jsonl")]
+    later = [  # a second GPU run, a day later: seed 1 becomes 3, and seed 0 again (it replaces the first's)
+        {
+            **r,
+            "seed": r["seed"] + 2 if r["seed"] else 0,
+            "provenance": {**r["provenance"], "started_unix": 87400.0},
+        }
+        for r in first
+    ]
+    other_code = [{**r, "code_version": "elsewhere0000000"} for r in first]
+    for folder, records in (("h100-a", first), ("h100-b", later), ("h100-c", other_code)):
+        target = tmp_path / "published" / folder
+        target.mkdir(parents=True)
+        (target / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    store = tmp_path / "results.jsonl"
+    store.write_text("")
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    tables = headline_tables(html)
+    assert len(tables) == 2
+    pooled = next(t for t in tables if "published: h100-a + h100-b" in t.caption)
+    assert next(t for t in tables if t is not pooled).caption.count("h100-c") == 1  # its own group
+    per_folder = pooled.column("runs per published folder")
+    for row in pooled.rows:
+        assert row[1] == "3"  # seeds 0 (the later), 1 and 3: each seed once
+    assert set(per_folder) == {"h100-a: 1, h100-b: 2"}
+    assert "the same seed in a later published folder (published: h100-b) replaces it" in html
