@@ -101,11 +101,16 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
             for s in rows
         ]
     ).T
-    ax_sps.barh(y, sps, xerr=err, color=[color(n) for n in names], capsize=4)
+    ax_sps.barh(y, sps, xerr=err, color=[color(n) for n in names], capsize=4, alpha=0.85)
+    for row, summary in zip(y, rows, strict=True):  # every run's value, so n and spread are visible
+        values = np.asarray(summary.sps_values, dtype=float)
+        jitter = np.linspace(-0.18, 0.18, len(values)) if len(values) > 1 else np.zeros(len(values))
+        ax_sps.plot(values, row + jitter, "o", color="black", markersize=3, alpha=0.8)
     ax_sps.set_yticks(y, names)
     ax_sps.invert_yaxis()
     ax_sps.set_xlabel(
-        f"steady-state env steps per second (mean; bar: 95% CI from {MIN_RUNS_FOR_CI} runs on, else min-max)"
+        f"steady-state env steps per second (bar: mean; whisker: 95% CI from {MIN_RUNS_FOR_CI} runs on, "
+        "else min-max; dots: each run)"
     )
     ax_sps.grid(axis="x", alpha=0.3)
     startup = np.array([s.startup_s or 0.0 for s in rows])

@@ -53,6 +53,8 @@ class Summary:
     """How the split was measured, or why it is missing (the trainer's `extra.phase_split`)."""
     per_seed_returns: tuple[tuple[Any, float], ...] = ()
     """(seed, final return) of every ok run, in seed order (always shown beside the estimate)."""
+    sps_values: tuple[float, ...] = ()
+    """Steady SPS of every ok run (dots beside the SPS bar)."""
 
 
 def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
@@ -138,6 +140,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 update_s_per_mstep=_mean([split[1] for split in splits]),
                 split_note=_split_note(ok),
                 per_seed_returns=_per_seed_returns(ok),
+                sps_values=tuple(sps),
             )
         )
     return out

@@ -18,6 +18,7 @@ from bench.harness.contenders import Contender
 from bench.harness.provenance import LIBRARIES
 from bench.harness.runner import ERROR_TAIL_LINES
 from bench.harness.store import STORE_SCHEMA_VERSION, append_record, read_records
+from bench.report.data import load_store
 from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import resolve_spec
 
@@ -108,6 +109,10 @@ def test_resume_skips_ok_runs_and_force_reruns(bench, capsys):
     assert "[skip] ok seed 0" in capsys.readouterr().err
     assert bench.run("ok", "--force", seeds=2) == 0
     assert [r["seed"] for r in runs(bench)] == [0, 1, 2, 0, 1]
+    assert bench.run("ok", "--force", seeds=2) == 0
+    store = load_store(bench.store_path, None)  # --force twice: still one counted record per seed
+    assert sorted(run.seed for run in store.runs) == [0, 1, 2]
+    assert len(store.superseded) == 4
 
 
 def test_failed_runs_are_not_skipped_on_resume(bench):
@@ -267,6 +272,10 @@ def test_changed_source_is_run_again_and_unchanged_source_is_skipped(bench, tmp_
     assert run_editable() == 0  # changed source: run again
     first, second = runs(bench)
     assert first["code_version"] != second["code_version"]
+    store = load_store(bench.store_path, None)  # what the report counts: the new run; the old one superseded
+    assert [run.code_version for run in store.runs] == [second["code_version"]]
+    ((old, reason),) = store.superseded
+    assert old.code_version == first["code_version"] and reason.startswith("older code version")
 
 
 def test_a_successful_run_that_logs_oom_markers_stays_ok(bench):
