@@ -122,15 +122,18 @@ def speed_and_time(summaries: list[Summary], label: str) -> str | None:
     evals = np.where(split, rest - train, 0.0)
     ax_time.barh(y, startup, color="#bbbbbb", label="startup (imports, env reset)")
     ax_time.barh(y, compile_s, left=startup, color="#f2a541", label="compile")
-    ax_time.barh(y, train, left=startup + compile_s, color="#4c956c", label="training")
-    ax_time.barh(y, evals, left=startup + compile_s + train, color="#8fb8de", label="evaluation (+ host)")
+    any_split, any_unsplit = bool(split.any()), bool((~split).any())
     ax_time.barh(
-        y,
-        np.where(split, 0.0, rest),
-        left=startup + compile_s,
-        color="#a3c9a8",
-        label="training + evaluation",
-    )
+        y, train, left=startup + compile_s, color="#4c956c", label="training" if any_split else None
+    )  # fmt: skip
+    ax_time.barh(
+        y, evals, left=startup + compile_s + train, color="#8fb8de",
+        label="evaluation (+ host)" if any_split else None,
+    )  # fmt: skip
+    ax_time.barh(
+        y, np.where(split, 0.0, rest), left=startup + compile_s, color="#a3c9a8",
+        label="training + evaluation (not split)" if any_unsplit else None,
+    )  # fmt: skip
     ax_time.set_yticks(y, names)
     ax_time.invert_yaxis()
     ax_time.set_xlabel("seconds of the whole run (mean over ok runs)")
