@@ -44,42 +44,65 @@ class StrongTypesWrapper(brax_envs.Wrapper):
 class FinalObsAutoResetWrapper(brax_envs.Wrapper):
     """Auto-reset of a batched env that keeps the pre-reset observation in `state.info["final_obs"]`.
 
-    Finished episodes restart from a fresh random initial state (as Gymnasium's autoreset does), drawn with a
-    key carried in `state.info["reset_key"]`; the reset is skipped (`lax.cond`) on steps where no episode
-    ended. After a step, `state.done` and `state.info["truncation"]` describe the step just taken and
-    `state.obs` is the observation to act on next (a fresh start where the episode ended).
+    Finished episodes restart from a fresh random initial state (as Gymnasium's autoreset does), never a
+    cached one (Brax's `AutoResetWrapper` returns every env to one first state). The fresh states come from a
+    pool of `num_envs` reset states in `state.info["reset_pool"]`, each used once: a finished env takes the
+    next unused one (`state.info["pool_next"]`), and the pool is redrawn in one batched reset (a key carried
+    in `state.info["reset_key"]`) only when the step's finished envs need more states than are left. So the
+    trainer pays one batched reset per `num_envs` finished episodes instead of one on every step where any
+    episode ended (on hopper early in training, nearly every step; issue 19's profile in docs/RESULTS.md).
+    After a step, `state.done` and `state.info["truncation"]` describe the step just taken and `state.obs`
+    is the observation to act on next (a fresh start where the episode ended).
     """
 
     def reset(self, rng: jax.Array) -> brax_envs.State:
-        state = self.env.reset(rng)
+        state = strong_dtypes(self.env.reset(rng))
+        pool = strong_dtypes(self.env.reset(jax.random.fold_in(rng, 2)))
         state.info["final_obs"] = state.obs
         state.info["reset_key"] = jax.random.fold_in(rng, 1)  # VmapWrapper splits `rng` itself
-        return strong_dtypes(state)
+        state.info["reset_pool"] = (pool.pipeline_state, pool.obs)
+        state.info["pool_next"] = jnp.zeros((), jnp.int32)
+        return state
 
     def step(self, state: brax_envs.State, action: jax.Array) -> brax_envs.State:
-        # The key is not batched: keep it out of the state the inner (vmapped) env sees.
+        # The key and the pool are not per env: keep them out of the state the inner (vmapped) env sees.
         info = dict(state.info)
         reset_key, draw_key = jax.random.split(info.pop("reset_key"))
+        pool, pool_next = info.pop("reset_pool"), info.pop("pool_next")
         # A finished episode restarts its step counter; `done` is cleared before stepping (Brax's convention).
         info["steps"] = jnp.where(state.done > 0, jnp.zeros_like(info["steps"]), info["steps"])
         state = self.env.step(state.replace(done=jnp.zeros_like(state.done), info=info), action)
-        state.info["final_obs"] = state.obs
-        state.info["reset_key"] = reset_key
         done = state.done > 0
+        num_done = jnp.sum(done, dtype=jnp.int32)
+        pool_size = state.obs.shape[0]
 
-        def where_done(fresh: jax.Array, current: jax.Array) -> jax.Array:
-            mask = jnp.reshape(done, done.shape + (1,) * (current.ndim - done.ndim))
-            return jnp.where(mask, fresh, current)
+        def redraw(_: None) -> tuple[Any, jax.Array]:
+            fresh = strong_dtypes(self.env.reset(draw_key))
+            return (fresh.pipeline_state, fresh.obs), jnp.zeros((), jnp.int32)
+
+        def unchanged(_: None) -> tuple[Any, jax.Array]:
+            return pool, pool_next
+
+        pool, pool_next = jax.lax.cond(pool_next + num_done > pool_size, redraw, unchanged, None)
 
         def restart_done(_: None) -> tuple[Any, jax.Array]:
-            fresh = strong_dtypes(self.env.reset(draw_key))
-            pipeline = jax.tree.map(where_done, fresh.pipeline_state, state.pipeline_state)
-            return strong_dtypes(pipeline), where_done(fresh.obs, state.obs).astype(state.obs.dtype)
+            slot = jnp.clip(pool_next + jnp.cumsum(done, dtype=jnp.int32) - 1, 0, pool_size - 1)
+
+            def take(fresh: jax.Array, current: jax.Array) -> jax.Array:
+                mask = jnp.reshape(done, done.shape + (1,) * (current.ndim - done.ndim))
+                return jnp.where(mask, fresh[slot], current)
+
+            pipeline = jax.tree.map(take, pool[0], state.pipeline_state)
+            return strong_dtypes(pipeline), take(pool[1], state.obs).astype(state.obs.dtype)
 
         def keep(_: None) -> tuple[Any, jax.Array]:
             return strong_dtypes(state.pipeline_state), state.obs
 
         pipeline_state, obs = jax.lax.cond(jnp.any(done), restart_done, keep, None)
+        state.info["final_obs"] = state.obs
+        state.info["reset_key"] = reset_key
+        state.info["reset_pool"] = pool
+        state.info["pool_next"] = pool_next + num_done
         return strong_dtypes(state.replace(pipeline_state=pipeline_state, obs=obs))
 
 

@@ -72,7 +72,9 @@ def test_every_control_contender_leaves_a_well_formed_record(tmp_path: Path):
     assert vmap["extra"]["split_rollout_per_update_s"] > 0
 
     brax = records["brax-ppo"]  # Brax's own PPO: ok here; on a JAX too new for brax.training, exit 4 + reason
-    if brax["status"] == "ok":  # its sps comes from epochs after the first; this run has one (sps None)
+    if (
+        brax["status"] == "ok"
+    ):  # its sps comes from epochs after the compiling ones; this run has one (sps None)
         assert_well_formed(brax, spec.spec_hash(), brax["total_env_steps"])
         assert brax["rollout_s"] is None and "not separable" in brax["extra"]["phase_split"]
     else:

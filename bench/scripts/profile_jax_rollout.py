@@ -1,0 +1,150 @@
+"""Where jax_ppo's steady time goes at one shape: the rollout and update halves, under three auto-resets.
+
+An experiment, not a test (issue 19). Each half is compiled on its own (as the trainer's phase split does) and
+timed as the median of `--repeats` calls after a warm-up, from a state trained for `--warmup-updates` updates
+(so episode ends happen at the rate training sees). The rollout half is timed with three auto-reset wrappers:
+
+- `full-reset`: the earlier `FinalObsAutoResetWrapper`, one batched reset of every env on each step where any
+  episode ended (kept here as `FullResetEveryStep`, for the comparison only);
+- `pool` (what the trainers use): fresh reset states from a pool, redrawn when used up;
+- `cached` (Brax's `AutoResetWrapper` semantics: every env restarts from its one cached first state), the
+  floor no fresh-random-start wrapper can beat.
+
+    .venv/bin/python -m bench.scripts.profile_jax_rollout [--preset hopper-1m] [--set key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import statistics
+import time
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from brax import envs as brax_envs
+
+from jax_ppo import train
+from ppo_envs import brax_envs as envs
+from shared_spec.presets import resolve_spec
+
+ISSUE_19_SHAPE = ("num_envs=64", "num_steps=32", "num_minibatches=32", "update_epochs=10",
+                  "total_timesteps=81920", "num_evals=4")  # fmt: skip
+
+
+class FullResetEveryStep(brax_envs.Wrapper):
+    """The auto-reset before the pool: a full batched reset on every step where any episode ended."""
+
+    def reset(self, rng: jax.Array) -> brax_envs.State:
+        state = self.env.reset(rng)
+        state.info["final_obs"] = state.obs
+        state.info["reset_key"] = jax.random.fold_in(rng, 1)
+        return envs.strong_dtypes(state)
+
+    def step(self, state: brax_envs.State, action: jax.Array) -> brax_envs.State:
+        info = dict(state.info)
+        reset_key, draw_key = jax.random.split(info.pop("reset_key"))
+        info["steps"] = jnp.where(state.done > 0, jnp.zeros_like(info["steps"]), info["steps"])
+        state = self.env.step(state.replace(done=jnp.zeros_like(state.done), info=info), action)
+        state.info["final_obs"] = state.obs
+        state.info["reset_key"] = reset_key
+        done = state.done > 0
+
+        def where_done(fresh: jax.Array, current: jax.Array) -> jax.Array:
+            return jnp.where(jnp.reshape(done, done.shape + (1,) * (current.ndim - 1)), fresh, current)
+
+        def restart(_: None) -> tuple[Any, jax.Array]:
+            fresh = envs.strong_dtypes(self.env.reset(draw_key))
+            return envs.strong_dtypes(jax.tree.map(where_done, fresh.pipeline_state, state.pipeline_state)), (
+                where_done(fresh.obs, state.obs)
+            )
+
+        def keep(_: None) -> tuple[Any, jax.Array]:
+            return envs.strong_dtypes(state.pipeline_state), state.obs
+
+        pipeline_state, obs = jax.lax.cond(jnp.any(done), restart, keep, None)
+        return envs.strong_dtypes(state.replace(pipeline_state=pipeline_state, obs=obs))
+
+
+class CachedFirstState(brax_envs.Wrapper):
+    """Brax's semantics: each env restarts from the first state it was reset to (no fresh draw)."""
+
+    def reset(self, rng: jax.Array) -> brax_envs.State:
+        state = envs.strong_dtypes(self.env.reset(rng))
+        state.info["final_obs"] = state.obs
+        state.info["first"] = (state.pipeline_state, state.obs)
+        return state
+
+    def step(self, state: brax_envs.State, action: jax.Array) -> brax_envs.State:
+        info = dict(state.info)
+        first = info.pop("first")
+        info["steps"] = jnp.where(state.done > 0, jnp.zeros_like(info["steps"]), info["steps"])
+        state = self.env.step(state.replace(done=jnp.zeros_like(state.done), info=info), action)
+        done = state.done > 0
+
+        def where_done(fresh: jax.Array, current: jax.Array) -> jax.Array:
+            return jnp.where(jnp.reshape(done, done.shape + (1,) * (current.ndim - 1)), fresh, current)
+
+        state.info["final_obs"] = state.obs
+        state.info["first"] = first
+        pipeline_state = jax.tree.map(where_done, first[0], state.pipeline_state)
+        return envs.strong_dtypes(
+            state.replace(pipeline_state=pipeline_state, obs=where_done(first[1], state.obs))
+        )
+
+
+WRAPPERS = {
+    "full-reset": FullResetEveryStep,
+    "pool": envs.FinalObsAutoResetWrapper,
+    "cached": CachedFirstState,
+}
+
+
+def timed(fn: Any, *args: Any, repeats: int) -> tuple[float, Any]:
+    """Median seconds of `repeats` calls after one warm-up call; the last output."""
+    out = jax.block_until_ready(fn(*args))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="hopper-1m")
+    parser.add_argument("--set", dest="overrides", action="append", default=None)
+    parser.add_argument("--warmup-updates", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    spec = resolve_spec(args.preset, ISSUE_19_SHAPE if args.overrides is None else args.overrides)
+    print(f"{args.preset} {spec.task}/{spec.brax_backend} {spec.num_envs} envs x {spec.num_steps} steps, "
+          f"{spec.num_minibatches} minibatches, {spec.update_epochs} epochs; CPU devices {jax.devices()}")  # fmt: skip
+    trainer = train.make_trainer(spec)
+    init = jax.jit(functools.partial(train.init_train_state, trainer))
+    chunk = jax.jit(functools.partial(train.train_chunk, trainer))
+    carry = chunk(train.ChunkCarry(init(jax.random.PRNGKey(0)), train.initial_metrics()), args.warmup_updates)
+    trained = jax.block_until_ready(carry).state
+    learn = jax.jit(functools.partial(train.learn_from_batch, trainer))
+    _, batch = jax.jit(functools.partial(train.collect_batch, trainer))(trained)
+    learn_s, _ = timed(learn, trained, batch, repeats=args.repeats)
+    print(f"update half (learn_from_batch): {learn_s * 1e3:8.1f} ms per update")
+    for name, wrapper in WRAPPERS.items():
+        env = wrapper(envs._batched(spec, spec.num_envs))
+        variant = dataclasses.replace(trainer, env=env)
+        state = trained._replace(env_state=jax.jit(env.reset)(jax.random.PRNGKey(1)))
+        rollout = jax.jit(functools.partial(train.collect_batch, variant))
+        rollout_s, _ = timed(rollout, state, repeats=args.repeats)
+        _, steps = jax.jit(functools.partial(train.collect_rollout, variant))(state)
+        ended = int(jnp.sum(steps.terminations + steps.truncations))
+        steps_with_end = int(jnp.sum(jnp.any(steps.terminations + steps.truncations > 0, axis=1)))
+        print(f"rollout half, auto-reset {name:10s}: {rollout_s * 1e3:8.1f} ms per update "
+              f"({spec.batch_size / rollout_s:,.0f} env steps/s; {ended} episodes ended, on {steps_with_end} "
+              f"of {spec.num_steps} steps)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
