@@ -98,7 +98,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_SPEC
-    print("shape                 round  jax_ppo sps  brax sps  ratio  (jax compile_s, brax epochs)")
+    print("shape                 round  jax_ppo sps  brax sps  ratio  (jax compile_s, Brax's sps per epoch)")
     for name in names:
         shape = SHAPES[name]
         ratios = []
@@ -113,7 +113,8 @@ def main() -> int:
             epochs = ", ".join(f"{v:.0f}" for v in brax["extra"]["epoch_sps"])
             print(
                 f"{name:21s} {round_index + 1:>5d}  {ours['sps']:>11,.0f}  {theirs:>8,.0f}  {ratios[-1]:.2f}"
-                f"  ({ours['compile_s']:.1f} s; {epochs})",
+                f"  (compile {ours['compile_s']:.1f} s = train {ours['extra']['compile_train_s']:.1f} + eval "
+                f"{ours['extra']['compile_eval_s']:.1f}; Brax epochs {epochs})",
                 flush=True,
             )
         print(f"{name:21s} median ratio jax_ppo / Brax PPO: {statistics.median(ratios):.2f}", flush=True)

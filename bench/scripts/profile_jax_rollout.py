@@ -1,8 +1,10 @@
 """Where jax_ppo's steady time goes at one shape: the rollout and update halves, under three auto-resets.
 
 An experiment, not a test (issue 19). Each half is compiled on its own (as the trainer's phase split does) and
-timed as the median of `--repeats` calls after a warm-up, from a state trained for `--warmup-updates` updates
-(so episode ends happen at the rate training sees). The rollout half is timed with three auto-reset wrappers:
+timed in interleaved rounds (every program in turn, chained calls, median and min over all calls), from a
+state trained for `--warmup-updates` updates and after untimed rollouts that desynchronize the envs'
+episodes (so episode ends happen at the rate training sees); the machine's load drifts over all alike. The
+rollout half, and the env alone (zero actions, no learner), are timed with three auto-reset wrappers:
 
 - `full-reset`: the earlier `FinalObsAutoResetWrapper`, one batched reset of every env on each step where any
   episode ended (kept here as `FullResetEveryStep`, for the comparison only);
@@ -102,15 +104,31 @@ WRAPPERS = {
 }
 
 
-def timed(fn: Any, *args: Any, repeats: int) -> tuple[float, Any]:
-    """Median seconds of `repeats` calls after one warm-up call; the last output."""
-    out = jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+def interleaved(programs: dict[str, list[Any]], rounds: int, calls: int) -> dict[str, list[float]]:
+    """Seconds of each call: `rounds` rounds, each calling every program `calls` times in turn, chained (each
+    call from the previous one's output), so the machine's load drifts over all programs alike."""
+    seconds: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(rounds):
+        for name, program in programs.items():
+            fn, state = program
+            for _ in range(calls):
+                start = time.perf_counter()
+                state = jax.block_until_ready(fn(state))
+                seconds[name].append(time.perf_counter() - start)
+            program[1] = state
+    return seconds
+
+
+def env_only(env: brax_envs.Env, spec: Any) -> Any:
+    """`num_steps` steps of `env` with zero actions in one scan: the physics and wrappers, no learner."""
+
+    def run(env_state: Any) -> Any:
+        zeros = jnp.zeros((spec.num_envs, env.action_size))
+        return jax.lax.scan(lambda s, _: (env.step(s, zeros), None), env_state, None, length=spec.num_steps)[
+            0
+        ]
+
+    return jax.jit(run)
 
 
 def main() -> None:
@@ -118,32 +136,43 @@ def main() -> None:
     parser.add_argument("--preset", default="hopper-1m")
     parser.add_argument("--set", dest="overrides", action="append", default=None)
     parser.add_argument("--warmup-updates", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup-rollouts", type=int, default=6, help="untimed rollouts before timing")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     spec = resolve_spec(args.preset, ISSUE_19_SHAPE if args.overrides is None else args.overrides)
     print(f"{args.preset} {spec.task}/{spec.brax_backend} {spec.num_envs} envs x {spec.num_steps} steps, "
-          f"{spec.num_minibatches} minibatches, {spec.update_epochs} epochs; CPU devices {jax.devices()}")  # fmt: skip
+          f"{spec.num_minibatches} minibatches, {spec.update_epochs} epochs; {jax.devices()}")  # fmt: skip
     trainer = train.make_trainer(spec)
     init = jax.jit(functools.partial(train.init_train_state, trainer))
     chunk = jax.jit(functools.partial(train.train_chunk, trainer))
     carry = chunk(train.ChunkCarry(init(jax.random.PRNGKey(0)), train.initial_metrics()), args.warmup_updates)
     trained = jax.block_until_ready(carry).state
-    learn = jax.jit(functools.partial(train.learn_from_batch, trainer))
     _, batch = jax.jit(functools.partial(train.collect_batch, trainer))(trained)
-    learn_s, _ = timed(learn, trained, batch, repeats=args.repeats)
-    print(f"update half (learn_from_batch): {learn_s * 1e3:8.1f} ms per update")
+    learn = jax.jit(functools.partial(train.learn_from_batch, trainer))
+    programs: dict[str, list[Any]] = {
+        "update half (learn_from_batch)": [lambda s: learn(s, batch)[0], trained]
+    }
+    ends: dict[str, tuple[int, int]] = {}
     for name, wrapper in WRAPPERS.items():
         env = wrapper(envs._batched(spec, spec.num_envs))
         variant = dataclasses.replace(trainer, env=env)
+        rollout = jax.jit(functools.partial(train.collect_rollout, variant))
         state = trained._replace(env_state=jax.jit(env.reset)(jax.random.PRNGKey(1)))
-        rollout = jax.jit(functools.partial(train.collect_batch, variant))
-        rollout_s, _ = timed(rollout, state, repeats=args.repeats)
-        _, steps = jax.jit(functools.partial(train.collect_rollout, variant))(state)
-        ended = int(jnp.sum(steps.terminations + steps.truncations))
-        steps_with_end = int(jnp.sum(jnp.any(steps.terminations + steps.truncations > 0, axis=1)))
-        print(f"rollout half, auto-reset {name:10s}: {rollout_s * 1e3:8.1f} ms per update "
-              f"({spec.batch_size / rollout_s:,.0f} env steps/s; {ended} episodes ended, on {steps_with_end} "
-              f"of {spec.num_steps} steps)")  # fmt: skip
+        for _ in range(args.warmup_rollouts):  # desynchronize the envs' episodes, as in training
+            state, _ = rollout(state)
+        _, steps = rollout(state)
+        ended = steps.terminations + steps.truncations
+        ends[name] = (int(jnp.sum(ended)), int(jnp.sum(jnp.any(ended > 0, axis=1))))
+        programs[f"rollout, auto-reset {name}"] = [lambda s, fn=rollout: fn(s)[0], state]
+        programs[f"env only, auto-reset {name}"] = [env_only(env, spec), state.env_state]
+    for program in programs.values():  # compile and warm up every program before timing any
+        program[1] = jax.block_until_ready(program[0](program[1]))
+    seconds = interleaved(programs, args.rounds, calls=3)
+    for name, values in seconds.items():
+        note = next((f"; {e} episodes ended, on {s} of {spec.num_steps} steps per rollout" for w, (e, s)
+                     in ends.items() if name == f"rollout, auto-reset {w}"), "")  # fmt: skip
+        print(f"{name:45s} median {statistics.median(values) * 1e3:7.1f} ms, min {min(values) * 1e3:7.1f} ms "
+              f"per update{note}")  # fmt: skip
 
 
 if __name__ == "__main__":
