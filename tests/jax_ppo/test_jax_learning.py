@@ -1,9 +1,12 @@
 """PPO learns: inverted pendulum on CPU, 4 seeds vmapped in one program (also exercises --vmap-seeds).
 
-Threshold from a measured run of exactly this command (seeds 0-3, CPU, 2 cores, 2026-11-27, after the
-action-units fix): initial mean eval return 74, final per-seed returns 500 / 495 / 500 / 495 (mean 498;
-500 is the episode cap here). The test asks for a mean of 400 after training, starting below 150: a broken
-update (wrong sign, lost bootstrap) or a mis-scaled action stays far below.
+Thresholds from measured runs of exactly this command (CPU, 2 cores, 2026-11-27), seed 0, 4, 8 and 12 (each
+4 seeds vmapped) at two commits (62a38b9, and the pool auto-reset after it), 32 seeds in all: initial mean
+eval return 64-74; final per-seed returns from 121 to 500 (500 is the episode cap here), 4-seed means 334-427,
+and in every group of 4 at least 2 seeds at 400 or more. This budget (32,768 steps) leaves some seeds
+unfinished, so the test asks for what every measured group did, with room: a mean of 250 or more, starting
+below 150, and at least 2 of the 4 seeds at 400 or more. A broken update (wrong sign, lost bootstrap) or a
+mis-scaled action stays near the initial return.
 """
 
 from __future__ import annotations
@@ -32,5 +35,7 @@ def test_inverted_pendulum_return_rises_clearly_above_initial_policy():
     assert result["contender"] == "jax-vmap" and result["num_seeds"] == 4
     assert len(result["per_seed_final_return"]) == 4
     assert result["curve"][0][2] < 150
-    assert result["final_return"] >= 400, result["per_seed_final_return"]
+    per_seed = result["per_seed_final_return"]
+    assert result["final_return"] >= 250, per_seed
+    assert sum(value >= 400 for value in per_seed) >= 2, per_seed
     assert result["rollout_s"] is None and "--no-phase-split" in result["extra"]["phase_split"]
