@@ -144,6 +144,7 @@ def run_training(
     fill_result(result, spec, state, timings, compile_mode, env_compile_s)
     result.extra = {
         "threads": threads,
+        "adam": "fused" if trainer.optimizer.param_groups[0].get("fused") else "foreach",
         "env_backend": "brax" if contender == "torch-brax" else "gymnasium",
         "first_iteration_s": timings.first_iteration_s,
         "steady_iteration_s": timings.steady_s / timings.steady_updates if timings.steady_updates else None,

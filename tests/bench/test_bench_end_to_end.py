@@ -50,6 +50,7 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
     assert records[0]["extra"]["resources"]["xla_cpu_threads"]
     assert records[1]["extra"]["resources"]["torch_float32_matmul_precision"] == "highest"
     assert records[1]["extra"]["resources"]["torch_intra_op_threads"] == spec.torch_threads
+    assert records[1]["extra"]["adam"] == "foreach"  # fused on CUDA
     jax_split = records[0]["extra"]  # the fused program's halves, timed after training
     assert jax_split["split_rollout_per_update_s"] > 0 and jax_split["split_update_per_update_s"] > 0
     assert jax_split["split_repeats"] >= 1

@@ -92,3 +92,13 @@ def test_matmul_precision_policy_sets_and_records_torch() -> None:
         }
     finally:
         apply_matmul_precision("float32")
+
+
+def test_adam_is_fused_on_cuda_and_foreach_on_cpu() -> None:
+    from torch_ppo.networks import adam_implementation, make_network, make_optimizer
+
+    assert adam_implementation(torch.device("cuda")) == {"fused": True}
+    assert adam_implementation(torch.device("cpu")) == {"foreach": True}
+    spec = resolve_spec("smoke")
+    group = make_optimizer(make_network(spec, 4, 1), spec).param_groups[0]
+    assert group["foreach"] is True and not group["fused"]
