@@ -34,7 +34,6 @@ and the exit code is 4.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import traceback
@@ -44,7 +43,7 @@ from typing import Any
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
-from shared_spec.resources import XLA_CPU_THREADS, resources_record
+from shared_spec.resources import xla_resources_record
 from shared_spec.result import (
     RunResult,
     emit_result,
@@ -202,9 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             "epoch_sps": log.epoch_sps,
             "sps_from_epoch": compiling + 1,
             "train_s": time.perf_counter() - start,
-            "resources": resources_record(
-                xla_flags=os.environ.get("XLA_FLAGS", ""), xla_cpu_threads=XLA_CPU_THREADS, **numerics
-            ),
+            "resources": xla_resources_record(**numerics),
             "phase_split": (
                 "not separable: brax.training runs rollout and update inside one compiled training epoch "
                 "and exposes no hook between them"

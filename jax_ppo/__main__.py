@@ -6,14 +6,13 @@ Progress goes to stderr; the last stdout line is one `RunResult` JSON object. Ex
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
-from shared_spec.resources import XLA_CPU_THREADS, resources_record
+from shared_spec.resources import xla_resources_record
 from shared_spec.result import emit_result, seconds_since_start
 
 
@@ -70,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome, wall_s, split
     )
     result.extra["peak_device_mb"] = peak_mb
-    result.extra["resources"] = resources_record(
-        xla_flags=os.environ.get("XLA_FLAGS", ""), xla_cpu_threads=XLA_CPU_THREADS, **numerics
-    )
+    result.extra["resources"] = xla_resources_record(**numerics)
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
 

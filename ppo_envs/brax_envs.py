@@ -50,7 +50,7 @@ class FinalObsAutoResetWrapper(brax_envs.Wrapper):
     next unused one (`state.info["pool_next"]`), and the pool is redrawn in one batched reset (a key carried
     in `state.info["reset_key"]`) only when the step's finished envs need more states than are left. So the
     trainer pays one batched reset per `num_envs` finished episodes instead of one on every step where any
-    episode ended (on hopper early in training, nearly every step; issue 19's profile in docs/RESULTS.md).
+    episode ended (on hopper early in training, nearly every step; the profile is in docs/RESULTS.md).
     After a step, `state.done` and `state.info["truncation"]` describe the step just taken and `state.obs`
     is the observation to act on next (a fresh start where the episode ended).
     """

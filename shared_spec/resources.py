@@ -14,7 +14,7 @@ from typing import Any
 
 JAX_PRECISION = {"float32": "highest", "tf32": "tensorfloat32"}
 TORCH_PRECISION = {"float32": "highest", "tf32": "high"}
-XLA_CPU_THREADS = "XLA's default: one intra-op thread per CPU of cpu_set (no XLA_FLAGS thread option set)"
+XLA_CPU_THREADS = "XLA's default: one intra-op thread per CPU of cpu_set"
 
 
 def cpu_set() -> list[int]:
@@ -26,3 +26,10 @@ def resources_record(**framework_settings: Any) -> dict[str, Any]:
     """`extra.resources` of a run record: the CPU set and each framework's thread and precision settings."""
     cpus = cpu_set()
     return {"cpu_set": cpus, "cpu_count": len(cpus), **framework_settings}
+
+
+def xla_resources_record(**numerics: Any) -> dict[str, Any]:
+    """`resources_record` of a process that runs JAX: XLA_FLAGS as set, and what they leave XLA's threads at."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    threads = "set by XLA_FLAGS" if "thread" in flags or "eigen" in flags else XLA_CPU_THREADS
+    return resources_record(xla_flags=flags, xla_cpu_threads=threads, **numerics)

@@ -1,6 +1,6 @@
 """Where jax_ppo's steady time goes at one shape: the rollout and update halves, under three auto-resets.
 
-An experiment, not a test (issue 19). Each half is compiled on its own (as the trainer's phase split does) and
+An experiment, not a test (fairness rule 3, docs/RESULTS.md). Each half is compiled on its own (as the trainer's phase split does) and
 timed in interleaved rounds (every program in turn, chained calls, median and min over all calls), from a
 state trained for `--warmup-updates` updates and after untimed rollouts that desynchronize the envs'
 episodes (so episode ends happen at the rate training sees); the machine's load drifts over all alike. The
@@ -32,7 +32,7 @@ from jax_ppo import train
 from ppo_envs import brax_envs as envs
 from shared_spec.presets import resolve_spec
 
-ISSUE_19_SHAPE = ("num_envs=64", "num_steps=32", "num_minibatches=32", "update_epochs=10",
+HOPPER_64X32 = ("num_envs=64", "num_steps=32", "num_minibatches=32", "update_epochs=10",
                   "total_timesteps=81920", "num_evals=4")  # fmt: skip
 
 
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--warmup-rollouts", type=int, default=6, help="untimed rollouts before timing")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    spec = resolve_spec(args.preset, ISSUE_19_SHAPE if args.overrides is None else args.overrides)
+    spec = resolve_spec(args.preset, HOPPER_64X32 if args.overrides is None else args.overrides)
     print(f"{args.preset} {spec.task}/{spec.brax_backend} {spec.num_envs} envs x {spec.num_steps} steps, "
           f"{spec.num_minibatches} minibatches, {spec.update_epochs} epochs; {jax.devices()}")  # fmt: skip
     trainer = train.make_trainer(spec)
