@@ -25,6 +25,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 from gymnasium.wrappers.utils import RunningMeanStd
 
+from shared_spec.resources import resolve_vector_env, vector_env_record
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 
@@ -97,12 +98,15 @@ def clip_actions(envs: VectorEnv) -> VectorEnv:
 
 
 def make_gym_vec(spec: PPOSpec, num_envs: int) -> VectorEnv:
-    """The task's bare Gymnasium vector env: SAME_STEP autoreset, `spec.episode_length` time limit."""
+    """The task's bare Gymnasium vector env: SAME_STEP autoreset, `spec.episode_length` time limit.
+
+    Sync or async as `spec.vector_env` says ("auto": `shared_spec.resources.resolve_vector_env`).
+    """
     task = get_task(spec.task)
     return gym.make_vec(
         task.gym_id,
         num_envs,
-        vectorization_mode=spec.vector_env,
+        vectorization_mode=resolve_vector_env(spec.vector_env, num_envs),
         vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
         max_episode_steps=spec.episode_length,
         **task.gym_make_kwargs(),
@@ -123,6 +127,8 @@ class TrainVecEnv:
             envs = gym.wrappers.vector.ClipReward(envs, -spec.reward_clip, spec.reward_clip)
         self.envs = envs
         self.num_envs = num_envs
+        self.vectorization = vector_env_record(spec.vector_env, num_envs)
+        """What the run record says about the vectorization (asked for, used, worker processes)."""
         self.obs_size = int(np.prod(envs.single_observation_space.shape))
         self.act_size = int(np.prod(envs.single_action_space.shape))
 

@@ -21,7 +21,7 @@ from shared_spec.tasks import TASKS
 BRAX_BACKENDS = ("generalized", "mjx", "positional", "spring")
 DEVICES = ("auto", "cpu", "gpu")
 ACTIVATIONS = ("tanh", "relu")
-VECTOR_ENVS = ("sync", "async")
+VECTOR_ENVS = ("sync", "async", "auto")
 MATMUL_PRECISIONS = ("float32", "tf32")
 
 
@@ -100,7 +100,7 @@ class PPOSpec:
     device: str = "auto"
     """Where to train: auto (GPU when the framework sees one, else CPU), cpu or gpu (fails if no GPU)."""
     vector_env: str = "sync"
-    """Gymnasium vector env mode for the torch side (sync or async)."""
+    """Gymnasium vectorization: sync (one process), async (one worker process per env), auto (by core count)."""
     torch_threads: int = 1
     """torch intra-op threads; 0 = one per core. 1 is fastest for these small MLPs (measured 10x on 2 cores)."""
     matmul_precision: str = "float32"

@@ -5,22 +5,55 @@ Exit codes (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not t
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
-from shared_spec.resources import resources_record
+from shared_spec.resources import JAX_CACHE_AT_START, resources_record
 from shared_spec.result import emit_result
+
+
+def use_fresh_compile_cache() -> dict[str, str | int]:
+    """Point torch.compile's caches at a new empty directory unless TORCHINDUCTOR_CACHE_DIR is set.
+
+    Cold by default, like JAX's compilation (no persistent cache): compile_s then always includes the whole
+    compilation. A user who sets TORCHINDUCTOR_CACHE_DIR to a filled directory gets a warm run, recorded as
+    such (`extra.compile_cache.state`), never mixed with cold figures.
+    """
+    chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if chosen is None:
+        fresh = tempfile.mkdtemp(prefix="ppo-bench-inductor-")
+        atexit.register(shutil.rmtree, fresh, ignore_errors=True)
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = fresh
+    path = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
+    entries = sum(1 for _ in path.rglob("*")) if path.exists() else 0
+    return {
+        "dir": str(path),
+        "chosen_by": "user" if chosen is not None else "fresh temporary directory",
+        "entries_at_start": entries,
+        "state": "warm" if entries else "cold",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the CLI, build envs on the chosen backend, train, emit the result line; returns the exit code."""
     parser = trainer_parser("torch_ppo", "PyTorch PPO (CleanRL-style loop) on Gymnasium MuJoCo or Brax.")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the policy and the PPO loss")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the policy step and the whole minibatch step (CUDA graphs on a GPU)",
+    )
     parser.add_argument("--env-backend", choices=("gymnasium", "brax"), default="gymnasium")
     args = parser.parse_args(argv)
     spec = spec_or_exit(args.preset, args.overrides)
+    if args.compile:  # before torch is imported: its caches start empty unless the user chose a directory
+        compile_cache = use_fresh_compile_cache()
 
     with stdout_noise_to_stderr():
         import torch
@@ -44,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     numerics = apply_matmul_precision(spec.matmul_precision)
     if args.env_backend == "brax":  # the env is MJX: JAX's matmuls follow the same policy
         numerics |= apply_jax_matmul_precision(spec.matmul_precision)
+        numerics["jax_compile_cache"] = JAX_CACHE_AT_START
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
 
@@ -56,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         envs = GymTrainEnv(spec, spec.num_envs)
         eval_envs = GymEvalEnv(spec, spec.eval_episodes)
-        contender = "torch-compile" if args.compile else "torch"
+        contender = "torch"
+    if args.compile:
+        contender += "-compile"
     try:
         result = run_training(
             spec,
@@ -75,8 +111,18 @@ def main(argv: list[str] | None = None) -> int:
         envs.close()
         eval_envs.close()
     result.extra["compile"] = bool(args.compile)
+    if args.compile:
+        result.extra["compile_cache"] = compile_cache
+    vectorization = (
+        envs.vec.vectorization
+        if args.env_backend == "gymnasium"
+        else {"requested": spec.vector_env, "mode": "none: Brax MJX steps the batch on the device"}
+    )
     result.extra["resources"] = resources_record(
-        torch_intra_op_threads=threads, torch_interop_threads=torch.get_num_interop_threads(), **numerics
+        torch_intra_op_threads=threads,
+        torch_interop_threads=torch.get_num_interop_threads(),
+        vector_env=vectorization,
+        **numerics,
     )
     if device.type == "cuda":
         result.extra["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20

@@ -75,21 +75,55 @@ def make_network(spec: Any, obs_size: int, act_size: int) -> ActorCritic:
     )
 
 
-def adam_implementation(device: torch.device) -> dict[str, bool]:
-    """torch's fastest Adam for `device`: one fused kernel on CUDA, the multi-tensor (foreach) one elsewhere."""
-    return {"fused": True} if device.type == "cuda" else {"foreach": True}
+def adam_implementation(device: torch.device, compiled: bool = False) -> dict[str, Any]:
+    """torch's fastest Adam for `device`, eager or compiled.
+
+    Eager: one fused kernel on CUDA, the multi-tensor (foreach) one elsewhere; the learning rate is a float.
+    Compiled (`torch.compile` traces the optimizer step into the update's graph): the learning rate is a
+    tensor, so the schedule changes a value instead of a constant baked into the graph (no recompile), and on
+    CUDA the step is `capturable` (its step counters stay on the GPU), which CUDA graphs need. torch allows a
+    tensor learning rate with foreach only when capturable, so the compiled CPU step is the single-tensor one
+    (inductor fuses it either way). After LeanRL's `ppo_continuous_action_torchcompile.py` and PyTorch's
+    compiled-optimizer recipe.
+    """
+    if not compiled:
+        return {"fused": True} if device.type == "cuda" else {"foreach": True}
+    if device.type == "cuda":
+        return {"capturable": True, "foreach": True, "tensor_lr": True}
+    return {"foreach": False, "tensor_lr": True}
 
 
-def make_optimizer(agent: ActorCritic, spec: Any) -> torch.optim.Adam:
-    """Adam (betas 0.9/0.999, eps `spec.adam_eps`), fused on CUDA; the learning rate is set per update.
+def make_optimizer(agent: ActorCritic, spec: Any, compiled: bool = False) -> torch.optim.Adam:
+    """Adam (betas 0.9/0.999, eps `spec.adam_eps`) as `adam_implementation` says; lr set per update.
 
     Global grad-norm clipping happens in the minibatch step (torch clips gradients, not updates).
     """
     device = next(agent.parameters()).device
-    return torch.optim.Adam(
-        agent.parameters(), lr=spec.learning_rate, eps=spec.adam_eps, betas=(0.9, 0.999),
-        **adam_implementation(device),
-    )  # fmt: skip
+    options = dict(adam_implementation(device, compiled))
+    lr: float | torch.Tensor = spec.learning_rate
+    if options.pop("tensor_lr", False):
+        lr = torch.tensor(spec.learning_rate, dtype=torch.float32, device=device)
+    return torch.optim.Adam(agent.parameters(), lr=lr, eps=spec.adam_eps, betas=(0.9, 0.999), **options)
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, value: float) -> None:
+    """Set every group's learning rate: in place where it is a tensor (a compiled step reads it as an input)."""
+    for group in optimizer.param_groups:
+        if isinstance(group["lr"], torch.Tensor):
+            group["lr"].fill_(value)
+        else:
+            group["lr"] = value
+
+
+def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """What the record says about Adam: its implementation and whether the learning rate is a tensor."""
+    group = optimizer.param_groups[0]
+    kind = "fused" if group.get("fused") else "foreach" if group.get("foreach") else "single-tensor"
+    return {
+        "implementation": kind,
+        "capturable": bool(group.get("capturable")),
+        "tensor_lr": isinstance(group["lr"], torch.Tensor),
+    }
 
 
 def learning_rate_at(spec: Any, update_index: int) -> float:

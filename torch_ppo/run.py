@@ -21,6 +21,7 @@ from shared_spec.result import RunResult, package_versions, seconds_since_start,
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 from torch_ppo.envs import EvalEnv, TrainEnv
+from torch_ppo.networks import describe_optimizer
 from torch_ppo.train import (
     Trainer,
     TrainState,
@@ -144,8 +145,8 @@ def run_training(
     fill_result(result, spec, state, timings, compile_mode, env_compile_s)
     result.extra = {
         "threads": threads,
-        "adam": "fused" if trainer.optimizer.param_groups[0].get("fused") else "foreach",
-        "env_backend": "brax" if contender == "torch-brax" else "gymnasium",
+        "adam": describe_optimizer(trainer.optimizer),
+        "env_backend": "brax" if contender.startswith("torch-brax") else "gymnasium",
         "first_iteration_s": timings.first_iteration_s,
         "steady_iteration_s": timings.steady_s / timings.steady_updates if timings.steady_updates else None,
         **(

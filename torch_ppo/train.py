@@ -23,6 +23,7 @@ from typing import NamedTuple
 import torch
 
 from shared_spec.spec import PPOSpec
+from torch_ppo.compiled import compile_step
 from torch_ppo.envs import EvalEnv, TrainEnv
 from torch_ppo.losses import Batch, compute_gae, ppo_loss
 from torch_ppo.networks import (
@@ -31,9 +32,11 @@ from torch_ppo.networks import (
     learning_rate_at,
     make_network,
     make_optimizer,
+    set_learning_rate,
 )
 
 MinibatchStep = Callable[[Batch], tuple[torch.Tensor, dict[str, torch.Tensor]]]
+PolicyStep = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # ----------------------------------------------------------------------------------------------- state
@@ -114,8 +117,8 @@ class Trainer:
     eval_envs: EvalEnv
     network: ActorCritic
     optimizer: torch.optim.Optimizer
-    policy: Callable[[torch.Tensor], torch.Tensor]
-    """Normalized obs [B, O] -> action mean [B, A]; `network.action_mean`, compiled with `--compile`."""
+    policy_step: PolicyStep
+    """(normalized obs [B, O], scaled noise [B, A]) -> action [B, A]; compiled with `--compile`."""
     minibatch_step: MinibatchStep
     buffer: RolloutBuffer
     device: torch.device
@@ -130,20 +133,20 @@ def make_trainer(
     seed: int,
     compile_mode: bool = False,
 ) -> Trainer:
-    """Network, optimizer, rollout buffer and random generator of `spec` for one seed."""
+    """Network, optimizer, rollout buffer and random generator of `spec` for one seed.
+
+    `compile_mode`: the policy step and the whole minibatch step go through torch.compile (compiled.py).
+    """
     torch.manual_seed(seed)
     network = make_network(spec, envs.obs_size, envs.act_size).to(device)
-    optimizer = make_optimizer(network, spec)
-    policy = network.action_mean
-    if compile_mode:
-        policy = torch.compile(network.action_mean, mode=compile_mode_for(device))
+    optimizer = make_optimizer(network, spec, compiled=compile_mode)
     return Trainer(
         spec=spec,
         envs=envs,
         eval_envs=eval_envs,
         network=network,
         optimizer=optimizer,
-        policy=policy,
+        policy_step=make_policy_step(network, compile_mode),
         minibatch_step=make_minibatch_step(network, optimizer, spec, compile_mode),
         buffer=RolloutBuffer.allocate(spec.num_steps, envs),
         device=device,
@@ -151,9 +154,15 @@ def make_trainer(
     )
 
 
-def compile_mode_for(device: torch.device) -> str | None:
-    """CUDA graphs ("reduce-overhead") on GPU; the default inductor mode on CPU."""
-    return "reduce-overhead" if device.type == "cuda" else None
+def make_policy_step(network: ActorCritic, compiled: bool) -> PolicyStep:
+    """The rollout's action: mean(obs) + the step's pre-scaled noise (one compiled call with `compiled`)."""
+
+    def policy_step(obs: torch.Tensor, scaled_noise: torch.Tensor) -> torch.Tensor:
+        return network.action_mean(obs) + scaled_noise
+
+    if compiled:
+        return compile_step(policy_step, next(network.parameters()).device)
+    return policy_step
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -179,9 +188,9 @@ def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, Tr
     with torch.inference_mode():
         for t in range(spec.num_steps):
             buffer.obs[t] = obs
-            action = (trainer.policy(obs.to(device, non_blocking=True)) + scaled_noise[t]).to(envs.device)
-            buffer.actions[t] = action
-            step = envs.step(action)
+            # copied into the buffer at once: a CUDA-graph output is overwritten by the next replay
+            buffer.actions[t] = trainer.policy_step(obs.to(device, non_blocking=True), scaled_noise[t])
+            step = envs.step(buffer.actions[t])
             buffer.next_obs[t] = step.true_next_obs
             buffer.rewards[t] = step.reward
             buffer.terminations[t] = step.terminated
@@ -229,25 +238,30 @@ def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Batc
 
 
 def make_minibatch_step(
-    network: ActorCritic, optimizer: torch.optim.Optimizer, spec: PPOSpec, compile_loss: bool
+    network: ActorCritic,
+    optimizer: torch.optim.Optimizer,
+    spec: PPOSpec,
+    compiled: bool,
+    cuda_graphs: bool | None = None,
 ) -> MinibatchStep:
-    """One optimizer step on one minibatch: ppo_loss, backward, global grad-norm clip, Adam."""
+    """One optimizer step on one minibatch: ppo_loss, backward, global grad-norm clip, Adam.
+
+    With `compiled`, the whole step is one torch.compile'd function (compiled.py says what that covers);
+    `cuda_graphs` (default: on a GPU) is for the learner-only ladder.
+    """
     params = list(network.parameters())
-
-    def loss_fn(minibatch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return ppo_loss(network, minibatch, spec)
-
-    if compile_loss:
-        loss_fn = torch.compile(loss_fn, mode=compile_mode_for(params[0].device))
 
     def minibatch_step(minibatch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         optimizer.zero_grad(set_to_none=True)
-        loss, metrics = loss_fn(minibatch)
+        loss, metrics = ppo_loss(network, minibatch, spec)
+        loss_value = loss.detach()  # before backward: a compiled graph may not return what backward consumed
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm, foreach=True)
         optimizer.step()
-        return loss.detach(), metrics
+        return loss_value, metrics
 
+    if compiled:
+        return compile_step(minibatch_step, params[0].device, cuda_graphs)
     return minibatch_step
 
 
@@ -293,8 +307,7 @@ def _params_finite(network: ActorCritic) -> torch.Tensor:
 def learn_from_batch(trainer: Trainer, state: TrainState, batch: Batch) -> tuple[TrainState, UpdateMetrics]:
     """The learning half of an update: the update's learning rate, fresh epoch permutations, update_ppo."""
     spec = trainer.spec
-    for group in trainer.optimizer.param_groups:
-        group["lr"] = learning_rate_at(spec, state.update_index)
+    set_learning_rate(trainer.optimizer, learning_rate_at(spec, state.update_index))
     permutations = epoch_permutations(trainer.generator, spec)
     nonfinite, last = update_ppo(trainer.minibatch_step, batch, spec, permutations)
     with torch.no_grad():

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.controls.learner_update import FRAMEWORKS
+from bench.controls.learner_update import FRAMEWORKS, GPU_ONLY_FRAMEWORKS
 from bench.harness.provenance import run_provenance
 from bench.harness.store import append_record
 
@@ -79,6 +79,11 @@ def run_learner_sweep(
     unknown = [f for f in frameworks if f not in FRAMEWORKS]
     if unknown:
         raise ValueError(f"--frameworks: unknown {', '.join(unknown)}; allowed: {', '.join(FRAMEWORKS)}")
+    gpu_only = [f for f in frameworks if f in GPU_ONLY_FRAMEWORKS]
+    if gpu_only and device != "gpu":
+        raise ValueError(
+            f"--frameworks: {', '.join(gpu_only)} needs a GPU (CUDA graphs); the device is {device}"
+        )
     rows = []
     for framework in frameworks:
         framework_rows = run_framework(framework, grid, device, timeout_s)

@@ -2,7 +2,7 @@
 
 Why: end-to-end SPS mixes the learner with the simulator. Here each framework runs exactly its trainer's own
 update (`jax_ppo.train.update_ppo` jitted and AOT-compiled; `torch_ppo.train.update_ppo` eager or with
-`torch.compile` on the loss) on the same random batch with the same precomputed permutations, so only the
+the whole minibatch step under `torch.compile`, with or without CUDA graphs) on the same random batch with the same precomputed permutations, so only the
 framework differs. The shapes are a preset's own (its task's observation and action sizes, batch, minibatch
 size, epochs, networks: `preset_case_spec`), plus a sweep of batch and width around it (`case_spec`). As in
 the trainers, the batch is an input of the compiled JAX program (never a constant folded into it) and a tensor
@@ -19,7 +19,12 @@ import numpy as np
 
 from shared_spec.spec import PPOSpec
 
-FRAMEWORKS = ("jax-jit", "torch-eager", "torch-compile")
+FRAMEWORKS = ("jax-jit", "torch-eager", "torch-compile", "torch-compile-cudagraphs")
+"""The ladder: JAX jit; torch eager; the whole minibatch step compiled (inductor, no CUDA graphs); and compiled
+with CUDA graphs (`mode="reduce-overhead"`, GPU only), each exactly as `torch_ppo.train` builds it."""
+TORCH_MODES = {"torch-eager": None, "torch-compile": False, "torch-compile-cudagraphs": True}
+"""torch framework -> CUDA graphs (None: eager)."""
+GPU_ONLY_FRAMEWORKS = ("torch-compile-cudagraphs",)
 
 
 @dataclass
@@ -104,16 +109,17 @@ def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[
     from torch_ppo import device as torch_device
     from torch_ppo import losses, networks, train
 
-    spec, compile_loss = case.spec, case.framework == "torch-compile"
-    torch_device.set_threads(
-        spec.torch_threads
-    )  # as the trainer does (1 thread: measured fastest for these MLPs)
+    spec, cuda_graphs = case.spec, TORCH_MODES[case.framework]
+    compiled = cuda_graphs is not None
+    if cuda_graphs and device != "cuda":
+        raise ValueError(f"framework: got {case.framework!r}, which needs a GPU; device is {device}")
+    torch_device.set_threads(spec.torch_threads)  # as the trainer does (1 thread: fastest for these MLPs)
     if device == "cpu":
         torch.use_deterministic_algorithms(True)  # as the trainer does on CPU
     torch.manual_seed(0)
     agent = networks.make_network(spec, case.obs_size, case.act_size).to(device)
-    optimizer = networks.make_optimizer(agent, spec)
-    step = train.make_minibatch_step(agent, optimizer, spec, compile_loss)
+    optimizer = networks.make_optimizer(agent, spec, compiled=compiled)
+    step = train.make_minibatch_step(agent, optimizer, spec, compiled, cuda_graphs)
     arrays, permutations = synthetic_batch(case)
     batch = losses.Batch(*(torch.as_tensor(a, device=device) for a in arrays))
     perms = torch.as_tensor(permutations, device=device)
@@ -128,14 +134,14 @@ def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[
     start = time.perf_counter()
     run()
     steady = time.perf_counter() - start
-    return run, max(0.0, first - steady) if compile_loss else 0.0
+    return run, max(0.0, first - steady) if compiled else 0.0
 
 
 def make_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[[], None], float]:
     """The update callable of `case.framework`."""
     if case.framework == "jax-jit":
         return make_jax_update(case)
-    if case.framework in ("torch-eager", "torch-compile"):
+    if case.framework in TORCH_MODES:
         return make_torch_update(case, "cuda" if device == "gpu" else "cpu")
     raise ValueError(f"framework: got {case.framework!r}; allowed: {', '.join(FRAMEWORKS)}")
 
@@ -151,5 +157,5 @@ def preset_base(preset: str = DEFAULT_PRESET) -> PPOSpec:
 
 
 __all__ = [
-    "DEFAULT_PRESET", "FRAMEWORKS", "LearnerCase", "case_spec", "make_update", "preset_base", "preset_case_spec",
+    "DEFAULT_PRESET", "FRAMEWORKS", "GPU_ONLY_FRAMEWORKS", "LearnerCase", "case_spec", "make_update", "preset_base", "preset_case_spec",
 ]  # fmt: skip

@@ -41,6 +41,11 @@ COMPARISONS: tuple[Comparison, ...] = (
         "JAX jit vs PyTorch eager",
     ),
     Comparison(
+        "framework", "jax", "torch-brax-compile",
+        "the same simulator, Brax MJX (torch reads it through DLPack)",
+        "JAX jit vs PyTorch compiled (torch.compile, CUDA graphs on a GPU)",
+    ),
+    Comparison(
         "simulator", "torch-brax", "torch", "the same learner, PyTorch eager",
         "Brax MJX vs Gymnasium MuJoCo C",
     ),
@@ -77,11 +82,16 @@ CONTENDERS: dict[str, Contender] = {
         Contender("torch", ("-m", "torch_ppo"), color="#d62728"),
         Contender("torch-compile", ("-m", "torch_ppo", "--compile"), color="#ff7f0e"),
         Contender("torch-brax", ("-m", "torch_ppo", "--env-backend", "brax"), color="#8c564b"),
+        Contender(
+            "torch-brax-compile", ("-m", "torch_ppo", "--env-backend", "brax", "--compile"), color="#e377c2"
+        ),
         Contender("brax-ppo", ("-m", "baselines.brax_ppo"), color="#9467bd"),
     )
 }
 
-CONTENDER_ORDER: tuple[str, ...] = ("jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax")
+CONTENDER_ORDER: tuple[str, ...] = (
+    "jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax", "torch-brax-compile",
+)  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted. Every name of CONTENDERS, once."""
 CONTENDER_COLORS: dict[str, str] = {name: c.color for name, c in CONTENDERS.items()}

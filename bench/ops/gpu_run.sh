@@ -1,38 +1,60 @@
 #!/usr/bin/env bash
-# One GPU run of ppo-bench on an offline machine, within about 8 minutes: `bash bench/ops/gpu_run.sh OUTDIR`.
+# The GPU campaign of ppo-bench on an offline machine: `bash bench/ops/gpu_run.sh OUTDIR` (docs/GPU.md).
+#
+# In priority order, each record stored as soon as its run ends (whatever finishes first is what matters most):
+#   part a  1. the framework on one simulator at Brax scale: preset gpu-scale (hopper, Brax MJX, 2048 envs):
+#              jax, torch-brax-compile (whole step compiled, CUDA graphs), torch-brax (eager), seed by seed
+#              (round r = seed r of each), GPU_RUN_SEEDS rounds; plus the eager trainer's host-sync check
+#   part b  2. the learner-only ladder: jax-jit, torch-eager, torch-compile-cudagraphs on gpu-scale's update
+#              and over batch x width;
+#           3. the framework on the CPU simulator: preset gpu-gym (Gymnasium MuJoCo C, async workers on the
+#              host's cores): torch and jax-gym;
+#           4. the env-only control (Brax MJX from 256 to 16,384 envs; Gymnasium sync vs async);
+#           5. brax-ppo where the installed JAX lets it run; then (both parts) code metrics and the report.
+# GPU_RUN_PART=a or b runs one part (two device calls, the second on the same warm machine resumes from the
+# first's store); the default, all, runs a then b in one call.
 #
 # Steps (each timed; a failed step never stops the next ones; the exit code says whether all went well):
 #   install   the wheelhouse (wheelhouse/*.whl, or $WHEELHOUSE) into a --target dir, no index, no deps
 #   gpu       JAX and torch both see the GPU, else stop at once with exit 2 (skipped in rehearsal)
 #   packages  brax, mujoco, gymnasium, radon import; JAX <-> torch DLPack stays on the device (informative)
-#   run:NAME  `python -m bench run --preset gpu-quick --device gpu --seeds 1 --contenders NAME`, one per contender
-#   env       the env-only throughput sweep (`python -m bench env`), if this tree's bench has that command
-#   learner   the learner-only sweep (`python -m bench learner`): jax-jit and torch-eager over batch and width
-#   loc       `python -m bench loc`;  report: `python -m bench report --out OUTDIR/index.html`
-#   pack      logs into OUTDIR/logs.tar.gz (the device tool brings back at most 8 files, 2 folders deep)
+#   sync      `python -m bench.ops.sync_check`: a steady eager update makes no host sync (GPU only)
+#   run:NAME:sSEED  `python -m bench run --preset P --device gpu --seeds SEED+1 --contenders NAME` (resume
+#             skips the seeds already stored ok; a contender that failed is not started again)
+#   learner, env-brax, env-gym   the controls (`python -m bench learner|env`)
+#   loc, report, pack   code metrics; `python -m bench report --out OUTDIR/index.html`; logs into a tarball
 # OUTDIR then holds gpu_run.log, results.jsonl, index.html, logs.tar.gz. docs/GPU.md says how to use them.
 #
 # Environment:
 #   WHEELHOUSE=DIR        wheels to install (default: <repo>/wheelhouse); none there: install is skipped
 #   GPU_RUN_SITE=DIR      pip --target dir (default /tmp/site), put first on PYTHONPATH with the repo root
 #   PYTHON=EXE            interpreter (default python3: on the lent GPU machines the one with JAX and torch)
-#   GPU_RUN_REHEARSAL=1   rehearse on the CPU: no GPU check, --device cpu, REHEARSAL_SETS shrink the preset
-#   GPU_RUN_CONTENDERS    comma-separated contenders run before the sweeps (default: jax,torch,brax-ppo,torch-brax)
-#   GPU_RUN_LATE          contenders run after the sweeps, if the budget allows (default: torch-compile)
-#   GPU_RUN_BUDGET_S      wall-time budget of the whole script (default 560, for a 600 s device call; rehearsal 1200)
-#   GPU_RUN_ENV=0         leave out the env-only sweep;  GPU_RUN_LEARNER=0: the learner-only sweep
+#   GPU_RUN_REHEARSAL=1   rehearse on the CPU: no GPU check, --device cpu, REHEARSAL_SETS shrink the presets
+#   GPU_RUN_PART          a, b or all (default all)
+#   GPU_RUN_SEEDS         seeds per contender (default 2)
+#   GPU_RUN_CONTENDERS    part a's contenders (default jax,torch-brax-compile,torch-brax)
+#   GPU_RUN_GYM_CONTENDERS  part b's CPU-simulator contenders (default torch,jax-gym; unknown names skipped)
+#   GPU_RUN_STATE=DIR     the store and JAX's compilation cache (default /tmp/ppo-bench-gpu-run; rehearsal:
+#                         OUTDIR/state): kept between two calls on one machine; results.jsonl is copied into
+#                         OUTDIR at the end
+#   GPU_RUN_JAX_CACHE=0   no persistent JAX compilation cache (default: on, one folder per contender, torch-brax
+#                         and torch-brax-compile sharing one: the first run of a program compiles cold, later
+#                         seeds start warm and are labelled so; the report keeps them apart)
+#   GPU_RUN_BUDGET_S      wall-time budget of the whole script (default 560, for a 600 s device call; rehearsal 1500)
+#   GPU_RUN_LEARNER=0, GPU_RUN_ENV=0, GPU_RUN_BRAX_PPO=0   leave out that step
 #
 # Time limits: a step that outlives its limit is stopped with everything it started. Trainers run in their
 # own sessions (bench/harness/runner.py), so coreutils `timeout`, which signals one process group, would leave a
 # trainer holding the GPU; `limited` below collects the step's whole process tree first, then ends it.
 set -u -o pipefail
 
-PRESET=gpu-quick
-# CPU rehearsal: same preset and code paths, a tiny run (2 updates of 8 envs x 64 steps, short evaluations).
-REHEARSAL_SETS=(total_timesteps=1024 num_envs=8 num_steps=64 num_minibatches=8 num_evals=2 eval_episodes=2 episode_length=100 run_timeout_s=300)
-RESERVE_S=75 # kept back for loc, report and pack
+PRESET=gpu-scale
+GYM_PRESET=gpu-gym
+# CPU rehearsal: the same presets and code paths, tiny runs (2 updates of 8 envs x 16 steps, short evaluations).
+REHEARSAL_SETS=(total_timesteps=256 num_envs=8 num_steps=16 num_minibatches=4 update_epochs=2 num_evals=2 eval_episodes=2 episode_length=50 run_timeout_s=400)
+RESERVE_S=45   # kept back for loc, report and pack
 RUN_SLACK_S=30 # a contender's step limit: the preset's run_timeout_s plus this (harness start, records)
-MIN_RUN_S=60   # a contender is not started with less than this left of the budget
+MIN_RUN_S=45   # a contender is not started with less than this left of the budget
 
 usage() {
 	echo "usage: bash bench/ops/gpu_run.sh OUTDIR   (env: WHEELHOUSE, GPU_RUN_REHEARSAL=1, ...; see the header)" >&2
@@ -45,35 +67,46 @@ mkdir -p "$1" || exit 2
 OUT=$(cd "$1" && pwd)
 PY=${PYTHON:-python3}
 REHEARSAL=${GPU_RUN_REHEARSAL:-0}
-# jax first (the headline, and the longest compile); brax-ppo early (on JAX 0.11 it stops within seconds);
-# torch-compile after the sweeps (inductor + CUDA graphs: the slowest start, and never run on a GPU before).
-CONTENDERS=${GPU_RUN_CONTENDERS:-jax,torch,brax-ppo,torch-brax}
-LATE_CONTENDERS=${GPU_RUN_LATE-torch-compile}
+PART=${GPU_RUN_PART:-all}
+SEEDS=${GPU_RUN_SEEDS:-2}
+CONTENDERS=${GPU_RUN_CONTENDERS:-jax,torch-brax-compile,torch-brax}
+GYM_CONTENDERS=${GPU_RUN_GYM_CONTENDERS-torch,jax-gym}
 WHEELS=${WHEELHOUSE:-$ROOT/wheelhouse}
 SITE=${GPU_RUN_SITE:-/tmp/site}
+STATE=${GPU_RUN_STATE:-/tmp/ppo-bench-gpu-run}
+[ "$REHEARSAL" = 1 ] && STATE=${GPU_RUN_STATE:-$OUT/state} # a rehearsal never resumes an earlier one
+case $PART in a | b | all) ;; *)
+	echo "error: GPU_RUN_PART: got '$PART'; allowed: a, b, all" >&2
+	exit 2
+	;;
+esac
 if [ "$REHEARSAL" = 1 ]; then
-	BUDGET_S=${GPU_RUN_BUDGET_S:-1200}
+	BUDGET_S=${GPU_RUN_BUDGET_S:-1500}
 	DEVICE=cpu
 	OVERRIDES=("${REHEARSAL_SETS[@]}")
-	ENV_ARGS=(--task hopper --num-envs 4 --brax-backends mjx --gym-modes sync --budget-steps 400)
-	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --preset "$PRESET" --batch-sizes 256 --hiddens 16x16 --rounds 2 --device cpu)
+	ENV_BRAX_ARGS=(--task hopper --num-envs 4 --brax-backends mjx --gym-modes "" --budget-steps 200)
+	ENV_GYM_ARGS=(--task hopper --num-envs 2 --brax-backends "" --gym-modes sync,async --budget-steps 200)
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager,torch-compile --preset "$PRESET" --batch-sizes 256 --hiddens 16x16 --rounds 2 --device cpu)
 	export JAX_PLATFORMS=cpu
 else
 	BUDGET_S=${GPU_RUN_BUDGET_S:-560}
 	DEVICE=gpu
 	OVERRIDES=()
-	# The preset's num_envs up to 4096 Brax envs; one Brax backend (each point compiles once, ~10-30 s).
-	ENV_ARGS=(--task hopper --num-envs 128,1024,4096 --brax-backends mjx --gym-modes sync --budget-steps 50000)
-	# jax-jit and torch-eager only: torch-compile recompiles per shape (20-40 s each), it has its own run.
-	LEARNER_ARGS=(--frameworks jax-jit,torch-eager --preset "$PRESET" --batch-sizes 8192,65536 --hiddens 64x64,256x256 --rounds 3 --device gpu)
+	# MJX is latency-bound up to a few thousand envs: where the GPU simulator starts to pay (env-only control).
+	ENV_BRAX_ARGS=(--task hopper --num-envs 256,2048,8192,16384 --brax-backends mjx --gym-modes "" --budget-steps 200000)
+	# async runs one process per env: measured at sizes a 16-core host can take (the vector_env=auto rule).
+	ENV_GYM_ARGS=(--task hopper --num-envs 4,16,64 --brax-backends "" --gym-modes sync,async --budget-steps 50000)
+	# torch-compile-cudagraphs compiles once per shape (20-40 s): few shapes, the preset's own first.
+	LEARNER_ARGS=(--frameworks jax-jit,torch-eager,torch-compile-cudagraphs --preset "$PRESET" --batch-sizes 8192,262144 --hiddens 64x64,512x512 --rounds 3 --device gpu)
 fi
 SETS=()
 for kv in ${OVERRIDES[@]+"${OVERRIDES[@]}"}; do SETS+=(--set "$kv"); done
-STORE=$OUT/results.jsonl
+STORE=$STATE/results.jsonl
 LOGS=$OUT/logs
 START_S=$SECONDS
 TIMINGS=()
 FAILED=()
+declare -A GAVE_UP=() # contender -> why it is not started again
 
 remaining() { echo $((BUDGET_S - (SECONDS - START_S))); }
 
@@ -232,26 +265,83 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-run_contender() { # NAME RUN_TIMEOUT_S : one contender, one seed, within its limit or what the budget has left
-	local name=$1 limit=$(($2 + RUN_SLACK_S))
-	(($(remaining) - RESERVE_S < limit)) && limit=$(($(remaining) - RESERVE_S))
-	if ((limit < MIN_RUN_S)); then
-		skip "run:$name" "only ${limit} s left of the budget before loc/report"
+run_contender() { # NAME SEED PRESET : seed SEED of NAME, within its limit or what the budget has left
+	local name=$1 seed=$2 preset=$3 limit run_timeout label="run:$1:s$2"
+	if [ -n "${GAVE_UP[$name]:-}" ]; then
+		skip "$label" "not started again: ${GAVE_UP[$name]}" ok
 		return
 	fi
-	step "run:$name" "$limit" bench run --preset "$PRESET" --device "$DEVICE" --seeds 1 --contenders "$name" \
-		--logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"} || accept_unavailable "$name"
+	run_timeout=$("$PY" -c "import sys; from shared_spec.presets import resolve_spec; print(resolve_spec(sys.argv[1], sys.argv[2:]).run_timeout_s)" \
+		"$preset" ${OVERRIDES[@]+"${OVERRIDES[@]}"}) || run_timeout=240
+	limit=$((run_timeout + RUN_SLACK_S))
+	(($(remaining) - RESERVE_S < limit)) && limit=$(($(remaining) - RESERVE_S))
+	if ((limit < MIN_RUN_S)); then
+		skip "$label" "only ${limit} s left of the budget before loc/report"
+		return
+	fi
+	# One JAX cache folder per program family: a run is warm only when its own programs were compiled before
+	# (torch-brax and torch-brax-compile share the Brax env's programs; each other contender has its own).
+	[ "${GPU_RUN_JAX_CACHE:-1}" != 0 ] && export JAX_COMPILATION_CACHE_DIR="$STATE/jax-cache/${name%-compile}"
+	if ! step "$label" "$limit" bench run --preset "$preset" --device "$DEVICE" --seeds $((seed + 1)) \
+		--contenders "$name" --logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"}; then
+		accept_unavailable "$name" || true
+		GAVE_UP[$name]="seed $seed did not end ok (see its record)"
+	fi
 }
 
-run_sweep() { # NAME ENABLED CAP_S ARGS... : `bench NAME ARGS...` within CAP_S or what the budget has left
-	local name=$1 enabled=$2 cap=$3 limit=$(($(remaining) - RESERVE_S))
+known_contenders() { # NAMES (comma-separated) -> those this tree's bench knows; the others are skipped
+	"$PY" - "$1" <<'EOF'
+import sys
+
+from bench.harness.contenders import CONTENDERS
+
+names = [n for n in sys.argv[1].split(",") if n]
+for name in names:
+    if name not in CONTENDERS:
+        print(f"gpu_run: contender {name} is not in this tree's table: skipped", file=sys.stderr)
+print(",".join(n for n in names if n in CONTENDERS))
+EOF
+}
+
+run_rounds() { # PRESET NAMES : seed by seed, each contender once per round
+	local preset=$1 names seed name
+	IFS=, read -r -a names <<<"$2"
+	for ((seed = 0; seed < SEEDS; seed++)); do
+		for name in ${names[@]+"${names[@]}"}; do run_contender "$name" "$seed" "$preset"; done
+	done
+}
+
+run_sweep() { # LABEL ENABLED CAP_S SUBCOMMAND ARGS... : `bench SUBCOMMAND ARGS...` within CAP_S or what is left
+	local label=$1 enabled=$2 cap=$3 limit=$(($(remaining) - RESERVE_S))
 	shift 3
 	if [ "$enabled" = 0 ]; then
-		skip "$name" "disabled (GPU_RUN_${name^^}=0)" ok
-	elif ((limit < 40)); then
-		skip "$name" "only ${limit} s left before loc/report"
+		skip "$label" "disabled" ok
+	elif ((limit < 30)); then
+		skip "$label" "only ${limit} s left before loc/report"
 	else
-		step "$name" $((limit < cap ? limit : cap)) bench "$name" "$@"
+		step "$label" $((limit < cap ? limit : cap)) bench "$@"
+	fi
+}
+
+part_a() {
+	if [ "$REHEARSAL" = 1 ]; then
+		skip sync "GPU only (rehearsal on the CPU)" ok
+	else
+		step sync 90 "$PY" -m bench.ops.sync_check --preset "$PRESET"
+	fi
+	run_rounds "$PRESET" "$CONTENDERS"
+}
+
+part_b() {
+	run_rounds "$PRESET" "$CONTENDERS" # what part a left (resume: seeds stored ok are not run again)
+	run_sweep learner "${GPU_RUN_LEARNER:-1}" 150 learner "${LEARNER_ARGS[@]}"
+	run_rounds "$GYM_PRESET" "$(known_contenders "$GYM_CONTENDERS")"
+	run_sweep env-brax "${GPU_RUN_ENV:-1}" 90 env "${ENV_BRAX_ARGS[@]}"
+	run_sweep env-gym "${GPU_RUN_ENV:-1}" 60 env "${ENV_GYM_ARGS[@]}"
+	if [ "${GPU_RUN_BRAX_PPO:-1}" = 0 ]; then
+		skip run:brax-ppo "disabled" ok
+	else
+		run_contender brax-ppo 0 "$PRESET"
 	fi
 }
 
@@ -266,10 +356,12 @@ pack_logs() {
 main() {
 	cd "$ROOT" || return 2
 	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), repo $ROOT ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git')), out $OUT"
-	echo "gpu_run: preset $PRESET, device $DEVICE, contenders $CONTENDERS then sweeps then ${LATE_CONTENDERS:-none}, budget ${BUDGET_S} s, rehearsal $REHEARSAL"
+	echo "gpu_run: part $PART, presets $PRESET and $GYM_PRESET, device $DEVICE, seeds $SEEDS, contenders $CONTENDERS (then ${GYM_CONTENDERS:-none}), budget ${BUDGET_S} s, rehearsal $REHEARSAL, state $STATE"
 	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+	echo "host: $(nproc) cores usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
-	mkdir -p "$SITE" "$LOGS"
+	mkdir -p "$SITE" "$LOGS" "$STATE"
+	[ "${GPU_RUN_JAX_CACHE:-1}" != 0 ] && echo "jax compilation caches: $STATE/jax-cache/<contender> ($(find "$STATE/jax-cache" -type f 2>/dev/null | wc -l) files at start)"
 
 	step install 120 install_wheels
 	if [ "$REHEARSAL" = 1 ]; then
@@ -280,18 +372,11 @@ main() {
 	fi
 	step packages 120 check_packages
 
-	local run_timeout name limit
-	run_timeout=$("$PY" -c "import sys; from shared_spec.presets import resolve_spec; print(resolve_spec(sys.argv[1], sys.argv[2:]).run_timeout_s)" \
-		"$PRESET" ${OVERRIDES[@]+"${OVERRIDES[@]}"}) || run_timeout=240
-	IFS=, read -r -a names <<<"$CONTENDERS"
-	for name in "${names[@]}"; do run_contender "$name" "$run_timeout"; done
-
-	run_sweep env "${GPU_RUN_ENV:-1}" 120 "${ENV_ARGS[@]}"
-	run_sweep learner "${GPU_RUN_LEARNER:-1}" 90 "${LEARNER_ARGS[@]}"
-	IFS=, read -r -a names <<<"$LATE_CONTENDERS"
-	for name in ${names[@]+"${names[@]}"}; do run_contender "$name" "$run_timeout"; done
+	[ "$PART" = b ] || part_a
+	[ "$PART" = a ] || part_b
 	step loc 30 bench loc
-	step report 90 bench report --out "$OUT/index.html"
+	step report 60 bench report --out "$OUT/index.html"
+	[ -f "$STORE" ] && cp "$STORE" "$OUT/results.jsonl"
 	step pack 30 pack_logs
 
 	echo

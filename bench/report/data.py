@@ -55,6 +55,20 @@ class Run:
         value = self.record.get("num_seeds")
         return value if isinstance(value, int) and value > 0 else 1
 
+    @property
+    def warm_cache(self) -> bool:
+        """True when a compilation cache held programs at the run's start (torch.compile's or JAX's).
+
+        Such a run's compile, wall and time-to-threshold figures are not cold-start figures: the report keeps
+        them apart (its SPS and returns are unaffected).
+        """
+        extra = self.record.get("extra")
+        if not isinstance(extra, dict):
+            return False
+        resources = extra.get("resources") if isinstance(extra.get("resources"), dict) else {}
+        caches = (extra.get("compile_cache"), resources.get("jax_compile_cache"))
+        return any(isinstance(c, dict) and c.get("state") == "warm" for c in caches)
+
     def final_returns(self) -> list[float]:
         """Per-seed final returns: the vmapped list when there is one, else the single final return."""
         per_seed = self.record.get("per_seed_final_return")

@@ -55,6 +55,8 @@ class Summary:
     """(seed, final return) of every ok run, in seed order (always shown beside the estimate)."""
     sps_values: tuple[float, ...] = ()
     """Steady SPS of every ok run (dots beside the SPS bar)."""
+    warm_runs: int = 0
+    """Ok runs that started with a warm compilation cache: left out of compile, wall and time to threshold."""
 
 
 def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
@@ -113,9 +115,12 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
     out = []
     for contender, group in by_contender(runs).items():
         ok = [r for r in group if r.ok]
+        cold = [r for r in ok if not r.warm_cache]  # compile-dependent figures: cold starts only
         returns = [v for r in ok for v in r.final_returns()]
         sps = [r.metric("sps") for r in ok if r.metric("sps") is not None]
-        reached = [r.metric("time_to_threshold_s") for r in ok if r.metric("time_to_threshold_s") is not None]
+        reached = [
+            r.metric("time_to_threshold_s") for r in cold if r.metric("time_to_threshold_s") is not None
+        ]
         splits = [split for r in ok if (split := phase_seconds_per_mstep(r)) is not None]
         out.append(
             Summary(
@@ -124,9 +129,9 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 failed_runs=len(group) - len(ok),
                 seeds=sum(r.num_seeds for r in ok),
                 startup_s=_mean([r.metric("startup_s") for r in ok]),
-                compile_s=_mean([r.metric("compile_s") for r in ok]),
+                compile_s=_mean([r.metric("compile_s") for r in cold]),
                 first_update_s=_mean([r.metric("first_update_s") for r in ok]),
-                wall_s=_mean([r.metric("wall_s") for r in ok]),
+                wall_s=_mean([r.metric("wall_s") for r in cold]),
                 train_s=_mean_if_all([r.metric("train_s") for r in ok]),
                 eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
                 sps=seed_estimate(sps, "mean", seed) if sps else None,
@@ -141,6 +146,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 split_note=_split_note(ok),
                 per_seed_returns=_per_seed_returns(ok),
                 sps_values=tuple(sps),
+                warm_runs=len(ok) - len(cold),
             )
         )
     return out
@@ -175,13 +181,22 @@ def fmt_return_cell(summary: Summary) -> str:
 
 
 def fmt_threshold_cell(summary: Summary) -> str:
-    """'reached by k of n, median t s' (n = every run of the group, failed ones included)."""
-    total = summary.ok_runs + summary.failed_runs
+    """'reached by k of n, median t s' (n = every cold-start run of the group, failed ones included)."""
+    total = summary.ok_runs - summary.warm_runs + summary.failed_runs
+    warm = f" ({summary.warm_runs} warm-cache runs left out)" if summary.warm_runs else ""
     if not total:
-        return MISSING
+        return MISSING + warm
     if not summary.tt_reached:
-        return f"reached by 0 of {total}"
-    return f"reached by {summary.tt_reached} of {total}, median {fmt(summary.tt_threshold_median)} s"
+        return f"reached by 0 of {total}{warm}"
+    return f"reached by {summary.tt_reached} of {total}, median {fmt(summary.tt_threshold_median)} s{warm}"
+
+
+def fmt_compile_cell(summary: Summary) -> str:
+    """Mean cold compile seconds, and how many runs started warm (left out of it) when some did."""
+    if not summary.warm_runs:
+        return fmt(summary.compile_s)
+    cold = summary.ok_runs - summary.warm_runs
+    return f"{fmt(summary.compile_s)} (cold, n = {cold}; {summary.warm_runs} warm-cache runs left out)"
 
 
 def fmt_per_seed(summary: Summary) -> str:
@@ -204,7 +219,7 @@ def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.Dat
             "seeds (ok)": str(s.seeds),
             "failed runs": str(s.failed_runs),
             "startup_s": fmt(s.startup_s),
-            "compile_s": fmt(s.compile_s),
+            "compile_s": fmt_compile_cell(s),
             "first_update_s": fmt(s.first_update_s),
             "eval_s": fmt(s.eval_s),
             "steady SPS": fmt_estimate(s.sps),

@@ -50,7 +50,39 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
     assert records[0]["extra"]["resources"]["xla_cpu_threads"]
     assert records[1]["extra"]["resources"]["torch_float32_matmul_precision"] == "highest"
     assert records[1]["extra"]["resources"]["torch_intra_op_threads"] == spec.torch_threads
-    assert records[1]["extra"]["adam"] == "foreach"  # fused on CUDA
+    assert records[1]["extra"]["adam"]["implementation"] == "foreach"  # fused on CUDA
+    assert records[1]["extra"]["resources"]["vector_env"] == {
+        "requested": "sync",
+        "mode": "sync",
+        "workers": 1,
+    }
     jax_split = records[0]["extra"]  # the fused program's halves, timed after training
     assert jax_split["split_rollout_per_update_s"] > 0 and jax_split["split_update_per_update_s"] > 0
     assert jax_split["split_repeats"] >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_async_gymnasium_with_two_workers_gives_a_valid_record(tmp_path: Path):
+    store = tmp_path / "results.jsonl"
+    argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke", "--seeds", "1"]
+    argv += ["--contenders", "torch", "--device", "cpu", "--set", "vector_env=async", "--set", "num_envs=2"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    records = read_records(store, record_type="run")
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{[r.get('error') for r in records]}"
+    (record,) = records
+    assert record["status"] == "ok" and record["final_return"] is not None and record["sps"] > 0
+    spec = resolve_spec("smoke", ["vector_env=async", "num_envs=2", "device=cpu"])
+    assert record["total_env_steps"] == spec.num_updates * spec.batch_size
+    assert record["extra"]["resources"]["vector_env"] == {"requested": "async", "mode": "async", "workers": 2}
+
+
+def test_bad_vector_env_is_rejected_before_any_run(tmp_path: Path):
+    store = tmp_path / "results.jsonl"
+    argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke"]
+    argv += ["--contenders", "torch", "--set", "vector_env=threads"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    error = done.stderr.strip().splitlines()[-1]
+    assert "vector_env" in error and "threads" in error and "sync, async, auto" in error
+    assert not store.exists() or not read_records(store, record_type="run")

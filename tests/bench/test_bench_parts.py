@@ -36,6 +36,7 @@ def test_contender_table_matches_the_trainer_cli():
         "torch": ["-m", "torch_ppo"],
         "torch-compile": ["-m", "torch_ppo", "--compile"],
         "torch-brax": ["-m", "torch_ppo", "--env-backend", "brax"],
+        "torch-brax-compile": ["-m", "torch_ppo", "--env-backend", "brax", "--compile"],
         "brax-ppo": ["-m", "baselines.brax_ppo"],
     }
     for name, args in expected.items():

@@ -45,23 +45,31 @@ def assert_well_formed(record: dict, spec_hash: str, steps_per_seed: int) -> Non
 @pytest.mark.timeout(1200)
 def test_every_control_contender_leaves_a_well_formed_record(tmp_path: Path):
     store, logs = tmp_path / "results.jsonl", tmp_path / "logs"
-    per_seed = run_bench(store, logs, "torch-compile,torch-brax,brax-ppo", seeds=1)
+    per_seed = run_bench(store, logs, "torch-compile,torch-brax,torch-brax-compile,brax-ppo", seeds=1)
     vmapped = run_bench(store, logs, "jax-vmap", seeds=2)
     records = {r["contender"]: r for r in read_records(store, record_type="run")}
-    assert set(records) == {"torch-compile", "torch-brax", "brax-ppo", "jax-vmap"}, (
+    assert set(records) == {"torch-compile", "torch-brax", "torch-brax-compile", "brax-ppo", "jax-vmap"}, (
         per_seed.stderr[-3000:] + vmapped.stderr[-3000:]
     )
     spec = resolve_spec("smoke", [*FAST_SMOKE, "device=cpu"])  # what the harness passes with --device cpu
-    for name in ("torch-compile", "torch-brax", "jax-vmap"):
+    for name in ("torch-compile", "torch-brax", "torch-brax-compile", "jax-vmap"):
         assert records[name]["status"] == "ok", (name, records[name].get("error"))
         assert_well_formed(records[name], spec.spec_hash(), spec.total_timesteps)
         assert records[name]["sps"] > 0
 
     compiled = records["torch-compile"]
     assert compiled["compile_s"] > 0 and compiled["extra"]["env_backend"] == "gymnasium"
-    on_brax = records["torch-brax"]
-    assert on_brax["extra"]["env_backend"] == "brax"
-    for torch_record in (compiled, on_brax):  # timed inline: the halves add up to the steady time
+    on_brax, compiled_on_brax = records["torch-brax"], records["torch-brax-compile"]
+    assert on_brax["extra"]["env_backend"] == compiled_on_brax["extra"]["env_backend"] == "brax"
+    for record in (compiled, compiled_on_brax):  # the whole step compiled, cold cache, tensor learning rate
+        assert record["extra"]["compile"] is True and record["extra"]["compile_cache"]["state"] == "cold"
+        assert record["extra"]["adam"]["tensor_lr"] is True
+    assert compiled_on_brax["compile_s"] > on_brax["compile_s"]  # inductor on top of the env's AOT compile
+    for torch_record in (
+        compiled,
+        on_brax,
+        compiled_on_brax,
+    ):  # timed inline: the halves add up to the steady time
         steady_steps = torch_record["total_env_steps"] - spec.batch_size
         steady_s = torch_record["rollout_s"] + torch_record["update_s"]
         assert torch_record["sps"] == pytest.approx(steady_steps / steady_s)

@@ -65,6 +65,15 @@ def test_unknown_learner_framework_exits_2(tmp_path: Path) -> None:
     assert err.value.code == EXIT_BAD_SPEC
 
 
+def test_cuda_graph_rung_of_the_ladder_on_cpu_exits_2(tmp_path: Path, capsys) -> None:
+    store = tmp_path / "s.jsonl"
+    argv = ["--store", str(store), "learner", "--frameworks", "torch-compile-cudagraphs", "--device", "cpu"]
+    with pytest.raises(SystemExit) as err:
+        main(argv)
+    assert err.value.code == EXIT_BAD_SPEC and not store.exists()
+    assert "torch-compile-cudagraphs needs a GPU" in capsys.readouterr().err
+
+
 def test_unknown_learner_preset_exits_2(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as err:
         main(["--store", str(tmp_path / "s.jsonl"), "learner", "--preset", "nope", "--device", "cpu"])

@@ -49,17 +49,36 @@ def test_script_parses() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_gpu_quick_resolves_and_rehearsal_shrinks_it() -> None:
-    spec = resolve_spec("gpu-quick")
-    assert isinstance(spec, PPOSpec) and spec.task == "hopper" and spec.brax_backend == "mjx"
-    rehearsal = resolve_spec("gpu-quick", _rehearsal_sets())
-    assert rehearsal.total_timesteps < spec.total_timesteps and rehearsal.num_envs < spec.num_envs
+@pytest.mark.parametrize("preset", ["gpu-scale", "gpu-gym"])
+def test_campaign_presets_resolve_and_rehearsal_shrinks_them(preset: str) -> None:
+    spec = resolve_spec(preset)
+    assert isinstance(spec, PPOSpec) and spec.task == "hopper" and spec.vector_env == "auto"
+    assert spec.num_updates - 1 >= 20  # at least 20 steady updates follow the first
+    rehearsal = resolve_spec(preset, _rehearsal_sets())
+    assert rehearsal.total_timesteps < spec.total_timesteps and rehearsal.num_envs <= spec.num_envs
     # Only sizes change: the rehearsal runs the GPU preset's task, backend and algorithm settings.
     assert (rehearsal.task, rehearsal.brax_backend, rehearsal.learning_rate) == (
         spec.task,
         spec.brax_backend,
         spec.learning_rate,
     )
+
+
+def test_gpu_scale_is_brax_scale() -> None:
+    spec = resolve_spec("gpu-scale")
+    assert spec.brax_backend == "mjx" and spec.num_envs >= 1024
+
+
+def test_unknown_part_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["bash", str(SCRIPT), str(tmp_path / "out")],
+        env=_script_env(tmp_path, GPU_RUN_PART="c"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "GPU_RUN_PART: got 'c'; allowed: a, b, all" in done.stderr
 
 
 def test_without_gpu_the_script_stops_with_a_clear_error(tmp_path: Path) -> None:
@@ -109,11 +128,12 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_rehearsal_of_one_contender_fills_the_outdir(tmp_path: Path) -> None:
-    """The CPU rehearsal end to end with the torch contender and the learner sweep: store, report, logs."""
+    """The CPU rehearsal end to end with the torch contender and the learner ladder: store, report, logs."""
     out = tmp_path / "out"
     env = _script_env(
-        tmp_path, GPU_RUN_REHEARSAL="1", GPU_RUN_CONTENDERS="torch", GPU_RUN_LATE="", GPU_RUN_ENV="0"
-    )
+        tmp_path, GPU_RUN_REHEARSAL="1", GPU_RUN_CONTENDERS="torch", GPU_RUN_GYM_CONTENDERS="",
+        GPU_RUN_ENV="0", GPU_RUN_BRAX_PPO="0", GPU_RUN_SEEDS="1",
+    )  # fmt: skip
     done = subprocess.run(
         ["bash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -123,10 +143,14 @@ def test_rehearsal_of_one_contender_fills_the_outdir(tmp_path: Path) -> None:
     assert [(r["contender"], r["status"], r["device"]["kind"]) for r in runs] == [("torch", "ok", "cpu")]
     learner = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     learner = [r for r in learner if r["record_type"] == "learner_throughput"]
-    assert {(r["framework"], r["status"]) for r in learner} == {("jax-jit", "ok"), ("torch-eager", "ok")}
+    assert {(r["framework"], r["status"]) for r in learner} == {
+        ("jax-jit", "ok"),
+        ("torch-eager", "ok"),
+        ("torch-compile", "ok"),
+    }
     assert (out / "index.html").stat().st_size > 0
     with tarfile.open(out / "logs.tar.gz") as tar:
-        assert any(name.startswith("logs/torch-gpu-quick-") for name in tar.getnames())
+        assert any(name.startswith("logs/torch-gpu-scale-") for name in tar.getnames())
     assert not (out / "logs").exists()  # packed: the device tool returns files at most 2 folders deep
     assert "=== timings" in (out / "gpu_run.log").read_text()
 

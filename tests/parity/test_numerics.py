@@ -253,7 +253,7 @@ def test_one_full_update_gives_the_same_parameters() -> None:
     torch_optimizer = tn.make_optimizer(agent, spec)
     for group in torch_optimizer.param_groups:
         group["lr"] = tn.learning_rate_at(spec, 0)
-    step = ttrain.make_minibatch_step(agent, torch_optimizer, spec, compile_loss=False)
+    step = ttrain.make_minibatch_step(agent, torch_optimizer, spec, compiled=False)
     ttrain.update_ppo(
         step, tl.Batch(*(torch.as_tensor(x) for x in data)), spec, torch.as_tensor(permutations)
     )

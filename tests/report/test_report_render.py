@@ -202,7 +202,7 @@ def test_debate_answers_the_framework_question_only_from_same_simulator_pairs(se
 def test_debate_says_not_measured_without_a_same_simulator_pair(tmp_path: Path) -> None:
     items = debate_items(render(tmp_path, "single_seed.jsonl"))
     assert items["The framework, on one simulator"] == [
-        "Not measured: no group of runs has ok runs of both jax and torch-brax."
+        "Not measured: no group of runs has ok runs of both jax and torch-brax or jax and torch-brax-compile."
     ]
     assert len(items["Each framework as usually run (framework and simulator together)"]) == 1
 

@@ -106,3 +106,23 @@ def test_failed_runs_count_in_every_n_the_table_shows() -> None:
     )
     assert fmt_return_cell(summary) == "mean 2 (1 to 3), n = 3; 2 of 5 runs failed"
     assert fmt_threshold_cell(summary) == "reached by 2 of 5, median 40 s"
+
+
+def test_warm_cache_runs_count_for_speed_but_not_for_compile_time() -> None:
+    from bench.report.data import Run
+    from bench.report.tables import fmt_compile_cell, summarize
+
+    def run(seed: int, compile_s: float, cache: str) -> Run:
+        record = {
+            "compile_s": compile_s, "wall_s": compile_s + 20.0, "sps": 1000.0 + seed, "final_return": 10.0,
+            "time_to_threshold_s": compile_s + 5.0,
+            "extra": {"resources": {"jax_compile_cache": {"state": cache}}},
+        }  # fmt: skip
+        return Run("local", "GPU: H200", "gpu", "hopper", "gpu-scale", "jax", seed, "ok", record)
+
+    (summary,) = summarize([run(0, 60.0, "cold"), run(1, 4.0, "warm"), run(2, 62.0, "off")])
+    assert summary.ok_runs == 3 and summary.warm_runs == 1 and summary.sps.n == 3
+    assert summary.compile_s == pytest.approx(61.0) and summary.wall_s == pytest.approx(81.0)
+    assert summary.tt_reached == 2 and summary.tt_threshold_median == pytest.approx(66.0)
+    assert fmt_compile_cell(summary) == "61 (cold, n = 2; 1 warm-cache runs left out)"
+    assert fmt_threshold_cell(summary).endswith("(1 warm-cache runs left out)")

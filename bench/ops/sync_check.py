@@ -1,0 +1,84 @@
+"""GPU-only check: a steady update of the eager torch trainer makes no hidden host-device synchronization.
+
+`python -m bench.ops.sync_check [--preset NAME]` builds the torch trainer on CUDA with an env that lives on the
+GPU (random observations and rewards made by torch, so the check is about the trainer's own code, not a
+simulator's hand-over), runs two updates to warm up, then one `update_step` under
+`torch.cuda.set_sync_debug_mode("error")`: any operation that waits for the GPU from the host (`.item()`,
+`bool(tensor)`, a device-to-host copy, a data-dependent shape) raises there. Exit 0 with "sync check: ok",
+1 with the offending operation's error, 2 without CUDA. The GPU script (bench/ops/gpu_run.sh) runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import torch
+
+from shared_spec.presets import resolve_spec
+from torch_ppo.envs import StepResult
+from torch_ppo.train import init_train_state, make_trainer, update_step
+
+
+class DeviceNoiseEnv:
+    """A TrainEnv whose every tensor is made on the GPU: steps cost nothing and never touch the host."""
+
+    def __init__(self, num_envs: int, obs_size: int, act_size: int, device: torch.device) -> None:
+        self.num_envs, self.obs_size, self.act_size, self.device = num_envs, obs_size, act_size, device
+        self.generator = torch.Generator(device=device).manual_seed(0)
+
+    def _obs(self) -> torch.Tensor:
+        return torch.randn(self.num_envs, self.obs_size, device=self.device, generator=self.generator)
+
+    def reset(self, seed: int) -> torch.Tensor:
+        return self._obs()
+
+    def step(self, actions: torch.Tensor) -> StepResult:
+        reward = actions.sum(-1)
+        done = torch.rand(self.num_envs, device=self.device, generator=self.generator) < 0.01
+        obs = self._obs()
+        return StepResult(obs, obs, reward, done, torch.zeros_like(done), [])
+
+    def normalize_frozen(self, raw_obs: torch.Tensor) -> torch.Tensor:
+        return raw_obs
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ops.sync_check", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--preset", default="gpu-scale", help="the update's shapes (default: gpu-scale)")
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("error: sync check: needs CUDA (torch.cuda.is_available() is False)", file=sys.stderr)
+        return 2
+    spec = resolve_spec(args.preset)
+    device = torch.device("cuda")
+    envs = DeviceNoiseEnv(spec.num_envs, 11, 3, device)
+    trainer = make_trainer(spec, envs, envs, device, seed=0)
+    state = init_train_state(trainer, seed=0)
+    for _ in range(2):
+        state, _ = update_step(trainer, state)
+    torch.cuda.synchronize()
+    try:
+        torch.cuda.set_sync_debug_mode("error")
+        state, metrics = update_step(trainer, state)
+    except RuntimeError as err:
+        print(f"sync check: FAILED: a host sync in a steady update: {err}")
+        return 1
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    torch.cuda.synchronize()
+    print(
+        f"sync check: ok: one steady update_step of the eager trainer ({args.preset}: {spec.num_envs} envs x "
+        f"{spec.num_steps} steps, {spec.update_epochs} epochs x {spec.num_minibatches} minibatches) on "
+        f"{torch.cuda.get_device_name(device)} made no host-device sync; all finite: {bool(metrics.all_finite)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

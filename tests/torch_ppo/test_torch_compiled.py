@@ -1,0 +1,70 @@
+"""The compiled torch trainer (`--compile`): same numbers as eager, one graph, no recompiles from the schedule."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from shared_spec.spec import build_spec
+from tests.parity import vectors as v
+from tests.parity.weights import assert_trees_close, to_torch
+from torch_ppo import losses as tl
+from torch_ppo import networks as tn
+from torch_ppo import train as ttrain
+from torch_ppo.compiled import graph_breaks
+
+SPEC = build_spec(
+    {"num_envs": 4, "num_steps": 16, "num_minibatches": 4, "update_epochs": 3, "actor_hidden": [8, 8],
+     "critic_hidden": [8, 8], "ent_coef": 0.01, "learning_rate": 1e-3, "total_timesteps": 64 * 8, "num_evals": 1}
+)  # fmt: skip
+
+
+def _one_update(compiled: bool, learning_rates: tuple[float, ...] = (1e-3,)) -> dict:
+    """Parameters after one full update per learning rate, from fixed weights, batch and permutations."""
+    tree, data = v.neutral_params(seed=40), v.minibatch_vectors(seed=41, n=SPEC.batch_size)
+    permutations = np.stack([v.rng(42 + e).permutation(SPEC.batch_size) for e in range(SPEC.update_epochs)])
+    agent = to_torch(tree)
+    optimizer = tn.make_optimizer(agent, SPEC, compiled=compiled)
+    step = ttrain.make_minibatch_step(agent, optimizer, SPEC, compiled=compiled)
+    batch = tl.Batch(*(torch.as_tensor(x) for x in data))
+    for lr in learning_rates:
+        tn.set_learning_rate(optimizer, lr)
+        ttrain.update_ppo(step, batch, SPEC, torch.as_tensor(permutations))
+    return tn.params_to_numpy(agent)
+
+
+def test_compiled_update_gives_the_eager_parameters_without_recompiling_for_the_schedule() -> None:
+    torch.use_deterministic_algorithms(True)
+    rates = (1e-3, 5e-4)  # two updates of an annealed schedule: a new rate must not recompile the step
+    eager = _one_update(compiled=False, learning_rates=rates)
+    torch._dynamo.reset()
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        compiled = _one_update(compiled=True, learning_rates=rates)
+    start = v.neutral_params(seed=40)
+    assert np.abs(compiled["actor"][0]["kernel"] - start["actor"][0]["kernel"]).max() > 1e-4
+    assert_trees_close(eager, compiled, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_optimizer_has_a_tensor_learning_rate() -> None:
+    agent = to_torch(v.neutral_params(seed=40))
+    described = tn.describe_optimizer(tn.make_optimizer(agent, SPEC, compiled=True))
+    assert described == {"implementation": "single-tensor", "capturable": False, "tensor_lr": True}
+    assert tn.describe_optimizer(tn.make_optimizer(agent, SPEC))["implementation"] == "foreach"
+
+
+def test_minibatch_step_has_no_graph_break_of_its_own() -> None:
+    """Forward, loss, backward and clipping trace as one graph; only torch optimizer's deliberate break stays."""
+    torch._dynamo.reset()
+    agent = to_torch(v.neutral_params(seed=40))
+    optimizer = tn.make_optimizer(agent, SPEC, compiled=True)
+    step = ttrain.make_minibatch_step(agent, optimizer, SPEC, compiled=False)  # explain compiles it itself
+    data = v.minibatch_vectors(seed=41, n=SPEC.minibatch_size)
+    assert graph_breaks(step, tl.Batch(*(torch.as_tensor(x) for x in data))) == []
+
+
+def test_policy_step_has_no_graph_break() -> None:
+    torch._dynamo.reset()
+    agent = to_torch(v.neutral_params(seed=40))
+    policy_step = ttrain.make_policy_step(agent, compiled=False)
+    obs, noise = torch.zeros(4, v.OBS_SIZE), torch.zeros(4, v.ACT_SIZE)
+    assert graph_breaks(policy_step, obs, noise) == []
