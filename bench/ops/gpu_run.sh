@@ -160,6 +160,7 @@ step() { # NAME LIMIT_S CMD... : one timed step; its failure is recorded, never 
 	rc=$?
 	((rc == 124)) && echo "=== [$name] TIMED OUT after ${limit} s"
 	echo "=== [$name] exit $rc in $((SECONDS - t0)) s"
+	[ -f "$STORE" ] && cp "$STORE" "$OUT/results.jsonl" # what a call cut short still brings back
 	TIMINGS+=("$(printf '%-20s %5d s   exit %d' "$name" $((SECONDS - t0)) "$rc")")
 	((rc == 0)) || FAILED+=("$name")
 	return "$rc"
@@ -303,10 +304,10 @@ print(",".join(n for n in names if n in CONTENDERS))
 EOF
 }
 
-run_rounds() { # PRESET NAMES : seed by seed, each contender once per round
+run_rounds() { # PRESET NAMES [FIRST [END]] : seeds FIRST..END-1 (default 0..SEEDS-1), each contender once per round
 	local preset=$1 names seed name
 	IFS=, read -r -a names <<<"$2"
-	for ((seed = 0; seed < SEEDS; seed++)); do
+	for ((seed = ${3:-0}; seed < ${4:-$SEEDS}; seed++)); do
 		for name in ${names[@]+"${names[@]}"}; do run_contender "$name" "$seed" "$preset"; done
 	done
 }
@@ -333,9 +334,12 @@ part_a() {
 }
 
 part_b() {
-	run_rounds "$PRESET" "$CONTENDERS" # what part a left (resume: seeds stored ok are not run again)
+	local gym
+	gym=$(known_contenders "$GYM_CONTENDERS")
+	run_rounds "$GYM_PRESET" "$gym" 0 1 # 3. one seed of each on the CPU simulator first: the matrix's other column
 	run_sweep learner "${GPU_RUN_LEARNER:-1}" 150 learner "${LEARNER_ARGS[@]}"
-	run_rounds "$GYM_PRESET" "$(known_contenders "$GYM_CONTENDERS")"
+	run_rounds "$PRESET" "$CONTENDERS" # what part a left (resume: seeds stored ok are not run again)
+	run_rounds "$GYM_PRESET" "$gym" 1
 	run_sweep env-brax "${GPU_RUN_ENV:-1}" 90 env "${ENV_BRAX_ARGS[@]}"
 	run_sweep env-gym "${GPU_RUN_ENV:-1}" 60 env "${ENV_GYM_ARGS[@]}"
 	if [ "${GPU_RUN_BRAX_PPO:-1}" = 0 ]; then
