@@ -51,12 +51,14 @@ def plan_runs(
     overrides: Sequence[str],
     spec: PPOSpec,
     logs_dir: Path,
+    first_seed: int = 0,
 ) -> list[PlannedRun]:
-    """Seeds 0..seeds-1 of each contender, contender by contender; a vmapped contender is one run of all seeds."""
+    """Seeds first_seed .. first_seed+seeds-1 of each contender, contender by contender; a vmapped contender is
+    one run of all of them."""
     plan = []
     for contender in contenders:
         version = code_version(contender)
-        seed_list = [0] if contender.vmap_seeds else list(range(seeds))
+        seed_list = [first_seed] if contender.vmap_seeds else list(range(first_seed, first_seed + seeds))
         num_seeds = seeds if contender.vmap_seeds else 1
         for seed in seed_list:
             argv = build_argv(contender, preset, seed, overrides, num_seeds)

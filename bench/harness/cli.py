@@ -49,6 +49,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser, preset: str, seeds: int)
         "--preset", default=preset, help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)"
     )
     parser.add_argument("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs"
+    )
     parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
     parser.add_argument(
         "--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run"
@@ -115,6 +118,8 @@ def _check_arguments(args: argparse.Namespace, table: Mapping[str, Contender]) -
         raise _fail(str(err)) from None
     if args.seeds < 1:
         raise _fail(f"--seeds: got {args.seeds}; allowed: an integer >= 1")
+    if args.first_seed < 0:
+        raise _fail(f"--first-seed: got {args.first_seed}; allowed: an integer >= 0")
     if any(text.split("=", 1)[0].strip() == "device" for text in args.overrides):
         raise _fail("--set device=...: not allowed here; use --device auto|cpu|gpu")
     if args.preset != "auto":
@@ -153,7 +158,7 @@ def run_contenders(
         f"timeout {spec.run_timeout_s} s per run, store {args.store}",
         file=sys.stderr,
     )
-    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir)
+    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir, args.first_seed)
     records = run_campaign(
         plan,
         spec=spec,

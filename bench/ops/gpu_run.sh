@@ -19,7 +19,7 @@
 #   gpu       JAX and torch both see the GPU, else stop at once with exit 2 (skipped in rehearsal)
 #   packages  brax, mujoco, gymnasium, radon import; JAX <-> torch DLPack stays on the device (informative)
 #   sync      `python -m bench.ops.sync_check`: a steady eager update makes no host sync (GPU only)
-#   run:NAME:sSEED  `python -m bench run --preset P --device gpu --seeds SEED+1 --contenders NAME` (resume
+#   run:NAME:sSEED  `python -m bench run --preset P --device gpu --first-seed K --seeds R+1 --contenders NAME` (resume
 #             skips the seeds already stored ok; a contender that failed is not started again)
 #   learner, env-brax, env-gym   the controls (`python -m bench learner|env`)
 #   loc, report, pack   code metrics; `python -m bench report --out OUTDIR/index.html`; logs into a tarball
@@ -32,6 +32,8 @@
 #   GPU_RUN_REHEARSAL=1   rehearse on the CPU: no GPU check, --device cpu, REHEARSAL_SETS shrink the presets
 #   GPU_RUN_PART          a, b or all (default all)
 #   GPU_RUN_SEEDS         seeds per contender (default 2)
+#   GPU_RUN_FIRST_SEED    the first seed (default 0): a later run of the same code adds seeds K.. to the published
+#                         ones instead of repeating them (docs/GPU.md, "Seeds accumulate")
 #   GPU_RUN_CONTENDERS    part a's contenders (default jax,torch-brax-compile,torch-brax)
 #   GPU_RUN_GYM_CONTENDERS  part b's CPU-simulator contenders (default torch,jax-gym; unknown names skipped)
 #   GPU_RUN_STATE=DIR     the store and JAX's compilation cache (default /tmp/ppo-bench-gpu-run; rehearsal:
@@ -69,6 +71,7 @@ PY=${PYTHON:-python3}
 REHEARSAL=${GPU_RUN_REHEARSAL:-0}
 PART=${GPU_RUN_PART:-all}
 SEEDS=${GPU_RUN_SEEDS:-2}
+FIRST_SEED=${GPU_RUN_FIRST_SEED:-0}
 CONTENDERS=${GPU_RUN_CONTENDERS:-jax,torch-brax-compile,torch-brax}
 GYM_CONTENDERS=${GPU_RUN_GYM_CONTENDERS-torch,jax-gym}
 WHEELS=${WHEELHOUSE:-$ROOT/wheelhouse}
@@ -266,8 +269,8 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-run_contender() { # NAME SEED PRESET : seed SEED of NAME, within its limit or what the budget has left
-	local name=$1 seed=$2 preset=$3 limit run_timeout label="run:$1:s$2"
+run_contender() { # NAME ROUND PRESET : seed FIRST_SEED+ROUND of NAME, within its limit or what the budget has left
+	local name=$1 seed=$2 preset=$3 limit run_timeout label="run:$1:s$((FIRST_SEED + $2))"
 	if [ -n "${GAVE_UP[$name]:-}" ]; then
 		skip "$label" "not started again: ${GAVE_UP[$name]}" ok
 		return
@@ -283,10 +286,10 @@ run_contender() { # NAME SEED PRESET : seed SEED of NAME, within its limit or wh
 	# One JAX cache folder per program family: a run is warm only when its own programs were compiled before
 	# (torch-brax and torch-brax-compile share the Brax env's programs; each other contender has its own).
 	[ "${GPU_RUN_JAX_CACHE:-1}" != 0 ] && export JAX_COMPILATION_CACHE_DIR="$STATE/jax-cache/${name%-compile}"
-	if ! step "$label" "$limit" bench run --preset "$preset" --device "$DEVICE" --seeds $((seed + 1)) \
-		--contenders "$name" --logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"}; then
+	if ! step "$label" "$limit" bench run --preset "$preset" --device "$DEVICE" --first-seed "$FIRST_SEED" \
+		--seeds $((seed + 1)) --contenders "$name" --logs-dir "$LOGS" ${SETS[@]+"${SETS[@]}"}; then
 		accept_unavailable "$name" || true
-		GAVE_UP[$name]="seed $seed did not end ok (see its record)"
+		GAVE_UP[$name]="seed $((FIRST_SEED + seed)) did not end ok (see its record)"
 	fi
 }
 
@@ -360,7 +363,7 @@ pack_logs() {
 main() {
 	cd "$ROOT" || return 2
 	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), repo $ROOT ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git')), out $OUT"
-	echo "gpu_run: part $PART, presets $PRESET and $GYM_PRESET, device $DEVICE, seeds $SEEDS, contenders $CONTENDERS (then ${GYM_CONTENDERS:-none}), budget ${BUDGET_S} s, rehearsal $REHEARSAL, state $STATE"
+	echo "gpu_run: part $PART, presets $PRESET and $GYM_PRESET, device $DEVICE, seeds $FIRST_SEED..$((FIRST_SEED + SEEDS - 1)), contenders $CONTENDERS (then ${GYM_CONTENDERS:-none}), budget ${BUDGET_S} s, rehearsal $REHEARSAL, state $STATE"
 	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 	echo "host: $(nproc) cores usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg

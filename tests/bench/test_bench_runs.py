@@ -192,6 +192,12 @@ def test_vmap_contender_runs_once_for_all_seeds(bench):
     assert len(runs(bench)) == 1  # resumed
 
 
+def test_first_seed_adds_seeds_after_the_stored_ones(bench):
+    assert bench.run("ok", seeds=2) == 0
+    assert bench.run("ok", "--first-seed", "1", seeds=3) == 0  # seeds 1, 2, 3: seed 1 is resumed
+    assert sorted(r["seed"] for r in runs(bench)) == [0, 1, 2, 3]
+
+
 def test_truncated_store_line_is_reported_and_skipped(bench, capsys):
     assert bench.run("ok") == 0
     with bench.store_path.open("a") as handle:
@@ -213,6 +219,7 @@ def test_truncated_store_line_is_reported_and_skipped(bench, capsys):
         (["--set", "device=gpu"], "use --device"),
         (["--contenders", "ok,nope"], "unknown nope; allowed: ok"),
         (["--seeds", "0"], "--seeds"),
+        (["--first-seed", "-1"], "--first-seed: got -1"),
     ],
 )
 def test_bad_arguments_exit_2_before_any_run(bench, capsys, args, message):
