@@ -41,8 +41,18 @@ COMPARISONS: tuple[Comparison, ...] = (
         "JAX jit vs PyTorch eager",
     ),
     Comparison(
+        "framework", "jax-gym", "torch",
+        "the same simulator, Gymnasium MuJoCo C (the same vector env and wrappers, stepped from a host loop)",
+        "JAX jit vs PyTorch eager",
+    ),
+    Comparison(
         "simulator", "torch-brax", "torch", "the same learner, PyTorch eager",
         "Brax MJX vs Gymnasium MuJoCo C",
+    ),
+    Comparison(
+        "simulator", "jax", "jax-gym", "the same learner, JAX jit (jax_ppo's update)",
+        "Brax MJX (the whole update in one compiled program) vs Gymnasium MuJoCo C (a host loop around "
+        "compiled steps)",
     ),
     Comparison(
         "setup", "jax", "torch", "nothing but the spec: each framework on its usual simulator",
@@ -74,6 +84,7 @@ CONTENDERS: dict[str, Contender] = {
     for c in (
         Contender("jax", ("-m", "jax_ppo"), color="#1f77b4"),
         Contender("jax-vmap", ("-m", "jax_ppo"), vmap_seeds=True, color="#17becf"),
+        Contender("jax-gym", ("-m", "jax_ppo", "--env-backend", "gymnasium"), color="#2ca02c"),
         Contender("torch", ("-m", "torch_ppo"), color="#d62728"),
         Contender("torch-compile", ("-m", "torch_ppo", "--compile"), color="#ff7f0e"),
         Contender("torch-brax", ("-m", "torch_ppo", "--env-backend", "brax"), color="#8c564b"),
@@ -81,7 +92,9 @@ CONTENDERS: dict[str, Contender] = {
     )
 }
 
-CONTENDER_ORDER: tuple[str, ...] = ("jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax")
+CONTENDER_ORDER: tuple[str, ...] = (
+    "jax", "jax-vmap", "jax-gym", "brax-ppo", "torch", "torch-compile", "torch-brax",
+)  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted. Every name of CONTENDERS, once."""
 CONTENDER_COLORS: dict[str, str] = {name: c.color for name, c in CONTENDERS.items()}
