@@ -62,6 +62,12 @@ COMPARISONS: tuple[Comparison, ...] = (
 """The report's debate answers the framework question only from same-simulator pairs, the simulator question
 only from same-learner pairs; "setup" pairs say that both differ."""
 
+MATRIX_LEARNERS: tuple[str, str] = ("JAX jit", "PyTorch eager")
+MATRIX_SIMULATORS: tuple[str, str] = ("Brax MJX", "Gymnasium MuJoCo C")
+MATRIX: tuple[tuple[str, str], tuple[str, str]] = (("jax", "jax-gym"), ("torch-brax", "torch"))
+"""The framework x simulator table: MATRIX[learner][simulator] is the contender of that cell (rows
+MATRIX_LEARNERS, columns MATRIX_SIMULATORS). A column holds the simulator fixed, a row the learner."""
+
 UNKNOWN_COLOR = "#7f7f7f"
 """The report's colour for a contender that is not in the table (e.g. a test's fake)."""
 
