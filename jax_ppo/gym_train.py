@@ -224,12 +224,11 @@ def compile_programs(trainer: Trainer, state: TrainState) -> Trainer:
 
 
 # ----------------------------------------------------------------------------------------------- steps
-def init_train_state(trainer: Trainer, seed: int) -> TrainState:
-    """Reset the training envs (seeded, as torch) and fresh parameters and Adam state (keys as train.py)."""
-    learner, envs = trainer.learner, trainer.envs
-    key, net_key, _env_key = jax.random.split(jax.random.PRNGKey(seed), 3)
-    params = learner.network.init(net_key, jnp.zeros((1, envs.obs_size), jnp.float32))
-    state = LearnerState(
+def init_learner_state(learner: Learner, obs_size: int, key: jax.Array) -> LearnerState:
+    """Fresh parameters and Adam state of one seed (keys split as train.py's `init_train_state`)."""
+    key, net_key, _env_key = jax.random.split(key, 3)
+    params = learner.network.init(net_key, jnp.zeros((1, obs_size), jnp.float32))
+    return LearnerState(
         params=params,
         opt_state=learner.optimizer.init(params),
         env_state=None,
@@ -238,7 +237,13 @@ def init_train_state(trainer: Trainer, seed: int) -> TrainState:
         key=key,
         update_index=jnp.zeros((), jnp.int32),
     )
-    return TrainState(learner=state, obs=envs.reset(seed))
+
+
+def init_train_state(trainer: Trainer, seed: int) -> TrainState:
+    """Reset the training envs (seeded, as torch) and initialize the learner in one jitted call (as train.py:
+    eagerly, flax's init and optax's run op by op, 3.3 s on a 2-core CPU against about 0.3 s jitted)."""
+    init = jax.jit(functools.partial(init_learner_state, trainer.learner, trainer.envs.obs_size))
+    return TrainState(learner=init(jax.random.PRNGKey(seed)), obs=trainer.envs.reset(seed))
 
 
 def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, HostRollout]:

@@ -65,6 +65,9 @@ def profile_rollout(steps: int = 2048, seed: int = 0) -> dict[str, float]:
     import jax
     import numpy as np
 
+    jax.config.update(
+        "jax_cpu_enable_async_dispatch", False
+    )  # as `python -m jax_ppo --env-backend gymnasium`
     from jax_ppo import gym_train
     from shared_spec.presets import resolve_spec
 
