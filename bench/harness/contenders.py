@@ -11,8 +11,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-MAIN_CONTENDERS: tuple[str, ...] = ("jax", "torch")
-"""What `python -m bench all` (and `make bench`) runs with every seed; extend here."""
+MAIN_CONTENDERS: tuple[str, ...] = ("jax", "jax-gym", "torch")
+"""What `python -m bench all` (and `make bench`) runs with every seed; extend here. jax-gym fits the CPU
+budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 
 CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
