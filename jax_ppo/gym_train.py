@@ -5,8 +5,9 @@ The JAX learner of train.py (the same network, `ppo_loss`, `compute_gae`, `flatt
 variants): a host loop over the envs of `ppo_envs.gym_envs.TrainVecEnv`, the very class torch_ppo steps
 (its wrappers normalize observations and scale rewards, on the host, as for torch).
 Hot-loop choices, and why:
-- the policy step is one compiled function (params, obs, key) -> (action, next key): the observation goes in
-  and the action comes out, the one host/device hand-over of a step (the key stays on the device);
+- the policy step is one compiled function (actor params, obs, key) -> (action, next key): the observation
+  goes in and the action comes out, the one host/device hand-over of a step (the key stays on the device);
+  on the CPU the CLI turns JAX's async dispatch off, which only adds a thread hand-off to such tiny calls;
 - every program is compiled ahead of time (`lower().compile()`), so nothing can retrace in the loop;
 - the rollout buffer is preallocated numpy on the host, filled in place, and goes to the device in one
   `device_put` per rollout; V(obs), V(next obs), log-probs, GAE and the flattening are one compiled program;
@@ -119,7 +120,7 @@ class Programs(NamedTuple):
     """The ahead-of-time compiled functions of the loop, and each one's lower+compile seconds."""
 
     policy_step: Callable[[Params, np.ndarray, jax.Array], tuple[jax.Array, jax.Array]]
-    """(params, obs [B, O], key) -> (sampled action [B, A], next key)."""
+    """(policy_params(params), obs [B, O], key) -> (sampled action [B, A], next key)."""
     finish_batch: Callable[[Params, HostRollout], Batch]
     """(params, rollout) -> the flat [T*B] batch with advantages and returns."""
     learn: Callable[[LearnerState, Batch], tuple[LearnerState, UpdateMetrics]]
@@ -130,6 +131,13 @@ class Programs(NamedTuple):
 
 
 # ----------------------------------------------------------------------------------------------- programs
+def policy_params(params: Params) -> Params:
+    """The actor and log-std alone: what the policy step reads. Fewer arrays to hand to the compiled call on
+    every env step (8 instead of 14: 30 us instead of 35 per call at hopper 1 env on the 2-core CPU)."""
+    inner = params["params"]
+    return {"params": {"actor": inner["actor"], "log_std": inner["log_std"]}}
+
+
 def sample_action(
     network: ActorCritic, params: Params, obs: jax.Array, key: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
@@ -207,7 +215,11 @@ def compile_programs(trainer: Trainer, state: TrainState) -> Trainer:
     eval_obs = jax.ShapeDtypeStruct((spec.eval_episodes, state.obs.shape[1]), jnp.float32)
     programs = Programs(
         policy_step=aot(
-            "policy_step", functools.partial(sample_action, network), learner.params, state.obs, learner.key
+            "policy_step",
+            functools.partial(sample_action, network),
+            policy_params(learner.params),
+            state.obs,
+            learner.key,
         ),
         finish_batch=aot("finish_batch", finish_fn, learner.params, host),
         learn=aot(
@@ -250,7 +262,7 @@ def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, Ho
     """`num_steps` steps of all envs into the host buffer, one compiled policy call per step; then the buffer
     goes to the device in one transfer. Actions are stored unclipped; the env clips them to its bounds."""
     envs, buffer, policy_step = trainer.envs, trainer.buffer, trainer.programs.policy_step
-    params, key = state.learner.params, state.learner.key
+    params, key = policy_params(state.learner.params), state.learner.key
     buffer.episode_returns.clear()
     obs = state.obs
     for t in range(trainer.spec.num_steps):

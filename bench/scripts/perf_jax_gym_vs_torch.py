@@ -77,7 +77,7 @@ def profile_rollout(steps: int = 2048, seed: int = 0) -> dict[str, float]:
     trainer = gym_train.compile_programs(trainer, state)
     gym_train.collect_batch(trainer, state)  # warm-up
     policy, envs = trainer.programs.policy_step, trainer.envs
-    params, key, obs = state.learner.params, state.learner.key, state.obs
+    params, key, obs = gym_train.policy_params(state.learner.params), state.learner.key, state.obs
     totals = {"policy_call_us": 0.0, "action_to_host_us": 0.0, "env_step_us": 0.0, "buffer_us": 0.0}
     buffer = trainer.buffer
     for t in range(steps):
