@@ -97,7 +97,8 @@ def run_training(
         device=device_record,
         versions=package_versions(VERSIONED),
     )
-    state = jax.block_until_ready(init_train_state(trainer, seed))
+    state = init_train_state(trainer, seed)
+    jax.block_until_ready(state.learner)
     result.startup_s = seconds_since_start()
     trainer = compile_programs(trainer, state)
     compile_s = trainer.programs.compile_s

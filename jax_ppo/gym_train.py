@@ -252,8 +252,9 @@ def init_learner_state(learner: Learner, obs_size: int, key: jax.Array) -> Learn
 
 
 def init_train_state(trainer: Trainer, seed: int) -> TrainState:
-    """Reset the training envs (seeded, as torch) and initialize the learner in one jitted call (as train.py:
-    eagerly, flax's init and optax's run op by op, 3.3 s on a 2-core CPU against about 0.3 s jitted)."""
+    """Reset the training envs (seeded, as torch) and initialize the learner in one jitted call, as train.py
+    does (op by op it took 3.3 s on the 2-core CPU, jitted 2.7 s: mostly XLA compiling the orthogonal init's
+    QR decompositions)."""
     init = jax.jit(functools.partial(init_learner_state, trainer.learner, trainer.envs.obs_size))
     return TrainState(learner=init(jax.random.PRNGKey(seed)), obs=trainer.envs.reset(seed))
 
