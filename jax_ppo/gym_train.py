@@ -209,26 +209,26 @@ def compile_programs(trainer: Trainer, state: TrainState) -> Trainer:
         seconds[name] = time.perf_counter() - start
         return compiled
 
-    finish_fn = functools.partial(finish_batch, spec, network)
-    host = trainer.buffer.arrays()
-    batch_shape = jax.eval_shape(finish_fn, learner.params, host)
+    policy_step = aot(
+        "policy_step",
+        functools.partial(sample_action, network),
+        policy_params(learner.params),
+        state.obs,
+        learner.key,
+    )
+    finish = aot(
+        "finish_batch",
+        functools.partial(finish_batch, spec, network),
+        learner.params,
+        trainer.buffer.arrays(),
+    )
+    learn_fn = functools.partial(core.learn_from_batch, trainer.learner)
+    learn = aot("learn", learn_fn, learner, finish.out_info, donate=(0,))  # the batch as finish makes it
     eval_obs = jax.ShapeDtypeStruct((spec.eval_episodes, state.obs.shape[1]), jnp.float32)
     programs = Programs(
-        policy_step=aot(
-            "policy_step",
-            functools.partial(sample_action, network),
-            policy_params(learner.params),
-            state.obs,
-            learner.key,
-        ),
-        finish_batch=aot("finish_batch", finish_fn, learner.params, host),
-        learn=aot(
-            "learn",
-            functools.partial(core.learn_from_batch, trainer.learner),
-            learner,
-            batch_shape,
-            donate=(0,),
-        ),
+        policy_step=policy_step,
+        finish_batch=finish,
+        learn=learn,
         eval_policy=aot("eval_policy", functools.partial(eval_action, network), learner.params, eval_obs),
         compile_s=seconds,
     )
