@@ -1,4 +1,8 @@
-"""CLI: `python -m jax_ppo --preset NAME --seed N [--set key=value ...] [--vmap-seeds N]`.
+"""CLI: `python -m jax_ppo --preset NAME --seed N [--set key=value ...] [--vmap-seeds N] [--env-backend B]`.
+
+`--env-backend brax` (default, contender `jax` or `jax-vmap`): the whole training in one compiled program on
+Brax. `--env-backend gymnasium` (contender `jax-gym`): the same learner on the Gymnasium MuJoCo envs torch_ppo
+steps, a host loop around compiled steps (gym_train.py, gym_run.py).
 
 Progress goes to stderr; the last stdout line is one `RunResult` JSON object. Exit codes
 (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
@@ -12,13 +16,17 @@ import time
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
-from shared_spec.resources import xla_resources_record
+from shared_spec.resources import vector_env_record, xla_resources_record
 from shared_spec.result import emit_result, seconds_since_start
+from shared_spec.spec import PPOSpec
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print the result line; returns the exit code."""
-    parser = trainer_parser("python -m jax_ppo", "PPO in JAX on Brax (ppo-bench contender 'jax').")
+    parser = trainer_parser(
+        "python -m jax_ppo", "PPO in JAX on Brax or Gymnasium MuJoCo (ppo-bench contenders 'jax', 'jax-gym')."
+    )
+    parser.add_argument("--env-backend", choices=("brax", "gymnasium"), default="brax")
     parser.add_argument("--vmap-seeds", type=int, default=1, metavar="N", help="train N seeds in one program")
     parser.add_argument(
         "--no-phase-split",
@@ -33,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
             f"error: bad spec: --vmap-seeds: got {args.vmap_seeds}; allowed: an integer >= 1", file=sys.stderr
         )
         return EXIT_BAD_SPEC
+    if args.env_backend == "gymnasium":
+        if args.vmap_seeds != 1:
+            print("error: bad spec: --vmap-seeds: only with --env-backend brax", file=sys.stderr)
+            return EXIT_BAD_SPEC
+        return main_gymnasium(args.preset, args.seed, spec)
 
     with stdout_noise_to_stderr():
         import jax
@@ -72,6 +85,37 @@ def main(argv: list[str] | None = None) -> int:
     result.extra["resources"] = xla_resources_record(**numerics)
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
+
+
+def main_gymnasium(preset: str, seed: int, spec: PPOSpec) -> int:
+    """Contender `jax-gym`: train on Gymnasium MuJoCo, print the result line; returns the exit code."""
+    with stdout_noise_to_stderr():
+        import jax
+
+        # Before the CPU backend exists (device_or_exit creates it): a host loop calls one tiny program per env
+        # step and waits for its action, so the CPU client's async dispatch (a hand-off to a worker thread
+        # and back) only adds latency; synchronous dispatch halved the policy step's 70-120 us at hopper 1 env.
+        jax.config.update("jax_cpu_enable_async_dispatch", False)
+
+        from jax_ppo.gym_run import run_training
+        from jax_ppo.run import device_or_exit, peak_device_mb
+        from ppo_envs.precision import apply_jax_matmul_precision
+
+    device, device_record = device_or_exit(spec.device)
+    numerics = apply_jax_matmul_precision(spec.matmul_precision)
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    with jax.default_device(device):
+        result, _ = run_training(spec, seed, device_record, preset, progress)
+    result.extra["peak_device_mb"] = peak_device_mb(device)
+    result.extra["cpu_async_dispatch"] = bool(jax.config.read("jax_cpu_enable_async_dispatch"))
+    result.extra["resources"] = xla_resources_record(
+        vector_env=vector_env_record(spec.vector_env, spec.num_envs), **numerics
+    )
+    emit_result(result)
+    return EXIT_DIVERGED if result.status == "diverged" else EXIT_OK
 
 
 if __name__ == "__main__":

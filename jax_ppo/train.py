@@ -10,7 +10,9 @@ bound with `functools.partial`, so no closure nests more than two deep.
 One compiled program, `train_chunk(trainer, carry, num_updates)`, runs `num_updates` updates in a
 `lax.fori_loop` whose trip count is a traced argument, so the host can run any number of updates between
 evaluations without recompiling. Not in here: envs (ppo_envs.brax_envs), loss maths (losses.py), timing,
-compilation ahead of time and the result line (run.py).
+compilation ahead of time and the result line (run.py). The learning half (`learn_from_batch` and below) is
+also the learner of `gym_train.py` (contender `jax-gym`, on Gymnasium), so Brax is imported only where an env
+is built or stepped: importing it costs about 1.4 s of `startup_s` on CPU.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from jax_ppo.normalization import (
     normalize_reward,
     scale_obs,
 )
-from ppo_envs import brax_envs
 from shared_spec.spec import PPOSpec
 
 
@@ -146,6 +147,8 @@ class Trainer:
 
 def make_trainer(spec: PPOSpec) -> Trainer:
     """Envs, network and optimizer of `spec`."""
+    from ppo_envs import brax_envs  # here, not at the top: gym_train.py reuses the update without Brax
+
     env = brax_envs.make_train_env(spec, spec.num_envs)
     return Trainer(
         spec=spec,
@@ -182,6 +185,8 @@ def env_step(trainer: Trainer, state: TrainState, _: None) -> tuple[TrainState, 
 
     Actions are stored unclipped; the env clips them to its bounds.
     """
+    from ppo_envs import brax_envs  # at trace time only (see make_trainer)
+
     spec = trainer.spec
     key, action_key = jax.random.split(state.key)
     mean = trainer.network.apply(state.params, state.obs, method=ActorCritic.action_mean)

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-MAIN_CONTENDERS: tuple[str, ...] = ("jax", "torch")
-"""What `python -m bench all` (and `make bench`) runs with every seed; extend here."""
+MAIN_CONTENDERS: tuple[str, ...] = ("jax", "jax-gym", "torch")
+"""What `python -m bench all` (and `make bench`) runs with every seed; extend here. jax-gym fits the CPU
+budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 
 CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
@@ -46,8 +47,18 @@ COMPARISONS: tuple[Comparison, ...] = (
         "JAX jit vs PyTorch compiled (torch.compile, CUDA graphs on a GPU)",
     ),
     Comparison(
+        "framework", "jax-gym", "torch",
+        "the same simulator, Gymnasium MuJoCo C (the same vector env and wrappers, stepped from a host loop)",
+        "JAX jit vs PyTorch eager",
+    ),
+    Comparison(
         "simulator", "torch-brax", "torch", "the same learner, PyTorch eager",
         "Brax MJX vs Gymnasium MuJoCo C",
+    ),
+    Comparison(
+        "simulator", "jax", "jax-gym", "the same learner, JAX jit (jax_ppo's update)",
+        "Brax MJX (the whole update in one compiled program) vs Gymnasium MuJoCo C (a host loop around "
+        "compiled steps)",
     ),
     Comparison(
         "setup", "jax", "torch", "nothing but the spec: each framework on its usual simulator",
@@ -56,6 +67,16 @@ COMPARISONS: tuple[Comparison, ...] = (
 )  # fmt: skip
 """The report's debate answers the framework question only from same-simulator pairs, the simulator question
 only from same-learner pairs; "setup" pairs say that both differ."""
+
+MATRIX_LEARNERS: tuple[str, ...] = ("JAX jit", "PyTorch eager", "PyTorch compiled")
+MATRIX_SIMULATORS: tuple[str, str] = ("Brax MJX", "Gymnasium MuJoCo C")
+MATRIX: tuple[tuple[str, str], ...] = (
+    ("jax", "jax-gym"), ("torch-brax", "torch"), ("torch-brax-compile", "torch-compile"),
+)  # fmt: skip
+"""The framework x simulator table: MATRIX[learner][simulator] is the contender of that cell (rows
+MATRIX_LEARNERS, columns MATRIX_SIMULATORS). A column holds the simulator fixed, a row the learner. Rows from
+the third on (compiled torch) are shown only where they have runs: the first two are the 2x2 core."""
+MATRIX_CORE_ROWS = 2
 
 UNKNOWN_COLOR = "#7f7f7f"
 """The report's colour for a contender that is not in the table (e.g. a test's fake)."""
@@ -79,6 +100,7 @@ CONTENDERS: dict[str, Contender] = {
     for c in (
         Contender("jax", ("-m", "jax_ppo"), color="#1f77b4"),
         Contender("jax-vmap", ("-m", "jax_ppo"), vmap_seeds=True, color="#17becf"),
+        Contender("jax-gym", ("-m", "jax_ppo", "--env-backend", "gymnasium"), color="#2ca02c"),
         Contender("torch", ("-m", "torch_ppo"), color="#d62728"),
         Contender("torch-compile", ("-m", "torch_ppo", "--compile"), color="#ff7f0e"),
         Contender("torch-brax", ("-m", "torch_ppo", "--env-backend", "brax"), color="#8c564b"),
@@ -90,7 +112,7 @@ CONTENDERS: dict[str, Contender] = {
 }
 
 CONTENDER_ORDER: tuple[str, ...] = (
-    "jax", "jax-vmap", "brax-ppo", "torch", "torch-compile", "torch-brax", "torch-brax-compile",
+    "jax", "jax-vmap", "jax-gym", "brax-ppo", "torch", "torch-compile", "torch-brax", "torch-brax-compile",
 )  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted. Every name of CONTENDERS, once."""

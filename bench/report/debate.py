@@ -11,8 +11,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bench.harness.contenders import COMPARISONS, Comparison
+from bench.harness.contenders import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.data import GroupKey
+from bench.report.matrix import matrix_cells, shown_rows, where
 from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
 
 CLAIMS = (
@@ -23,6 +24,8 @@ CLAIMS = (
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
 """Percentage points around the claimed 20% within which we call the measurement consistent with it."""
+LITTLE_SPEEDUP = 1.25
+"""A framework speed ratio within 1/1.25 to 1.25 (steady SPS, same simulator) counts as "little" speed."""
 READABILITY_KEYS = (
     ("cc_mean", "mean cyclomatic complexity"),
     ("cc_max", "max cyclomatic complexity"),
@@ -50,15 +53,24 @@ def _scope(*records: dict[str, Any] | None) -> str:
     return f"each package's files, an older record from {', '.join(sources)}: measurement glue included"
 
 
+def _length(code_records: list[dict[str, Any]]) -> tuple[float, float, float, str, bool] | None:
+    """(jax SLOC, torch SLOC, % shorter, 'N% shorter|longer', consistent with the claim), or None."""
+    jax_sloc = _num(_code(code_records, "jax_ppo"), "sloc")
+    torch_sloc = _num(_code(code_records, "torch_ppo"), "sloc")
+    if jax_sloc is None or torch_sloc is None or torch_sloc == 0:
+        return None
+    shorter = 100.0 * (torch_sloc - jax_sloc) / torch_sloc
+    direction = f"{shorter:.0f}% shorter" if shorter >= 0 else f"{-shorter:.0f}% longer"
+    return jax_sloc, torch_sloc, shorter, direction, abs(shorter - CLAIMED_SHORTER) <= CLAIM_TOLERANCE
+
+
 def answer_length(code_records: list[dict[str, Any]]) -> str:
     """Claim 1, from SLOC of each trainer's core PPO files (networks, losses, train)."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
-    jax_sloc, torch_sloc = _num(jax, "sloc"), _num(torch, "sloc")
-    if jax_sloc is None or torch_sloc is None or torch_sloc == 0:
+    length = _length(code_records)
+    if length is None:
         return "Not measured yet: the store has no code metrics for both jax_ppo and torch_ppo."
-    shorter = 100.0 * (torch_sloc - jax_sloc) / torch_sloc
-    direction = f"{shorter:.0f}% shorter" if shorter >= 0 else f"{-shorter:.0f}% longer"
-    consistent = abs(shorter - CLAIMED_SHORTER) <= CLAIM_TOLERANCE
+    jax_sloc, torch_sloc, _shorter, direction, consistent = length
     verdict = (
         f"consistent with the claim (within {CLAIM_TOLERANCE:.0f} percentage points of {CLAIMED_SHORTER:.0f}%)"
         if consistent
@@ -80,11 +92,11 @@ def answer_length(code_records: list[dict[str, Any]]) -> str:
     )
 
 
-def answer_readability(code_records: list[dict[str, Any]]) -> str:
-    """Claim 2, from radon's structural metrics; readability itself is not measured by any of them."""
+def _structure(code_records: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]] | None:
+    """(per-metric 'name: JAX a vs PyTorch b', metrics where JAX is higher, where lower), or None."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
     if jax is None or torch is None:
-        return "Not measured yet: the store has no code metrics for both jax_ppo and torch_ppo."
+        return None
     higher, lower, parts = [], [], []
     for key, name in READABILITY_KEYS:
         a, b = _num(jax, key), _num(torch, key)
@@ -95,6 +107,15 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
             higher.append(name)
         elif a < b:
             lower.append(name)
+    return parts, higher, lower
+
+
+def answer_readability(code_records: list[dict[str, Any]]) -> str:
+    """Claim 2, from radon's structural metrics; readability itself is not measured by any of them."""
+    structure = _structure(code_records)
+    if structure is None:
+        return "Not measured yet: the store has no code metrics for both jax_ppo and torch_ppo."
+    parts, higher, lower = structure
     if not parts:
         return "Not measured yet: the code metrics records carry no complexity or nesting figures."
     summary = (
@@ -107,6 +128,59 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
         "are compared with an imperative loop; no number here measures readability itself. Read the two "
         "packages side by side: each PPO step has the same function name in both."
     )
+
+
+def length_line(code_records: list[dict[str, Any]]) -> str:
+    """Claim 1 in one line, for the report's opening block."""
+    length = _length(code_records)
+    if length is None:
+        return "not measured (no code metrics for both jax_ppo and torch_ppo)."
+    jax_sloc, torch_sloc, _shorter, direction, consistent = length
+    verdict = "consistent with the claim" if consistent else "not consistent with the claim"
+    return (
+        f"jax_ppo {fmt(jax_sloc)} vs torch_ppo {fmt(torch_sloc)} SLOC (core PPO files, radon; no hardware "
+        f"involved): {direction}, {verdict} (within {CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}%)."
+    )
+
+
+def readability_line(code_records: list[dict[str, Any]]) -> str:
+    """Claim 2 in one line: no number measures readability; the structural proxies say which way they lean."""
+    structure = _structure(code_records)
+    if structure is None or not structure[0]:
+        return "not measured (no code metrics for both jax_ppo and torch_ppo)."
+    parts, higher, lower = structure
+    return (
+        f"not decidable by a number; structural proxies (radon, no hardware involved): the JAX side higher on "
+        f"{len(higher)}, lower on {len(lower)} of {len(parts)} ({'; '.join(parts)})."
+    )
+
+
+def speed_line(key: GroupKey, rows: list[Summary]) -> str:
+    """Claim 3 in one line, from the framework x simulator table: the framework ratio on each simulator, JAX
+    against each PyTorch row that has runs (eager; compiled where measured)."""
+    cells = matrix_cells(rows)
+    pairs = []
+    for other in shown_rows(cells)[1:]:
+        parts, verdicts = [], []
+        for col, simulator in enumerate(MATRIX_SIMULATORS):
+            jax, torch = cells[0][col], cells[other][col]
+            a, b = MATRIX[0][col], MATRIX[other][col]
+            if not (jax and torch and jax.sps and torch.sps and torch.sps.value > 0):
+                parts.append(f"on {simulator} not measured (needs ok runs of {a} and {b})")
+                continue
+            ratio = jax.sps.value / torch.sps.value
+            parts.append(
+                f"on {simulator} {a} at {ratio:.2f}x of {b}'s steady SPS "
+                f"({a} n = {jax.ok_runs}, {b} n = {torch.ok_runs})"
+            )
+            if 1 / LITTLE_SPEEDUP <= ratio <= LITTLE_SPEEDUP:
+                verdicts.append(f"little on {simulator} (within {LITTLE_SPEEDUP}x either way)")
+            else:
+                faster = MATRIX_LEARNERS[0] if ratio > 1 else MATRIX_LEARNERS[other]
+                verdicts.append(f"not little on {simulator} ({faster} faster by more than {LITTLE_SPEEDUP}x)")
+        verdict = f": {'; '.join(verdicts)}" if verdicts else ""
+        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}: {', '.join(parts)}{verdict}")
+    return f"On {where(key)}, {' / '.join(pairs)}."
 
 
 PairResults = dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]]
@@ -191,9 +265,18 @@ def _break_even(a: str, left: Summary, b: str, right: Summary) -> str:
     )
 
 
-def debate_html(code_records: list[dict[str, Any]], results: PairResults, any_gpu: bool) -> str:
-    """The claims, each followed by what this store's measurements say."""
-    speed = answer_speed(results)
+def debate_html(
+    code_records: list[dict[str, Any]],
+    results: PairResults,
+    any_gpu: bool,
+    matrix_sentences: tuple[str, ...] = (),
+) -> str:
+    """The claims, each followed by what this store's measurements say (speed: the framework x simulator
+    table's sentences first, then each pair)."""
+    matrix = "".join(f"<li>{escape(sentence)}</li>" for sentence in matrix_sentences)
+    speed = (
+        f"<h4>From the framework x simulator table</h4><ul>{matrix}</ul>" if matrix else ""
+    ) + answer_speed(results)
     gpu_note = (
         ""
         if any_gpu

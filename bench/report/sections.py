@@ -29,7 +29,21 @@ from bench.report.data import (
     latest_code_metrics,
     runs_per_origin,
 )
-from bench.report.debate import debate_html
+from bench.report.debate import (
+    CLAIMS,
+    debate_html,
+    length_line,
+    readability_line,
+    speed_line,
+)
+from bench.report.matrix import (
+    framework_sentence,
+    matrix_block,
+    matrix_groups,
+    matrix_section,
+    newest_group,
+    simulator_sentence,
+)
 from bench.report.source_view import side_by_side
 from bench.report.tables import (
     MISSING,
@@ -137,7 +151,8 @@ def how_to_read() -> Section:
     items = (
         "<b>Physics on the accelerator vs on the CPU.</b> The JAX side steps Brax (MJX) inside the jitted "
         "program; the PyTorch side steps Gymnasium MuJoCo (MuJoCo C) on the CPU. An SPS gap mixes simulator "
-        "and framework; the env-only and learner-only controls and the torch-on-Brax variant separate them.",
+        "and framework; the framework x simulator table (jax-gym: the JAX learner on MuJoCo C; torch-brax: "
+        "the PyTorch learner on Brax MJX) and the env-only and learner-only controls separate them.",
         "<b>Backend, timestep and integrator.</b> Brax backends (mjx, generalized, positional, spring) differ in "
         "integrator and contacts and some change the control timestep: a return is comparable only with the "
         "backend named. Even at equal timestep the physics differ: Brax's MJX models integrate with Euler and "
@@ -151,7 +166,8 @@ def how_to_read() -> Section:
         "seed per process.",
         "<b>Compile and startup.</b> Wall-clock curves start at process start, so imports and compilation show "
         "as a flat start; steady SPS excludes them. Short runs favour the side with less fixed cost.",
-        "<b>Rollout vs update.</b> The torch trainers time each half of every steady update inline. The JAX "
+        "<b>Rollout vs update.</b> The torch trainers and jax-gym (host loops) time each half of every steady "
+        "update inline. The JAX "
         "trainer runs both halves in one fused XLA program, so after training it times the rollout half "
         "(env step, action sampling, GAE) and the update half as separately jitted programs and splits the "
         "fused program's measured steady time by that ratio. Brax's own PPO exposes no boundary: no split.",
@@ -237,6 +253,33 @@ def code_metrics(store: Store) -> Section:
     return "code", "Code metrics", body + source
 
 
+def answer_so_far(
+    store: Store, groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
+) -> Section:
+    """The report's opening: the newest hardware's framework x simulator table and each claim in one line."""
+    key = newest_group(groups, summaries)
+    code = latest_code_metrics(store)
+    speed = (
+        speed_line(key, summaries[key])
+        if key is not None
+        else "not measured (no ok run of a framework x simulator contender)."
+    )
+    lines = (length_line(code), readability_line(code), speed)
+    claims = "".join(
+        f"<li><b>“{escape(claim)}”</b> {escape(line)}</li>" for claim, line in zip(CLAIMS, lines, strict=True)
+    )
+    table = (
+        matrix_block(key, summaries[key])
+        if key is not None
+        else '<p class="note">No framework x simulator table yet: no ok run of jax, jax-gym, torch-brax or torch.</p>'
+    )
+    intro = (
+        "<p class=\"note\">The most recent hardware's framework x simulator table, then the debate's three "
+        "claims, one line each; every number names its hardware and n. Details and the other groups below.</p>"
+    )
+    return "answer", "The answer so far", f"{intro}{table}<ul>{claims}</ul>"
+
+
 def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
     """The claims of the debate, answered from the measurements."""
     results: dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]] = {}
@@ -248,7 +291,16 @@ def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
                 results.setdefault(comparison, {})[key] = (left, right)
     latest = latest_code_metrics(store)
     any_gpu = any(r.device_kind == "gpu" for r in store.runs)
-    return "debate", "The debate's claims, answered from this store", debate_html(latest, results, any_gpu)
+    sentences = tuple(
+        sentence
+        for key, rows in matrix_groups(summaries).items()
+        for sentence in (framework_sentence(key, rows), simulator_sentence(key, rows))
+    )
+    return (
+        "debate",
+        "The debate's claims, answered from this store",
+        debate_html(latest, results, any_gpu, sentences),
+    )
 
 
 def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
@@ -495,9 +547,11 @@ def build_sections(store: Store, seed: int = 0, run_env_check: bool = True) -> l
     groups = group_runs(store.runs)
     summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
     return [
+        answer_so_far(store, groups, summaries),
         overview(store),
         how_to_read(),
         headline(groups, summaries),
+        matrix_section(summaries),
         figures(groups, summaries, seed),
         debate(store, summaries),
         code_metrics(store),

@@ -86,3 +86,33 @@ def test_bad_vector_env_is_rejected_before_any_run(tmp_path: Path):
     error = done.stderr.strip().splitlines()[-1]
     assert "vector_env" in error and "threads" in error and "sync, async, auto" in error
     assert not store.exists() or not read_records(store, record_type="run")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_smoke_preset_with_jax_gym_through_the_harness(tmp_path: Path):
+    """The JAX learner on Gymnasium: a full record, every time bucket, the halves timed inline."""
+    store = tmp_path / "results.jsonl"
+    argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke", "--seeds", "1"]
+    argv += ["--contenders", "jax-gym", "--device", "cpu", "--logs-dir", str(tmp_path / "logs")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    records = read_records(store, record_type="run")
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{[r.get('error') for r in records]}"
+    spec = resolve_spec("smoke", ["device=cpu"])
+    [record] = records
+    assert record["contender"] == "jax-gym" and record["status"] == "ok" and record["result_parsed"] is True
+    assert record["spec_hash"] == spec.spec_hash() and record["seed"] == 0
+    assert record["total_env_steps"] == spec.num_updates * spec.batch_size
+    assert record["final_return"] is not None and record["curve"][0][0] == 0
+    steady_steps = record["total_env_steps"] - spec.batch_size
+    assert record["sps"] == pytest.approx(steady_steps / (record["rollout_s"] + record["update_s"]), rel=1e-6)
+    buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
+    assert buckets == pytest.approx(record["wall_s"], rel=0.02), buckets
+    assert record["startup_s"] < record["first_update_s"] <= record["wall_s"] - record["eval_s"]
+    extra = record["extra"]
+    assert extra["env_backend"] == "gymnasium"
+    assert extra["resources"]["vector_env"] == {"requested": "sync", "mode": "sync", "workers": 1}
+    assert record["compile_s"] == pytest.approx(extra["compile_train_s"] + extra["compile_eval_s"])
+    assert extra["compile_policy_step_s"] > 0 and extra["compile_learn_s"] > 0
+    assert extra["resources"]["jax_default_matmul_precision"] == "highest"
+    assert extra["resources"]["cpu_set"] == record["provenance"]["cpu_set"]

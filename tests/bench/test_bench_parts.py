@@ -141,13 +141,17 @@ def test_nesting_of_flat_code_is_zero():
 def test_trainer_files_are_split_into_core_adapters_and_glue(tmp_path):
     pkg = tmp_path / "jax_ppo"
     pkg.mkdir()
-    for name in ("train.py", "losses.py", "networks.py", "normalization.py", "run.py", "__main__.py"):
+    for name in (
+        "train.py", "losses.py", "networks.py", "normalization.py", "run.py", "__main__.py", "gym_train.py",
+        "gym_run.py",
+    ):  # fmt: skip
         (pkg / name).write_text("def f():\n    return 1\n")
     parts = code_metrics.package_files("jax_ppo", tmp_path)
     assert {part: [p.name for p in paths] for part, paths in parts.items()} == {
         "core": ["losses.py", "networks.py", "train.py"],
         "adapters": ["normalization.py"],
         "glue": ["__main__.py", "run.py"],
+        "jax-gym": ["gym_run.py", "gym_train.py"],
     }
 
 

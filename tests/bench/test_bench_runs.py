@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from bench.harness import devices
-from bench.harness.contenders import Contender
+from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.provenance import LIBRARIES
 from bench.harness.runner import ERROR_TAIL_LINES
 from bench.harness.store import STORE_SCHEMA_VERSION, append_record, read_records
@@ -247,10 +247,7 @@ def test_cli_unknown_contender_exits_2(tmp_path):
         check=False,
     )
     assert done.returncode == EXIT_BAD_SPEC
-    assert (
-        "unknown pytorch; allowed: jax, jax-vmap, torch, torch-compile, torch-brax, torch-brax-compile, brax-ppo"
-        in done.stderr
-    )
+    assert f"unknown pytorch; allowed: {', '.join(CONTENDERS)}" in done.stderr
     assert not (tmp_path / "r.jsonl").exists()
 
 

@@ -5,7 +5,8 @@ shaped like real runs of the presets (compile seconds, SPS, returns on the inver
 so the report looks as it will, but they measure nothing and must never be cited.
 
 - several_seeds.jsonl: CPU, cpu-quick; jax and torch with several seeds, jax-vmap (3 seeds in one program),
-  a diverged, a timed-out and a failed run, code metrics, and env/learner throughput controls.
+  a diverged, a timed-out and a failed run, code metrics, and env/learner throughput controls; with
+  torch-brax (1 seed) and jax-gym (3 seeds, its own RNG) every cell of the framework x simulator table.
 - single_seed.jsonl: CPU, one seed of jax and torch (no interval is possible); no controls, no code metrics.
 - gpu.jsonl: GPU-labelled records (H100, gpu-brax, hopper) with device memory; used as a published store too.
 """
@@ -368,7 +369,31 @@ def several_seeds(rng: np.random.Generator) -> list[dict[str, Any]]:
             **common,
         )
     )
-    return records + code_metrics() + controls()
+    return records + jax_gym(np.random.default_rng(20261127)) + code_metrics() + controls()
+
+
+def jax_gym(rng: np.random.Generator) -> list[dict[str, Any]]:
+    """The JAX learner on Gymnasium (its own RNG, so adding it left every other fixture number as it was)."""
+    common = {"preset": "cpu-quick", "machine": CPU_MACHINE, "kind": "cpu"}
+    records = [
+        run_record(
+            rng,
+            contender="jax-gym",
+            seed=s,
+            startup=2.6,
+            compile_s=3.2,
+            sps=4300,
+            speed=1.2,
+            rss=700,
+            **common,
+        )
+        for s in range(3)
+    ]
+    for record in records:
+        record["extra"]["phase_split"] = (
+            "timed inline around collect_batch and learn_from_batch (a host loop, as torch)"
+        )
+    return records
 
 
 def single_seed(rng: np.random.Generator) -> list[dict[str, Any]]:

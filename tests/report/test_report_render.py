@@ -186,14 +186,17 @@ def debate_items(html: str) -> dict[str, list[str]]:
 
 def test_debate_answers_the_framework_question_only_from_same_simulator_pairs(several: str) -> None:
     items = debate_items(several)
-    (framework,) = items["The framework, on one simulator"]
+    framework, framework_gym = items["The framework, on one simulator"]
     assert "JAX jit vs PyTorch eager" in framework and "Brax MJX" in framework
     assert "steady SPS jax" in framework and "vs torch-brax" in framework
-    (simulator,) = items["The simulator, with one learner"]
+    assert "JAX jit vs PyTorch eager" in framework_gym and "Gymnasium MuJoCo C" in framework_gym
+    assert "steady SPS jax-gym" in framework_gym and "vs torch " in framework_gym
+    simulator, simulator_jax = items["The simulator, with one learner"]
     assert "Brax MJX vs Gymnasium MuJoCo C" in simulator and "torch-brax" in simulator
+    assert "the same learner, JAX jit" in simulator_jax and "jax-gym" in simulator_jax
     (setup,) = items["Each framework as usually run (framework and simulator together)"]
     assert "framework and simulator together" in setup and "depends on run length" in setup
-    for item in framework, simulator, setup:  # every sentence names its hardware and its n
+    for item in framework, framework_gym, simulator, simulator_jax, setup:  # hardware and n in each sentence
         for sentence in re.split(r"(?<=\.) (?=On )", item):
             assert "CPU: AMD EPYC 7B13" in sentence, sentence
             assert re.search(r"n = \d|\d+ runs?|mean of \d+ run|reached by \d+ of \d+", sentence), sentence
@@ -202,7 +205,8 @@ def test_debate_answers_the_framework_question_only_from_same_simulator_pairs(se
 def test_debate_says_not_measured_without_a_same_simulator_pair(tmp_path: Path) -> None:
     items = debate_items(render(tmp_path, "single_seed.jsonl"))
     assert items["The framework, on one simulator"] == [
-        "Not measured: no group of runs has ok runs of both jax and torch-brax or jax and torch-brax-compile."
+        "Not measured: no group of runs has ok runs of both jax and torch-brax or jax and torch-brax-compile "
+        "or jax-gym and torch."
     ]
     assert len(items["Each framework as usually run (framework and simulator together)"]) == 1
 

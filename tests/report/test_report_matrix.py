@@ -1,0 +1,140 @@
+"""The framework x simulator table (rows JAX / PyTorch learner, columns Brax MJX / MuJoCo C) and the report's
+opening block, from the fixture stores (tests/report/make_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.harness.contenders import MATRIX, MATRIX_SIMULATORS
+from bench.report import render_report
+
+FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
+CPU = "CPU: AMD EPYC 7B13, 2 cores"
+
+
+def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None) -> str:
+    store = tmp_path / "results.jsonl"
+    shutil.copy(FIXTURES / fixture, store)
+    for folder, source in (published or {}).items():
+        (tmp_path / "published" / folder).mkdir(parents=True)
+        shutil.copy(FIXTURES / source, tmp_path / "published" / folder / "results.jsonl")
+    return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+
+
+def section(html: str, anchor: str) -> str:
+    start = html.index(f'<section id="{anchor}"')
+    return html[start : html.index("</section>", start)]
+
+
+def text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html.replace("&#x27;", "'"))
+
+
+def cells(block: str) -> list[list[str]]:
+    """The matrix table's body cells, row by row, as text."""
+    table = block[block.index('<table class="matrix"') : block.index("</table>")]
+    rows = re.findall(r"<tr><th>[^<]*learner</th>(.*?)</tr>", table, re.S)
+    return [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+
+
+def mean_sps(fixture: str, contender: str) -> float:
+    records = [json.loads(line) for line in (FIXTURES / fixture).read_text().splitlines() if line.strip()]
+    values = [
+        r["sps"]
+        for r in records
+        if r.get("record_type") == "run" and r["contender"] == contender and r["status"] == "ok"
+    ]
+    return float(np.mean(values))
+
+
+@pytest.fixture(scope="module")
+def several(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return render(tmp_path_factory.mktemp("several"), "several_seeds.jsonl")
+
+
+def test_the_report_opens_with_the_answer_so_far(several: str) -> None:
+    assert several.index('<section id="answer"') < several.index('<section id="overview"')
+    answer = section(several, "answer")
+    assert '<table class="matrix"' in answer and CPU in answer
+    claims = re.findall(r"<li>(.*?)</li>", answer, re.S)
+    assert len(claims) == 3  # one line per claim
+    assert "312" in claims[0] and "371" in claims[0]  # SLOC of each core, from the code metrics
+    speed = text(claims[2])
+    assert CPU in speed and "jax n = 4, torch-brax n = 1" in speed and "jax-gym n = 3, torch n = 3" in speed
+
+
+def test_every_cell_holds_its_contender_speed_split_compile_threshold_and_n(several: str) -> None:
+    table = cells(section(several, "matrix"))
+    assert len(table) == 2 and all(len(row) == 2 for row in table)  # no compiled runs: the 2x2 core only
+    for names, row in zip(MATRIX[:2], table, strict=True):
+        for name, cell in zip(names, row, strict=True):
+            assert cell.strip().startswith(f"{name} (n = ")
+            assert "steady SPS" in cell and "per 1M steps" in cell and "compile" in cell
+            assert "time to threshold" in cell
+    assert "n = 3" in table[0][1]  # jax-gym: 3 seeds
+
+
+def test_sentences_state_each_effect_with_ratios_computed_from_the_runs(several: str) -> None:
+    block = text(section(several, "matrix"))
+    ratio = {
+        (a, b): mean_sps("several_seeds.jsonl", a) / mean_sps("several_seeds.jsonl", b)
+        for a, b in (("jax", "torch-brax"), ("jax-gym", "torch"), ("jax", "jax-gym"), ("torch-brax", "torch"))
+    }
+    framework = re.search(r"Framework effect, simulator held fixed \(([^)]*)\)(.*?)\.\s", block, re.S)
+    simulator = re.search(r"Simulator effect, learner held fixed \(([^)]*)\)(.*?)\.\s", block, re.S)
+    assert framework and simulator
+    for match in (framework, simulator):
+        assert CPU in match.group(1)
+    assert f"jax at {ratio[('jax', 'torch-brax')]:.2f}x of torch-brax" in block
+    assert f"jax-gym at {ratio[('jax-gym', 'torch')]:.2f}x of torch" in block
+    assert f"jax at {ratio[('jax', 'jax-gym')]:.2f}x of jax-gym" in block
+    assert f"torch-brax at {ratio[('torch-brax', 'torch')]:.2f}x of torch" in block
+    for simulator_name in MATRIX_SIMULATORS:
+        assert f"on {simulator_name}" in block
+    debate = text(section(several, "debate"))
+    assert "From the framework x simulator table" in debate and "Framework effect" in debate
+
+
+def test_missing_cells_say_not_measured(tmp_path: Path) -> None:
+    html = render(tmp_path, "single_seed.jsonl")
+    table = cells(section(html, "matrix"))
+    assert "not measured" in table[0][1] and "not measured" in table[1][0]  # jax-gym, torch-brax
+    block = text(section(html, "matrix"))
+    assert "not measured (no ok run of torch-brax)" in block
+    assert "not measured (no ok run of jax-gym)" in block
+
+
+def test_the_answer_so_far_uses_the_most_recent_hardware(tmp_path: Path) -> None:
+    html = render(tmp_path, "several_seeds.jsonl", published={"h100-run": "gpu.jsonl"})
+    answer = section(html, "answer")
+    assert "GPU: NVIDIA H100 80GB HBM3" in answer and CPU not in answer  # the GPU runs are two days newer
+    assert html.count('<table class="matrix"') == 3  # the opening block, then one per group
+
+
+def test_compiled_torch_gets_its_own_row_where_it_has_runs() -> None:
+    from bench.report.data import Run
+    from bench.report.matrix import framework_sentence, matrix_table_html
+    from bench.report.tables import summarize
+
+    def run(contender: str, sps: float) -> Run:
+        record = {"sps": sps, "final_return": 1.0, "compile_s": 9.0, "rollout_s": 1.0, "update_s": 1.0}
+        return Run(
+            "published: h200", "GPU: NVIDIA H200", "gpu", "hopper", "gpu-scale", contender, 0, "ok", record
+        )
+
+    rows = summarize(
+        [run("jax", 400_000.0), run("torch-brax", 40_000.0), run("torch-brax-compile", 100_000.0)]
+    )
+    key = ("published: h200", "GPU: NVIDIA H200", "gpu-scale", "hopper", "abc", "v1")
+    table = text(matrix_table_html(key, rows))
+    assert "PyTorch compiled learner" in table and "torch-brax-compile (n = 1 run)" in table
+    sentence = framework_sentence(key, rows)
+    assert "JAX jit vs PyTorch eager, on Brax MJX, jax at 10.00x of torch-brax" in sentence
+    assert "JAX jit vs PyTorch compiled, on Brax MJX, jax at 4.00x of torch-brax-compile" in sentence
+    assert "not measured (no ok run of jax-gym or torch-compile)" in sentence
