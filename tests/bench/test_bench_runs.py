@@ -241,7 +241,8 @@ def test_cli_unknown_contender_exits_2(tmp_path):
     )
     assert done.returncode == EXIT_BAD_SPEC
     assert (
-        "unknown pytorch; allowed: jax, jax-vmap, torch, torch-compile, torch-brax, brax-ppo" in done.stderr
+        "unknown pytorch; allowed: jax, jax-vmap, jax-gym, torch, torch-compile, torch-brax, brax-ppo"
+        in done.stderr
     )
     assert not (tmp_path / "r.jsonl").exists()
 
