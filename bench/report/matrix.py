@@ -56,7 +56,11 @@ def cell_lines(name: str, summary: Summary | None) -> list[str]:
         f"{name} (n = {_runs(summary)} run{'s' if _runs(summary) != 1 else ''})",
         f"steady SPS {fmt_estimate(summary.sps)}",
         split,
-        f"compile {fmt(summary.compile_s)} s (mean of {summary.ok_runs - summary.warm_runs} cold-start runs)",
+        (
+            f"compile {fmt(summary.compile_s)} s (mean of {summary.ok_runs - summary.warm_runs} cold-start runs)"
+            if summary.compile_s is not None
+            else "compile: no cold-start run (warm compilation cache only)"
+        ),
         f"time to threshold: {fmt_threshold_cell(summary)}",
     ]
 

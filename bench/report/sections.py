@@ -39,6 +39,7 @@ from bench.report.debate import (
 from bench.report.matrix import (
     framework_sentence,
     matrix_block,
+    matrix_cells,
     matrix_groups,
     matrix_section,
     newest_group,
@@ -256,12 +257,20 @@ def code_metrics(store: Store) -> Section:
 def answer_so_far(
     store: Store, groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
 ) -> Section:
-    """The report's opening: the newest hardware's framework x simulator table and each claim in one line."""
-    key = newest_group(groups, summaries)
+    """The report's opening: the newest hardware's framework x simulator tables and each claim in one line.
+
+    Every matrix group of the newest group's hardware and source is shown (a GPU campaign fills the Brax
+    column at one preset and the MuJoCo C column at another), the one holding the JAX-on-Brax cell first.
+    """
+    newest = newest_group(groups, summaries)
+    keys = []
+    if newest is not None:
+        same_hardware = [k for k in matrix_groups(summaries) if k[:2] == newest[:2]]
+        keys = sorted(same_hardware, key=lambda k: (matrix_cells(summaries[k])[0][0] is None, k[2]))
     code = latest_code_metrics(store)
     speed = (
-        speed_line(key, summaries[key])
-        if key is not None
+        " ".join(speed_line(key, summaries[key]) for key in keys)
+        if keys
         else "not measured (no ok run of a framework x simulator contender)."
     )
     lines = (length_line(code), readability_line(code), speed)
@@ -269,12 +278,12 @@ def answer_so_far(
         f"<li><b>“{escape(claim)}”</b> {escape(line)}</li>" for claim, line in zip(CLAIMS, lines, strict=True)
     )
     table = (
-        matrix_block(key, summaries[key])
-        if key is not None
+        "".join(matrix_block(key, summaries[key]) for key in keys)
+        if keys
         else '<p class="note">No framework x simulator table yet: no ok run of jax, jax-gym, torch-brax or torch.</p>'
     )
     intro = (
-        "<p class=\"note\">The most recent hardware's framework x simulator table, then the debate's three "
+        "<p class=\"note\">The most recent hardware's framework x simulator tables, then the debate's three "
         "claims, one line each; every number names its hardware and n. Details and the other groups below.</p>"
     )
     return "answer", "The answer so far", f"{intro}{table}<ul>{claims}</ul>"
