@@ -54,6 +54,11 @@ def _add_run_arguments(parser: argparse.ArgumentParser, preset: str, seeds: int)
     )
     parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
     parser.add_argument(
+        "--tasks",
+        default=None,
+        help="comma-separated tasks, each run with the preset's other values (default: its own)",
+    )
+    parser.add_argument(
         "--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run"
     )
     parser.add_argument(
@@ -122,6 +127,11 @@ def _check_arguments(args: argparse.Namespace, table: Mapping[str, Contender]) -
         raise _fail(f"--first-seed: got {args.first_seed}; allowed: an integer >= 0")
     if any(text.split("=", 1)[0].strip() == "device" for text in args.overrides):
         raise _fail("--set device=...: not allowed here; use --device auto|cpu|gpu")
+    for task in parse_tasks(args):
+        if any(text.split("=", 1)[0].strip() == "task" for text in args.overrides):
+            raise _fail("--set task=...: not allowed with --tasks; name every task in --tasks")
+        if args.preset != "auto":
+            spec_or_exit(args.preset, [*args.overrides, f"task={task}"])
     if args.preset != "auto":
         spec_or_exit(args.preset, args.overrides)
     return contenders
@@ -138,9 +148,31 @@ def _resolve(args: argparse.Namespace) -> tuple[str, PPOSpec, DeviceChoice]:
     return preset, spec, device
 
 
+def parse_tasks(args: argparse.Namespace) -> list[str]:
+    """`--tasks a,b` -> the task names in order, each in the registry (else one line, exit 2); [] without it."""
+    if getattr(args, "tasks", None) is None:
+        return []
+    names = list(dict.fromkeys(part.strip() for part in args.tasks.split(",") if part.strip()))
+    unknown = [name for name in names if name not in TASKS]
+    if not names or unknown:
+        raise _fail(f"--tasks: got {args.tasks!r}; allowed: comma-separated names of {', '.join(TASKS)}")
+    return names
+
+
 def cmd_run(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """Plan, run and record; exit 1 if any run did not end ok."""
-    records = run_contenders(args, table, bench_argv)
+    """Plan, run and record (task by task with `--tasks`); exit 1 if any run did not end ok."""
+    tasks = parse_tasks(args)
+    _check_arguments(args, table)  # every task's spec checked before any run starts
+    records = []
+    for task in tasks or [None]:
+        task_args = (
+            args
+            if task is None
+            else argparse.Namespace(
+                **{**vars(args), "tasks": None, "overrides": [*args.overrides, f"task={task}"]}
+            )
+        )
+        records += run_contenders(task_args, table, bench_argv)
     return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK
 
 

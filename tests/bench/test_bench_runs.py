@@ -308,3 +308,35 @@ def test_report_of_a_missing_store_is_one_line_and_exit_2(bench, tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--store" in err[0] and "typo" in err[0]
     assert not (tmp_path / "index.html").exists()
+
+
+def test_tasks_sweep_runs_each_task_with_the_presets_other_values(bench):
+    assert bench.run("ok", "--tasks", "hopper,walker2d", seeds=2) == 0
+    done = runs(bench)
+    assert sorted((r["task"], r["seed"]) for r in done) == [
+        ("hopper", 0),
+        ("hopper", 1),
+        ("walker2d", 0),
+        ("walker2d", 1),
+    ]
+    hashes = {r["task"]: r["spec_hash"] for r in done}
+    assert hashes["hopper"] == resolve_spec("smoke", ["task=hopper", "device=cpu"]).spec_hash()
+    assert hashes["walker2d"] == resolve_spec("smoke", ["task=walker2d", "device=cpu"]).spec_hash()
+    assert bench.run("ok", "--tasks", "hopper,walker2d", seeds=2) == 0
+    assert len(runs(bench)) == 4  # resumed task by task
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tasks", "hopper,pong"], "--tasks: got 'hopper,pong'; allowed: comma-separated names of"),
+        (["--tasks", ","], "--tasks: got ','"),
+        (["--tasks", "hopper", "--set", "task=walker2d"], "--set task=...: not allowed with --tasks"),
+    ],
+)
+def test_bad_tasks_exit_2_before_any_run(bench, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.run("ok", *args)
+    assert exit_info.value.code == EXIT_BAD_SPEC
+    assert message in capsys.readouterr().err
+    assert not bench.store_path.exists() and not bench.logs.exists()
