@@ -18,6 +18,7 @@ import pandas as pd
 
 from bench.harness.contenders import COMPARISONS, Comparison
 from bench.report import plots
+from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
     LOCAL_SOURCE,
     GroupKey,
@@ -561,6 +562,7 @@ def build_sections(store: Store, seed: int = 0, run_env_check: bool = True) -> l
         how_to_read(),
         headline(groups, summaries),
         matrix_section(summaries),
+        across_tasks_section(groups, seed),
         figures(groups, summaries, seed),
         debate(store, summaries),
         code_metrics(store),

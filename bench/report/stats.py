@@ -15,7 +15,7 @@ This module is not for point metrics that need no resampling (plain means live w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,3 +148,33 @@ def _estimate(point: np.ndarray, interval: np.ndarray | None, n: int, statistic:
     low, high = (float(v) for v in np.asarray(interval).reshape(2, -1)[:, 0])
     low_or_none, high_or_none = (v if math.isfinite(v) else None for v in (low, high))
     return Estimate(value, low_or_none, high_or_none, n, "ci", statistic)
+
+
+def stratified_iqm_estimate(
+    scores_by_task: Mapping[str, Sequence[float]], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
+) -> Estimate:
+    """IQM over every run of every task, with rliable's stratified bootstrap CI.
+
+    Each bootstrap sample resamples runs with replacement within each task (so every task keeps its run
+    count), then takes the IQM of all of them pooled (rliable's `StratifiedBootstrap` + `aggregate_iqm`).
+    Scores must be comparable across tasks (normalized by the caller). Below MIN_RUNS_FOR_CI runs in all:
+    the min-max range, no interval.
+    """
+    arrays = [np.asarray(values, dtype=float) for values in scores_by_task.values()]
+    if not arrays or any(a.size == 0 for a in arrays):
+        raise ValueError("scores_by_task: got a task without runs; allowed: at least 1 run per task")
+    pooled = np.concatenate(arrays)
+    if not np.all(np.isfinite(pooled)):
+        raise ValueError("scores: got non-finite values; allowed: finite numbers (drop failed runs first)")
+    value, n = interquartile_mean(pooled), int(pooled.size)
+    if n == 1:
+        return Estimate(value, None, None, 1, "single", "IQM")
+    if n < MIN_RUNS_FOR_CI:
+        return Estimate(value, float(pooled.min()), float(pooled.max()), n, "range", "IQM")
+    rng = np.random.default_rng(seed)
+    samples = [
+        interquartile_mean(np.concatenate([a[rng.integers(0, a.size, a.size)] for a in arrays]))
+        for _ in range(reps)
+    ]
+    low, high = np.percentile(samples, [100 * (1 - CI_SIZE) / 2, 100 * (1 + CI_SIZE) / 2])
+    return Estimate(value, float(low), float(high), n, "ci", "IQM")

@@ -126,3 +126,42 @@ def test_warm_cache_runs_count_for_speed_but_not_for_compile_time() -> None:
     assert summary.tt_reached == 2 and summary.tt_threshold_median == pytest.approx(66.0)
     assert fmt_compile_cell(summary) == "61 (cold, n = 2; 1 warm-cache runs left out)"
     assert fmt_threshold_cell(summary).endswith("(1 warm-cache runs left out)")
+
+
+def test_stratified_iqm_pools_tasks_and_resamples_within_each() -> None:
+    from bench.report.stats import interquartile_mean, stratified_iqm_estimate
+
+    by_task = {"hopper": [0.2, 0.4, 0.5, 0.9], "walker2d": [1.1, 1.3, 0.7]}
+    estimate = stratified_iqm_estimate(by_task, seed=3)
+    pooled = [v for values in by_task.values() for v in values]
+    assert estimate.value == pytest.approx(interquartile_mean(np.array(pooled))) and estimate.n == 7
+    assert estimate.has_interval and min(pooled) <= estimate.low <= estimate.value <= estimate.high <= max(
+        pooled
+    )
+    assert stratified_iqm_estimate(by_task, seed=3) == estimate  # reproducible
+    # One task whose runs all agree contributes no spread: with only that task, the interval is a point.
+    constant = stratified_iqm_estimate({"hopper": [0.5] * 6})
+    assert constant.low == constant.high == constant.value == 0.5
+    with pytest.raises(ValueError, match="a task without runs"):
+        stratified_iqm_estimate({"hopper": []})
+
+
+def test_across_tasks_section_needs_two_tasks_and_names_them() -> None:
+    from bench.report.across_tasks import across_tasks_section
+    from bench.report.data import Run
+
+    def run(task: str, seed: int, final: float) -> Run:
+        return Run("local", "CPU: X, 2 cores", "cpu", task, "p", "jax", seed, "ok", {"final_return": final})
+
+    groups = {
+        ("local", "CPU: X, 2 cores", "p", "hopper", "h1", "v1"): [
+            run("hopper", s, 500.0 + s) for s in range(3)
+        ],
+        ("local", "CPU: X, 2 cores", "p", "walker2d", "h2", "v1"): [
+            run("walker2d", s, 900.0) for s in range(3)
+        ],
+    }
+    _anchor, _title, body = across_tasks_section(groups)
+    assert "hopper, walker2d" in body and "hopper 3, walker2d 3" in body and "IQM" in body and "n = 6" in body
+    only_one = {key: runs for key, runs in groups.items() if key[3] == "hopper"}
+    assert "Not measured" in across_tasks_section(only_one)[2]
