@@ -8,10 +8,11 @@ on; the caller decides the exit code from the returned records.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,62 @@ class Progress:
             self.bar.close()
 
 
+def execute_run(
+    run: PlannedRun,
+    *,
+    spec: PPOSpec,
+    preset: str,
+    device: dict[str, Any],
+    bench_argv: list[str] | None,
+) -> dict[str, Any]:
+    """One planned run in its own child process on this machine: its record (the caller stores it).
+
+    The same function runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
+    machine's that ran the child.
+    """
+    started, load_before = time.time(), os.getloadavg()[0]
+    outcome = run_child(run.argv, spec.run_timeout_s, run.log_path)
+    provenance = run_provenance(
+        contender=run.contender.name,
+        preset=preset,
+        spec_hash=spec.spec_hash(),
+        seed=run.seed,
+        device=device,
+        command=run.argv,
+        bench_argv=bench_argv,
+    )
+    provenance["started_unix"] = started
+    # Other work on the machine skews timings; the 1-minute load average around the run shows it.
+    provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+    provenance["log_path"] = str(run.log_path)
+    provenance["code_version"] = run.code_version
+    record = build_run_record(
+        outcome=outcome,
+        contender=run.contender.name,
+        preset=preset,
+        spec=spec,
+        seed=run.seed,
+        num_seeds=run.num_seeds,
+        device=device,
+        provenance=provenance,
+    )
+    record["code_version"] = run.code_version
+    return record
+
+
+Execute = Callable[[PlannedRun], dict[str, Any]]
+"""One planned run -> its record."""
+
+
+def run_locally(
+    todo: Sequence[PlannedRun], execute: Execute, progress: Progress
+) -> Iterator[tuple[PlannedRun, dict]]:
+    """The local executor: one run at a time on this machine, in plan order."""
+    for run in todo:
+        progress.start(run)
+        yield run, execute(run)
+
+
 def run_campaign(
     plan: Sequence[PlannedRun],
     *,
@@ -151,45 +208,30 @@ def run_campaign(
     store: Path,
     force: bool,
     bench_argv: list[str] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every planned run not yet recorded ok; append each record as soon as it exists; return them."""
+    """Run every planned run not yet recorded ok; append each record as soon as it exists; return them.
+
+    `executor` "local" runs them here one by one; "ray" fans them out to a Ray cluster (ray_executor.py),
+    one timed run per node at a time; either way the records land in `store` on this machine.
+    """
     done = set() if force else recorded_ok(store)
     todo = [run for run in plan if run.key(spec.spec_hash()) not in done]
     progress = Progress(len(plan))
     for run in plan:
         if run not in todo:
             progress.skip(run)
+    execute = functools.partial(execute_run, spec=spec, preset=preset, device=device, bench_argv=bench_argv)
+    if executor == "ray":
+        from bench.harness.ray_executor import run_on_ray
+
+        results = run_on_ray(todo, execute, progress, address)
+    else:
+        results = run_locally(todo, execute, progress)
     records = []
     try:
-        for run in todo:
-            progress.start(run)
-            started, load_before = time.time(), os.getloadavg()[0]
-            outcome = run_child(run.argv, spec.run_timeout_s, run.log_path)
-            provenance = run_provenance(
-                contender=run.contender.name,
-                preset=preset,
-                spec_hash=spec.spec_hash(),
-                seed=run.seed,
-                device=device,
-                command=run.argv,
-                bench_argv=bench_argv,
-            )
-            provenance["started_unix"] = started
-            # Other work on the machine skews timings; the 1-minute load average around the run shows it.
-            provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
-            provenance["log_path"] = str(run.log_path)
-            provenance["code_version"] = run.code_version
-            record = build_run_record(
-                outcome=outcome,
-                contender=run.contender.name,
-                preset=preset,
-                spec=spec,
-                seed=run.seed,
-                num_seeds=run.num_seeds,
-                device=device,
-                provenance=provenance,
-            )
-            record["code_version"] = run.code_version
+        for run, record in results:
             append_record(record, store)
             records.append(record)
             progress.finish(run, record)

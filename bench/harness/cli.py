@@ -7,6 +7,7 @@ without a GPU) exits 2 (`EXIT_BAD_SPEC`) before any run starts. `run` exits 1 wh
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shlex
 import sys
 import time
@@ -27,6 +28,7 @@ from bench.harness.contenders import (
 )
 from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.provenance import run_provenance
+from bench.harness.ray_executor import ExecutorError
 from bench.harness.store import DEFAULT_STORE, append_record
 from bench.metrics.code_metrics import format_table, measure_all
 from bench.report import DEFAULT_OUT, render_report
@@ -65,6 +67,12 @@ def _add_run_arguments(parser: argparse.ArgumentParser, preset: str, seeds: int)
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override"
     )
     parser.add_argument("--force", action="store_true", help="rerun runs already recorded ok")
+    parser.add_argument(
+        "--executor",
+        default="local",
+        help="local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)",
+    )
+    parser.add_argument("--address", default=None, help="the Ray cluster's address (with --executor ray)")
     parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")
 
 
@@ -121,6 +129,10 @@ def _check_arguments(args: argparse.Namespace, table: Mapping[str, Contender]) -
         contenders = parse_contenders(args.contenders, table)
     except UnknownContenderError as err:
         raise _fail(str(err)) from None
+    if args.executor not in EXECUTORS:
+        raise _fail(f"--executor: got {args.executor!r}; allowed: {', '.join(EXECUTORS)}")
+    if args.executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise _fail("--executor ray: Ray is not installed; install it with: pip install 'ppo-bench[cluster]'")
     if args.seeds < 1:
         raise _fail(f"--seeds: got {args.seeds}; allowed: an integer >= 1")
     if args.first_seed < 0:
@@ -146,6 +158,10 @@ def _resolve(args: argparse.Namespace) -> tuple[str, PPOSpec, DeviceChoice]:
     preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
     spec = spec_or_exit(preset, [*args.overrides, f"device={device.kind}"])
     return preset, spec, device
+
+
+EXECUTORS = ("local", "ray")
+"""Where `bench run` runs its plan: here, one run at a time, or on a Ray cluster (one run per node)."""
 
 
 def parse_tasks(args: argparse.Namespace) -> list[str]:
@@ -190,16 +206,24 @@ def run_contenders(
         f"timeout {spec.run_timeout_s} s per run, store {args.store}",
         file=sys.stderr,
     )
-    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir, args.first_seed)
-    records = run_campaign(
-        plan,
-        spec=spec,
-        preset=preset,
-        device=device.to_dict(),
-        store=args.store,
-        force=args.force,
-        bench_argv=bench_argv,
+    # Absolute: a Ray worker's working directory is not the driver's.
+    plan = plan_runs(
+        contenders, args.seeds, preset, overrides, spec, args.logs_dir.resolve(), args.first_seed
     )
+    try:
+        records = run_campaign(
+            plan,
+            spec=spec,
+            preset=preset,
+            device=device.to_dict(),
+            store=args.store,
+            force=args.force,
+            bench_argv=bench_argv,
+            executor=getattr(args, "executor", "local"),
+            address=getattr(args, "address", None),
+        )
+    except ExecutorError as err:
+        raise _fail(str(err)) from None
     print(_summary(records))
     return records
 
