@@ -10,11 +10,9 @@ update is timed apart and the steady ones summed. Evaluations run every `updates
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -32,7 +30,7 @@ from jax_ppo.gym_train import (
     make_trainer,
 )
 from jax_ppo.run import params_digest
-from shared_spec.result import RunResult, package_versions, seconds_since_start, time_to_threshold
+from shared_spec.result import RunResult, Timings, package_versions, seconds_since_start, time_to_threshold
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 
@@ -40,24 +38,6 @@ CONTENDER = "jax-gym"
 VERSIONED = ("jax", "jaxlib", "flax", "optax", "gymnasium", "mujoco", "numpy")
 TRAIN_PROGRAMS = ("policy_step", "finish_batch", "learn")
 """The programs of training (`extra.compile_train_s`); the evaluation policy is `extra.compile_eval_s`."""
-
-
-@dataclass
-class Timings:
-    """Where the training time went; steady state = every update after the first."""
-
-    first_iteration_s: float = 0.0
-    rollout_s: float = 0.0
-    update_s: float = 0.0
-    steady_updates: int = 0
-
-    @property
-    def steady_s(self) -> float:
-        return self.rollout_s + self.update_s
-
-    def sps(self, batch_size: int) -> float:
-        steady = self.steady_s
-        return self.steady_updates * batch_size / steady if steady > 0 else math.nan
 
 
 def timed_update(

@@ -12,12 +12,11 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from shared_spec.result import RunResult, package_versions, seconds_since_start, time_to_threshold
+from shared_spec.result import RunResult, Timings, package_versions, seconds_since_start, time_to_threshold
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 from torch_ppo.envs import EvalEnv, TrainEnv
@@ -36,24 +35,6 @@ from torch_ppo.train import (
 EVAL_SEED_OFFSET = 10_000
 """Evaluation envs are reset with seed + this, so they never replay the training envs' starts."""
 VERSIONED = ("torch", "gymnasium", "mujoco", "numpy", "brax", "jax")
-
-
-@dataclass
-class Timings:
-    """Where the training time went; steady state = every update after the first."""
-
-    first_iteration_s: float = 0.0
-    rollout_s: float = 0.0
-    update_s: float = 0.0
-    steady_updates: int = 0
-
-    @property
-    def steady_s(self) -> float:
-        return self.rollout_s + self.update_s
-
-    def sps(self, batch_size: int) -> float:
-        steady = self.steady_s
-        return self.steady_updates * batch_size / steady if steady > 0 else math.nan
 
 
 def _log_to_stderr(message: str) -> None:
