@@ -145,15 +145,19 @@ def base_env(spec: PPOSpec) -> brax_envs.Env:
     return ActuatorUnitsWrapper(env) if get_task(spec.task).brax_scales_actions else env
 
 
-def _batched(spec: PPOSpec, num_envs: int) -> VmapWrapper:
-    """`num_envs` copies of the base env, actions clipped, time limit `episode_length`."""
-    env = EpisodeWrapper(ClipActionWrapper(base_env(spec)), spec.episode_length, action_repeat=1)
+def _batched(spec: PPOSpec, num_envs: int, base: brax_envs.Env | None = None) -> VmapWrapper:
+    """`num_envs` copies of `base` (default: the spec's `base_env`), actions clipped, time limit."""
+    env = EpisodeWrapper(ClipActionWrapper(base or base_env(spec)), spec.episode_length, action_repeat=1)
     return VmapWrapper(env, batch_size=num_envs)
 
 
-def make_train_env(spec: PPOSpec, num_envs: int) -> brax_envs.Env:
-    """`num_envs` training envs: clipped actions, time limit, auto-reset keeping the final observation."""
-    return FinalObsAutoResetWrapper(_batched(spec, num_envs))
+def make_train_env(spec: PPOSpec, num_envs: int, base: brax_envs.Env | None = None) -> brax_envs.Env:
+    """`num_envs` training envs: clipped actions, time limit, auto-reset keeping the final observation.
+
+    `base` replaces the spec's env under the same wrappers (the benchmark's physics-free stand-in,
+    `ppo_envs.physics_free`).
+    """
+    return FinalObsAutoResetWrapper(_batched(spec, num_envs, base))
 
 
 def make_eval_env(spec: PPOSpec, num_envs: int) -> brax_envs.Env:
