@@ -19,10 +19,12 @@ from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
 from shared_spec.resources import vector_env_record, xla_resources_record
 from shared_spec.result import emit_result, seconds_since_start
 from shared_spec.spec import PPOSpec
+from shared_spec.startup import STARTUP
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print the result line; returns the exit code."""
+    STARTUP.mark("interpreter")
     parser = trainer_parser(
         "python -m jax_ppo", "PPO in JAX on Brax or Gymnasium MuJoCo (ppo-bench contenders 'jax', 'jax-gym')."
     )
@@ -58,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             run_training,
         )
         from ppo_envs.precision import apply_jax_matmul_precision
+    STARTUP.mark("imports")
 
     device, device_record = device_or_exit(spec.device)
+    STARTUP.mark("device")
     numerics = apply_jax_matmul_precision(spec.matmul_precision)
     start = time.perf_counter()
 
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         spec, args.preset, args.seed, args.vmap_seeds, device_record, outcome, wall_s, split
     )
     result.extra["peak_device_mb"] = peak_mb
+    result.extra["startup_phases"] = STARTUP.phases()
     result.extra["resources"] = xla_resources_record(**numerics)
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
@@ -100,8 +105,10 @@ def main_gymnasium(preset: str, seed: int, spec: PPOSpec) -> int:
         from jax_ppo.gym_run import run_training
         from jax_ppo.run import device_or_exit, peak_device_mb
         from ppo_envs.precision import apply_jax_matmul_precision
+    STARTUP.mark("imports")
 
     device, device_record = device_or_exit(spec.device)
+    STARTUP.mark("device")
     numerics = apply_jax_matmul_precision(spec.matmul_precision)
 
     def progress(line: str) -> None:
@@ -110,6 +117,7 @@ def main_gymnasium(preset: str, seed: int, spec: PPOSpec) -> int:
     with jax.default_device(device):
         result, _ = run_training(spec, seed, device_record, preset, progress)
     result.extra["peak_device_mb"] = peak_device_mb(device)
+    result.extra["startup_phases"] = STARTUP.phases()
     result.extra["cpu_async_dispatch"] = bool(jax.config.read("jax_cpu_enable_async_dispatch"))
     result.extra["resources"] = xla_resources_record(
         vector_env=vector_env_record(spec.vector_env, spec.num_envs), **numerics

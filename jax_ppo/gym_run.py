@@ -32,6 +32,7 @@ from jax_ppo.gym_train import (
 from jax_ppo.run import params_digest
 from shared_spec.result import RunResult, Timings, package_versions, seconds_since_start, time_to_threshold
 from shared_spec.spec import PPOSpec
+from shared_spec.startup import STARTUP
 from shared_spec.tasks import get_task
 
 CONTENDER = "jax-gym"
@@ -69,6 +70,7 @@ def run_training(
 ) -> tuple[RunResult, TrainState]:
     """Train PPO per `spec` on Gymnasium, timed as docs/DESIGN.md defines; the RunResult and the final state."""
     trainer = make_trainer(spec)
+    STARTUP.mark("envs")
     result = RunResult.for_spec(
         spec,
         contender=CONTENDER,
@@ -77,11 +79,13 @@ def run_training(
         device=device_record,
         versions=package_versions(VERSIONED),
     )
-    state = init_train_state(trainer, seed)
+    init_compile_s: dict[str, float] = {}
+    state = init_train_state(trainer, seed, init_compile_s)
     jax.block_until_ready(state.learner)
-    result.startup_s = seconds_since_start()
+    STARTUP.mark("train_state")
+    result.startup_s = seconds_since_start() - init_compile_s["init"]  # compiling is compile time
     trainer = compile_programs(trainer, state)
-    compile_s = trainer.programs.compile_s
+    compile_s = {**trainer.programs.compile_s, **init_compile_s}
     result.compile_s = sum(compile_s.values())
     result.eval_s = 0.0
 

@@ -251,12 +251,21 @@ def init_learner_state(learner: Learner, obs_size: int, key: jax.Array) -> Learn
     )
 
 
-def init_train_state(trainer: Trainer, seed: int) -> TrainState:
+def init_train_state(trainer: Trainer, seed: int, compile_s: dict[str, float] | None = None) -> TrainState:
     """Reset the training envs (seeded, as torch) and initialize the learner in one jitted call, as train.py
     does (op by op it took 3.3 s on the 2-core CPU, jitted 2.7 s: mostly XLA compiling the orthogonal init's
-    QR decompositions)."""
-    init = jax.jit(functools.partial(init_learner_state, trainer.learner, trainer.envs.obs_size))
-    return TrainState(learner=init(jax.random.PRNGKey(seed)), obs=trainer.envs.reset(seed))
+    QR decompositions). The init program is compiled ahead of time; its seconds go to `compile_s["init"]`
+    when a dict is given (compile time, not startup: docs/DESIGN.md)."""
+    key = jax.random.PRNGKey(seed)
+    start = time.perf_counter()
+    init = (
+        jax.jit(functools.partial(init_learner_state, trainer.learner, trainer.envs.obs_size))
+        .lower(key)
+        .compile()
+    )
+    if compile_s is not None:
+        compile_s["init"] = time.perf_counter() - start
+    return TrainState(learner=init(key), obs=trainer.envs.reset(seed))
 
 
 def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, HostRollout]:

@@ -1,7 +1,7 @@
 """The timed training run of the JAX trainer: the host loop around train.py's compiled program, its result line.
 
-Measurement, not algorithm: the metric definitions are docs/DESIGN.md's. The train chunk and the evaluation
-are compiled ahead of time (`lower().compile()`, that is `compile_s`); the host runs one update first (timed
+Measurement, not algorithm: the metric definitions are docs/DESIGN.md's. The init program, the train chunk and
+the evaluation are compiled ahead of time (`lower().compile()`, that is `compile_s`); the host runs one update first (timed
 apart), then the rest of each evaluation chunk in one call, blocking on the result before reading the clock.
 The rollout/update split times `collect_batch` and `learn_from_batch` as separately compiled programs after
 training and apportions the fused program's steady time by their ratio (`measure_phase_split`).
@@ -44,6 +44,7 @@ from shared_spec.result import (
     time_to_threshold,
 )
 from shared_spec.spec import PPOSpec
+from shared_spec.startup import STARTUP
 from shared_spec.tasks import get_task
 
 VERSIONED = ("jax", "jaxlib", "flax", "optax", "brax", "mujoco", "mujoco-mjx", "numpy")
@@ -57,6 +58,7 @@ class TrainingOutcome:
     compile_s: float = 0.0
     compile_train_s: float = 0.0
     compile_eval_s: float = 0.0
+    compile_init_s: float = 0.0
     first_update_s: float = 0.0
     train_s: float = 0.0
     """Execution of every update, the first included (its compilation is in compile_s, done ahead of time)."""
@@ -127,11 +129,17 @@ def run_training(
     """Train `num_seeds` seeds of `spec` in one program; time it as docs/DESIGN.md defines the metrics."""
     out = TrainingOutcome()
     trainer = make_trainer(spec)
+    STARTUP.mark("envs")
     keys = seed_keys(seed, num_seeds)
     init = functools.partial(init_train_state, trainer)
-    state = jax.jit(jax.vmap(init) if num_seeds > 1 else init)(keys)
-    jax.block_until_ready(state)
-    out.startup_s = seconds_since_start()
+    start = (
+        time.perf_counter()
+    )  # the init program (networks, MJX env reset) compiles: compile time, not startup
+    compiled_init = jax.jit(jax.vmap(init) if num_seeds > 1 else init).lower(keys).compile()
+    out.compile_init_s = time.perf_counter() - start
+    state = jax.block_until_ready(compiled_init(keys))
+    STARTUP.mark("train_state")
+    out.startup_s = seconds_since_start() - out.compile_init_s
 
     metrics = initial_metrics()
     if num_seeds > 1:
@@ -143,7 +151,7 @@ def run_training(
     out.train_s += time.perf_counter() - start
     out.first_update_s = seconds_since_start()  # no evaluation before it (the step-0 one comes next)
     compiled_eval, out.compile_eval_s = compiled_evaluate(trainer, state, num_seeds)
-    out.compile_s = out.compile_train_s + out.compile_eval_s
+    out.compile_s = out.compile_train_s + out.compile_eval_s + out.compile_init_s
 
     eval_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1_000_003)
     eval_keys = jax.random.split(eval_key, num_seeds) if num_seeds > 1 else eval_key
@@ -324,6 +332,7 @@ def build_result(
         "v_loss": outcome.last_metrics.get("v_loss"),
         "compile_train_s": outcome.compile_train_s,
         "compile_eval_s": outcome.compile_eval_s,
+        "compile_init_s": outcome.compile_init_s,
         "params_sha256": outcome.params_sha256,
         "curve_env_steps": "per seed" if num_seeds > 1 else "per run",
         "xla_flags": os.environ.get("XLA_FLAGS", ""),

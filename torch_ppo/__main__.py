@@ -17,6 +17,7 @@ from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
 from shared_spec.resources import JAX_CACHE_AT_START, resources_record
 from shared_spec.result import emit_result
+from shared_spec.startup import STARTUP
 
 
 def use_fresh_compile_cache() -> dict[str, str | int]:
@@ -43,6 +44,7 @@ def use_fresh_compile_cache() -> dict[str, str | int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the CLI, build envs on the chosen backend, train, emit the result line; returns the exit code."""
+    STARTUP.mark("interpreter")
     parser = trainer_parser("torch_ppo", "PyTorch PPO (CleanRL-style loop) on Gymnasium MuJoCo or Brax.")
     parser.add_argument(
         "--compile",
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.env_backend == "brax":
             from ppo_envs.precision import apply_jax_matmul_precision
             from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
+    STARTUP.mark("imports")
 
     try:
         device, device_record = resolve_device(spec.device)
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     except DeviceError as err:
         print(f"error: bad spec: {err}", file=sys.stderr)
         return EXIT_BAD_SPEC
+    STARTUP.mark("device")
     threads = set_threads(spec.torch_threads)
     numerics = apply_matmul_precision(spec.matmul_precision)
     if args.env_backend == "brax":  # the env is MJX: JAX's matmuls follow the same policy
@@ -91,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         envs = GymTrainEnv(spec, spec.num_envs)
         eval_envs = GymEvalEnv(spec, spec.eval_episodes)
         contender = "torch"
+    STARTUP.mark("envs")
     if args.compile:
         contender += "-compile"
     try:
@@ -111,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         envs.close()
         eval_envs.close()
     result.extra["compile"] = bool(args.compile)
+    result.extra["startup_phases"] = STARTUP.phases()
     if args.compile:
         result.extra["compile_cache"] = compile_cache
     vectorization = (

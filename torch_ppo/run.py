@@ -18,6 +18,7 @@ import torch
 
 from shared_spec.result import RunResult, Timings, package_versions, seconds_since_start, time_to_threshold
 from shared_spec.spec import PPOSpec
+from shared_spec.startup import STARTUP
 from shared_spec.tasks import get_task
 from torch_ppo.envs import EvalEnv, TrainEnv
 from torch_ppo.networks import describe_optimizer
@@ -89,6 +90,7 @@ def run_training(
         versions=package_versions(VERSIONED),
     )
     state = init_train_state(trainer, seed)
+    STARTUP.mark("train_state")
     result.startup_s = seconds_since_start() - env_compile_s  # the env's compilation is compile time
     result.eval_s = 0.0
 

@@ -13,6 +13,7 @@ import pytest
 
 from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
+from shared_spec.startup import PHASES
 
 
 @pytest.mark.slow
@@ -41,6 +42,10 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
         assert buckets == pytest.approx(record["wall_s"], rel=0.02), (record["contender"], buckets)
         assert record["startup_s"] < record["first_update_s"] <= record["wall_s"] - record["eval_s"]
+        phases = record["extra"]["startup_phases"]  # where startup_s went, phase by phase
+        assert set(phases) == set(PHASES) and min(phases.values()) >= 0
+        compiling = record["extra"].get("compile_init_s", 0.0)  # JAX's init program compiles in its phase
+        assert sum(phases.values()) == pytest.approx(record["startup_s"] + compiling, abs=0.05)
         resources = record["extra"][
             "resources"
         ]  # the same CPUs and one matmul policy, recorded on both sides
@@ -112,7 +117,11 @@ def test_smoke_preset_with_jax_gym_through_the_harness(tmp_path: Path):
     extra = record["extra"]
     assert extra["env_backend"] == "gymnasium"
     assert extra["resources"]["vector_env"] == {"requested": "sync", "mode": "sync", "workers": 1}
-    assert record["compile_s"] == pytest.approx(extra["compile_train_s"] + extra["compile_eval_s"])
+    compiled = extra["compile_train_s"] + extra["compile_eval_s"] + extra["compile_init_s"]
+    assert sum(extra["startup_phases"].values()) == pytest.approx(
+        record["startup_s"] + extra["compile_init_s"], abs=0.05
+    )
+    assert record["compile_s"] == pytest.approx(compiled) and extra["compile_init_s"] > 0
     assert extra["compile_policy_step_s"] > 0 and extra["compile_learn_s"] > 0
     assert extra["resources"]["jax_default_matmul_precision"] == "highest"
     assert extra["resources"]["cpu_set"] == record["provenance"]["cpu_set"]
