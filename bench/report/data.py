@@ -69,6 +69,14 @@ class Run:
         caches = (extra.get("compile_cache"), resources.get("jax_compile_cache"))
         return any(isinstance(c, dict) and c.get("state") == "warm" for c in caches)
 
+    def startup_phases(self) -> dict[str, float]:
+        """Seconds of each startup phase (`extra.startup_phases`; empty for records made before it)."""
+        extra = self.record.get("extra")
+        phases = extra.get("startup_phases") if isinstance(extra, dict) else None
+        if not isinstance(phases, dict):
+            return {}
+        return {name: value for name, raw in phases.items() if (value := finite(raw)) is not None}
+
     def final_returns(self) -> list[float]:
         """Per-seed final returns: the vmapped list when there is one, else the single final return."""
         per_seed = self.record.get("per_seed_final_return")

@@ -56,6 +56,7 @@ from bench.report.tables import (
     headline_frame,
     phase_split_frame,
     records_frame,
+    startup_phases_frame,
     summarize,
 )
 from ppo_envs.parity import check_all_tasks
@@ -217,6 +218,12 @@ def figures(
         blocks.append(_img(plots.speed_and_time(summaries[key], label), f"SPS and time breakdown, {label}"))
         blocks.append(_img(plots.phase_split(summaries[key], label), f"rollout vs update, {label}"))
         blocks.append(frame_html(phase_split_frame(summaries[key]), "split", f"Rollout vs update · {label}"))
+        startup = startup_phases_frame(summaries[key])
+        if not startup.empty:  # records from before the split have none
+            caption = (
+                f"Where startup goes (mean s per phase; compilation inside a phase counted there) · {label}"
+            )
+            blocks.append(frame_html(startup, "startup", caption))
     return "figures", "Learning curves and speed", "".join(blocks)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from bench.report.data import Run, by_contender
 from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, seed_estimate
+from shared_spec.startup import PHASES
 
 MISSING = "–"
 
@@ -57,6 +58,10 @@ class Summary:
     """Steady SPS of every ok run (dots beside the SPS bar)."""
     warm_runs: int = 0
     """Ok runs that started with a warm compilation cache: left out of compile, wall and time to threshold."""
+    startup_phases: tuple[tuple[str, float], ...] = ()
+    """(phase, mean seconds) over the ok runs that split their startup (shared_spec/startup.py order)."""
+    startup_phase_runs: int = 0
+    """How many ok runs those means are over."""
 
 
 def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
@@ -122,6 +127,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
             r.metric("time_to_threshold_s") for r in cold if r.metric("time_to_threshold_s") is not None
         ]
         splits = [split for r in ok if (split := phase_seconds_per_mstep(r)) is not None]
+        phased = [phases for r in ok if (phases := r.startup_phases())]
         out.append(
             Summary(
                 contender=contender,
@@ -147,9 +153,21 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 per_seed_returns=_per_seed_returns(ok),
                 sps_values=tuple(sps),
                 warm_runs=len(ok) - len(cold),
+                startup_phases=_mean_phases(phased),
+                startup_phase_runs=len(phased),
             )
         )
     return out
+
+
+def _mean_phases(runs_phases: list[dict[str, float]]) -> tuple[tuple[str, float], ...]:
+    """Mean seconds of each phase over the runs that recorded it, in PHASES order."""
+    means = []
+    for phase in PHASES:
+        values = [phases[phase] for phases in runs_phases if phase in phases]
+        if values:
+            means.append((phase, statistics.fmean(values)))
+    return tuple(means)
 
 
 def fmt(value: float | None) -> str:
@@ -251,6 +269,23 @@ def phase_split_frame(summaries: list[Summary]) -> pd.DataFrame:
                 "how measured": s.split_note or MISSING,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def startup_phases_frame(summaries: list[Summary]) -> pd.DataFrame:
+    """Mean seconds of each startup phase per contender (runs that split their startup), with n.
+
+    The phases hold any compilation inside them (torch-brax's env, the JAX init program), which the startup_s
+    column leaves to compile_s; so they add up to more than startup_s there.
+    """
+    rows = []
+    for s in summaries:
+        if not s.startup_phases:
+            continue
+        row: dict[str, Any] = {"contender": s.contender, "runs": s.startup_phase_runs}
+        row |= {f"{phase} s": fmt(seconds) for phase, seconds in s.startup_phases}
+        row["startup_s (compile excluded)"] = fmt(s.startup_s)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

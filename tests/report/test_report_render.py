@@ -371,3 +371,27 @@ def test_published_folders_of_one_card_spec_and_code_pool_their_seeds(tmp_path: 
         assert row[1] == "3"  # seeds 0 (the later), 1 and 3: each seed once
     assert set(per_folder) == {"h100-a: 1, h100-b: 2"}
     assert "the same seed in a later published folder (published: h100-b) replaces it" in html
+
+
+def test_startup_phases_table_means_each_phase_over_the_runs_that_split_it(tmp_path: Path) -> None:
+    records = load("several_seeds.jsonl")
+    torch_ok = [r for r in records if r.get("contender") == "torch" and r.get("status") == "ok"]
+    for index, record in enumerate(torch_ok[:2]):  # the third run predates the split: no phases
+        record["extra"]["startup_phases"] = {"interpreter": 1.0 + index, "imports": 2.0, "device": 0.5,
+                                             "envs": 3.0, "train_state": 4.0 + 2 * index}  # fmt: skip
+    store = tmp_path / "results.jsonl"
+    store.write_text("".join(json.dumps(r) + "\n" for r in records))
+    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    (table,) = [t for t in parse(html).tables if t.css_class.split()[-1] == "startup"]
+    assert "Where startup goes" in table.caption and "CPU: AMD EPYC 7B13, 2 cores" in table.caption
+    row = table.row_by("contender", "torch")
+    assert numbers(row["runs"])[0] == 2
+    assert numbers(row["interpreter s"])[0] == pytest.approx(1.5)
+    assert numbers(row["train_state s"])[0] == pytest.approx(5.0)
+    assert [c for c in table.header if c.endswith(" s")][:5] == [
+        "interpreter s", "imports s", "device s", "envs s", "train_state s"]  # fmt: skip
+    assert len(table.rows) == 1  # contenders without phases get no row
+
+
+def test_no_startup_table_when_no_record_splits_its_startup(several: str) -> None:
+    assert not [t for t in parse(several).tables if t.css_class.split()[-1] == "startup"]
