@@ -52,6 +52,8 @@ class BraxTrainingStep:
     network: ppo_networks.PPONetworks
     optimizer: optax.GradientTransformation
     loss_and_pgrad: Any
+    make_policy: Any
+    """Brax's `make_inference_fn` of the network (values in the rollout when the value loss is clipped)."""
     shape: dict[str, int]
 
 
@@ -82,6 +84,9 @@ def make_brax_training_step(spec: PPOSpec, environment: brax_envs.Env) -> BraxTr
         network=network,
         optimizer=optimizer,
         loss_and_pgrad=gradients.loss_and_pgrad(loss_fn, pmap_axis_name=None, has_aux=True),
+        make_policy=ppo_networks.make_inference_fn(
+            network, compute_value=kwargs["clipping_epsilon_value"] is not None
+        ),
         shape=brax_batch_shape(spec),
     )
 
@@ -130,10 +135,7 @@ def brax_training_step(step: BraxTrainingStep, carry: BraxCarry) -> BraxCarry:
     """One update: `batch_size * num_minibatches` unrolls of `unroll_length`, then the epochs of SGD."""
     spec, shape = step.spec, step.shape
     key_sgd, key_generate_unroll, new_key = jax.random.split(carry.key, 3)
-    make_policy = ppo_networks.make_inference_fn(
-        step.network, compute_value=brax_train_kwargs(spec, 0)["clipping_epsilon_value"] is not None
-    )
-    policy = make_policy((carry.normalizer_params, carry.params.policy, carry.params.value))
+    policy = step.make_policy((carry.normalizer_params, carry.params.policy, carry.params.value))
 
     def unroll(inner: tuple, _: None) -> tuple:
         env_state, key = inner
