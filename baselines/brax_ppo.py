@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     with stdout_noise_to_stderr():
         import jax
 
-        from jax_ppo.run import VERSIONED, device_or_exit  # the JAX contender's own device choice
+        from jax_ppo.device import device_or_exit  # the JAX contender's own device choice
+        from jax_ppo.run import VERSIONED
         from ppo_envs.precision import apply_jax_matmul_precision
 
     device, device_record = device_or_exit(spec.device)

@@ -338,7 +338,7 @@ def test_the_two_core_train_files_are_shown_side_by_side_highlighted(several: st
     text = re.sub(r"<[^>]+>", "", block)
     for relative in ("jax_ppo/train.py", "torch_ppo/train.py"):
         assert relative in text
-    for step in ("collect_batch", "learn_from_batch", "update_ppo", "evaluate"):  # each step once per side
+    for step in ("collect_batch", "learn_from_batch", "update_step", "shuffled_minibatches", "evaluate"):
         assert text.count(f"def {step}(") == 2, step
     assert 'style="color:' in block  # highlighted with inline styles: nothing to fetch
 
