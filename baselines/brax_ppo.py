@@ -25,8 +25,7 @@ Where Brax's algorithm still differs from docs/ALGORITHM.md (so its returns are 
 
 Measured honestly: the curve (eval return at each progress callback, wall time since process start) and
 sps (the mean of Brax's own `training/sps` of every training epoch after the first two: the first holds
-compilation and Brax 0.14.2 compiles again in the second, 36x slower than the rest in `make bench`'s record of
-2026-11-27; with fewer than three epochs, those after the first; evaluation excluded by Brax itself). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
+compilation and Brax 0.14.2 compiles again in the second (docs/RESULTS.md); with fewer than three epochs, those after the first; evaluation excluded by Brax itself). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
 after a whole epoch of updates), rollout_s/update_s: reported null, with the time to the first and second
 callbacks in `extra`. If `brax.training` cannot be imported or run here, the result line carries the error
 and the exit code is 4.
