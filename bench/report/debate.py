@@ -167,7 +167,7 @@ def readability_line(code_records: list[dict[str, Any]]) -> str:
 def speed_line(key: GroupKey, rows: list[Summary]) -> str:
     """Claim 3 in one line, from the framework x simulator table: the framework ratio on each simulator, JAX
     against each PyTorch row that has runs (eager; compiled where measured), over pairs of runs; a verdict only
-    where `stats.verdict` gives one (figures only at one pair)."""
+    where `stats.verdict` gives one (figures only where it gives none)."""
     cells = matrix_cells(rows)
     pairs = []
     for other in shown_rows(cells)[1:]:
@@ -284,14 +284,14 @@ def _break_even(a: str, left: Summary, b: str, right: Summary) -> str:
     speed = verdict(sps, left.band("sps"))
     n = f"n = {min(first.n, sps.n)} pair{'s' if min(first.n, sps.n) != 1 else ''}"
     if start is None or speed is None:
-        return f"figures only at {n}: which side is ahead at a given run length is not said."
+        return f"figures only at {n}: no verdict on which side a run of a given length favours."
     if start == NO_DIFFERENCE:
         return f"time to the first update: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('first_update_s'))})."
     slow_start, other = (a, b) if start == "later" else (b, a)
     if speed == NO_DIFFERENCE:
         return (
             f"{other} starts sooner; steady SPS: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('sps'))}), so "
-            "which side is ahead on long runs is not said."
+            "no verdict on which side long runs favour."
         )
     if (speed == "faster") == (other == a):
         return (

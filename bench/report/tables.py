@@ -319,8 +319,8 @@ STATISTICS_RULE = (
     f"its ratio; fewer than {MIN_RUNS_FOR_CI}: their range; {MIN_RUNS_FOR_CI} or more: a 95% CI "
     f"({RATIO_METHOD}). Noise band: the coefficient of variation of each contender's runs in the group, pooled "
     "over contenders. A verdict word (faster, little, ahead) only where the ratio's CI (or, from "
-    f"{MIN_PAIRS_FOR_RANGE_VERDICT} pairs, its range) lies wholly outside 1 -/+ the band; inside it, "
-    "no difference measured at this n; at one pair, figures only"
+    f"{MIN_PAIRS_FOR_RANGE_VERDICT} pairs, its range) lies wholly outside 1 -/+ the band; otherwise "
+    f"no difference measured at this n; below {MIN_PAIRS_FOR_RANGE_VERDICT} pairs, figures only"
 )
 
 

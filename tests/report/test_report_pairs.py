@@ -12,7 +12,15 @@ import pytest
 
 from bench.report import render_report
 from bench.report.data import Run
-from bench.report.stats import NO_DIFFERENCE, Estimate, mean_estimate, noise_band, ratio_estimate, verdict
+from bench.report.stats import (
+    MIN_PAIRS_FOR_RANGE_VERDICT,
+    NO_DIFFERENCE,
+    Estimate,
+    mean_estimate,
+    noise_band,
+    ratio_estimate,
+    verdict,
+)
 from bench.report.tables import fmt_ratio, paired_ratio, summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
@@ -96,9 +104,10 @@ def test_verdict_words_only_outside_the_noise_band_and_never_at_one_pair() -> No
     assert verdict(ci(0.80, 0.70, 0.90), 0.05) == "slower"
     assert verdict(ci(0.80, 0.70, 0.90), 0.05, ("sooner", "later")) == "later"
     assert verdict(ci(1.0, 0.9, 1.1), 0.0) == NO_DIFFERENCE  # spans 1
-    # below 5 pairs the range decides, from 3 pairs on: two pairs never carry a word
-    assert verdict(ratio_estimate([(3.0, 1.0), (3.2, 1.0)]), 0.05) == NO_DIFFERENCE
-    assert verdict(ratio_estimate([(3.0, 1.0), (3.2, 1.0), (2.9, 1.0)]), 0.05) == "faster"
+    # below 5 pairs the range decides, from 4 pairs on; fewer pairs give figures only, however far apart
+    assert verdict(ratio_estimate([(3.0, 1.0), (3.2, 1.0), (2.9, 1.0)]), 0.05) is None
+    assert verdict(ratio_estimate([(3.0, 1.0), (3.2, 1.0), (2.9, 1.0), (3.1, 1.0)]), 0.05) == "faster"
+    assert verdict(ratio_estimate([(3.0, 1.0), (3.2, 1.0), (1.01, 1.0), (3.1, 1.0)]), 0.05) == NO_DIFFERENCE
 
 
 def test_mean_interval_covers_95_percent_where_the_percentile_bootstrap_does_not() -> None:
@@ -159,4 +168,30 @@ def test_words_where_the_interval_clears_the_band_none_inside_it(tmp_path: Path)
     gym = framework[framework.index("jax-gym n = 6, torch n = 6") :]
     assert f"of torch: {NO_DIFFERENCE} (noise band" in gym
     assert "jax-gym faster" not in debate and "torch faster" not in debate
+    assert "torch starts sooner; steady SPS: no difference measured at this n" in debate
     assert "it is ahead after about" in debate  # jax starts later and is faster: a break-even run length
+
+
+def chance_words(pairs: int, rng: np.random.Generator, samples: int = 4000) -> float:
+    """How often two contenders of equal speed (10% run-to-run spread) get a verdict word, the band estimated
+    from the same runs, as the report does."""
+    words = 0
+    for _ in range(samples):
+        left, right = 1000.0 * np.exp(rng.normal(0.0, 0.1, (2, pairs)))
+        band = noise_band({"left": list(left), "right": list(right)})
+        words += verdict(ratio_estimate(list(zip(left, right, strict=True))), band) in ("faster", "slower")
+    return words / samples
+
+
+def test_with_no_real_difference_a_word_comes_by_chance_less_often_than_5_percent() -> None:
+    rng = np.random.default_rng(2028)
+    for pairs in (MIN_PAIRS_FOR_RANGE_VERDICT, 5, 6):  # the range of the pairs, then the CI from 5
+        assert chance_words(pairs, rng) < 0.05
+    # why not one pair fewer: all of them beyond an estimated band, on one side, happens too often by chance
+    fewer, beyond = MIN_PAIRS_FOR_RANGE_VERDICT - 1, 0
+    for _ in range(4000):
+        left, right = rng.normal(0.0, 0.1, (2, fewer))
+        band = noise_band({"left": list(np.exp(left)), "right": list(np.exp(right))})
+        ratios = np.exp(left - right)
+        beyond += bool(np.all(ratios > 1 + band) or np.all(ratios < 1 - band))
+    assert beyond / 4000 > 0.05
