@@ -156,10 +156,11 @@ def hardware_label(record: dict[str, Any]) -> tuple[str, str]:
 
 def source_label(source: str, hardware: str) -> str:
     """How a group's heading names where it comes from: local runs 'local'; published runs 'published, <card>,
-    <date>' (the date a published folder's name ends with, '<machine>-<YYYY-MM-DD>'; else the folder name)."""
+    <date>' (the date a published folder's name ends with, '<machine>-<YYYY-MM-DD>'; else the folder name).
+    A CPU keeps its 'CPU: ' prefix, so a published CPU run never reads as a card."""
     if not source.startswith(PUBLISHED_PREFIX):
         return source
-    card = hardware.split(": ", 1)[-1]
+    card = hardware.removeprefix("GPU: ")
     folders = source.removeprefix(PUBLISHED_PREFIX).split(" + ")
     dates = [match.group(1) if (match := re.search(r"(\d{4}-\d{2}-\d{2})$", f)) else f for f in folders]
     return f"published, {card}, {' + '.join(dates)}"

@@ -1,14 +1,15 @@
 """Across-seed statistics for the report: means with Student-t intervals, paired ratios, the noise band.
 
 Means (SPS, final return per task) get a Student-t 95% interval from MIN_RUNS_FOR_CI runs on: at n = 5 a
-percentile bootstrap of the mean is about 1.75 s / sqrt(n) wide where t with 4 degrees of freedom needs 2.78,
-so it covers well under 95% (tests/report/test_report_coverage.py measures both). A ratio of two contenders
-is estimated over pairs of runs (same seed index, same round when recorded): the geometric mean of the
-per-pair ratios, with a Student-t interval on the log ratios (a ratio of two means has no interval of its own).
-The noise band is one contender's run-to-run spread on one machine; `verdict` prints a word only outside it.
+percentile bootstrap of the mean is narrower than t with 4 degrees of freedom and covers well under 95%
+(tests/report/test_report_pairs.py simulates both). A ratio of two contenders is estimated over pairs of runs
+(same seed index, same round when recorded): the geometric mean of the per-pair ratios, with a Student-t
+interval on the log ratios (a ratio of two means has no interval of its own). The noise band is the group's
+run-to-run spread; `verdict`, the one place verdict words are decided, gives a word only outside it.
 
-The rest, where the report pools across tasks or draws bands, is rliable's percentile bootstrap. Data convention (rliable's): scores shaped runs x tasks (here runs = seeds). Every estimate in the report is
-per task and contender, i.e. one column, where rliable's stratified bootstrap reduces to the ordinary
+Where the report pools across tasks or draws curve bands it keeps rliable's bootstrap. Data convention
+(rliable's): scores shaped runs x tasks (here runs = seeds). A bootstrap of one task and contender is
+one column, where rliable's stratified bootstrap reduces to the ordinary
 percentile bootstrap over runs; `scipy.stats.bootstrap` computes exactly that, with an explicit
 `numpy.random.Generator` (reproducible: same store and seed, same numbers). The IQM is
 `scipy.stats.trim_mean(x, 0.25)`, the definition rliable's `aggregate_iqm` uses.

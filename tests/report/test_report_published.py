@@ -49,6 +49,8 @@ def test_published_groups_are_named_by_card_and_date() -> None:
     assert pooled == "published, NVIDIA H200, 2026-11-26 + 2026-11-27"
     assert source_label("published: odd-name", "GPU: NVIDIA H100") == "published, NVIDIA H100, odd-name"
     assert source_label("local", "CPU: X, 2 cores") == "local"
+    cpu = source_label("published: epyc-2026-11-27", "CPU: AMD EPYC 7B13, 2 cores")
+    assert cpu == "published, CPU: AMD EPYC 7B13, 2 cores, 2026-11-27"
 
 
 def test_published_folder_is_re_rendered_from_its_own_store(
