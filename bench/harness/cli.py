@@ -32,6 +32,7 @@ from bench.harness.ray_executor import ExecutorError
 from bench.harness.store import DEFAULT_STORE, append_record
 from bench.metrics.code_metrics import format_table, measure_all
 from bench.report import DEFAULT_OUT, render_report
+from bench.report.cli import rerender_published
 from shared_spec.cli import spec_or_exit
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.spec import BRAX_BACKENDS, VECTOR_ENVS, PPOSpec
@@ -115,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     learner.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
     report = sub.add_parser("report", help="render the HTML report from the store")
     report.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
+    report.add_argument(
+        "--published", type=Path, default=None, metavar="DIR", help="re-render DIR/index.html"
+    )
     return parser
 
 
@@ -404,6 +408,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
             return cmd_env(args, bench_argv)
         if args.command == "learner":
             return cmd_learner(args, bench_argv)
+        if args.published is not None:  # a published folder, from its own results.jsonl
+            return rerender_published(args.published)
         return cmd_report(args.store, args.out)
     except KeyboardInterrupt:
         print(

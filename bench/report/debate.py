@@ -14,7 +14,16 @@ from typing import Any
 from bench.harness.contenders import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.data import GroupKey
 from bench.report.matrix import matrix_cells, shown_rows, where
-from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
+from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
+from bench.report.tables import (
+    Summary,
+    fmt,
+    fmt_band,
+    fmt_estimate,
+    fmt_ratio,
+    fmt_threshold_cell,
+    paired_ratio,
+)
 
 CLAIMS = (
     "JAX code is about 20% shorter than PyTorch.",
@@ -157,7 +166,8 @@ def readability_line(code_records: list[dict[str, Any]]) -> str:
 
 def speed_line(key: GroupKey, rows: list[Summary]) -> str:
     """Claim 3 in one line, from the framework x simulator table: the framework ratio on each simulator, JAX
-    against each PyTorch row that has runs (eager; compiled where measured)."""
+    against each PyTorch row that has runs (eager; compiled where measured), over pairs of runs; a verdict only
+    where `stats.verdict` gives one (figures only where it gives none)."""
     cells = matrix_cells(rows)
     pairs = []
     for other in shown_rows(cells)[1:]:
@@ -165,22 +175,34 @@ def speed_line(key: GroupKey, rows: list[Summary]) -> str:
         for col, simulator in enumerate(MATRIX_SIMULATORS):
             jax, torch = cells[0][col], cells[other][col]
             a, b = MATRIX[0][col], MATRIX[other][col]
-            if not (jax and torch and jax.sps and torch.sps and torch.sps.value > 0):
-                parts.append(f"on {simulator} not measured (needs ok runs of {a} and {b})")
+            ratio = paired_ratio(jax, torch, "sps") if jax and torch else None
+            if ratio is None:
+                parts.append(f"on {simulator} not measured (needs ok runs of {a} and {b} with the same seed)")
                 continue
-            ratio = jax.sps.value / torch.sps.value
-            parts.append(
-                f"on {simulator} {a} at {ratio:.2f}x of {b}'s steady SPS "
-                f"({a} n = {jax.ok_runs}, {b} n = {torch.ok_runs})"
-            )
-            if 1 / LITTLE_SPEEDUP <= ratio <= LITTLE_SPEEDUP:
-                verdicts.append(f"little on {simulator} (within {LITTLE_SPEEDUP}x either way)")
-            else:
-                faster = MATRIX_LEARNERS[0] if ratio > 1 else MATRIX_LEARNERS[other]
-                verdicts.append(f"not little on {simulator} ({faster} faster by more than {LITTLE_SPEEDUP}x)")
-        verdict = f": {'; '.join(verdicts)}" if verdicts else ""
-        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}: {', '.join(parts)}{verdict}")
+            parts.append(f"on {simulator} {a} at {fmt_ratio(ratio)} of {b}'s steady SPS")
+            band = jax.band("sps")  # type: ignore[union-attr]
+            word = verdict(ratio, band)
+            if word is not None:
+                verdicts.append(
+                    f"{_little(word, ratio, MATRIX_LEARNERS[0], MATRIX_LEARNERS[other])} on {simulator} ({fmt_band(band)})"
+                )
+        verdict_text = f": {'; '.join(verdicts)}" if verdicts else ""
+        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}: {', '.join(parts)}{verdict_text}")
     return f"On {where(key)}, {' / '.join(pairs)}."
+
+
+def _little(word: str, ratio: Estimate, left: str, right: str) -> str:
+    """The 'little speed' answer for a decided verdict word: little only when the whole interval lies within
+    1/LITTLE_SPEEDUP to LITTLE_SPEEDUP, not little only when it lies wholly beyond."""
+    if word == NO_DIFFERENCE:
+        return NO_DIFFERENCE
+    faster = left if word == "faster" else right
+    assert ratio.low is not None and ratio.high is not None
+    if 1 / LITTLE_SPEEDUP <= ratio.low and ratio.high <= LITTLE_SPEEDUP:
+        return f"little ({faster} faster, within {LITTLE_SPEEDUP}x)"
+    if ratio.low > LITTLE_SPEEDUP or ratio.high < 1 / LITTLE_SPEEDUP:
+        return f"not little ({faster} faster by more than {LITTLE_SPEEDUP}x)"
+    return f"{faster} faster; whether by more than {LITTLE_SPEEDUP}x is not settled at this n"
 
 
 PairResults = dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]]
@@ -198,28 +220,39 @@ def _means_n(summary: Summary) -> str:
 
 
 def answer_pair(comparison: Comparison, key: GroupKey, left: Summary, right: Summary) -> str:
-    """One group's answer for one comparison: every sentence names the hardware and its n."""
-    source, hardware, preset, task, _spec, _code = key
-    where = f"On {hardware} ({task}, preset {preset}, {source})"
+    """One group's answer for one comparison: every sentence names the hardware and its n; ratios over pairs."""
+    on = f"On {where(key)}"
     a, b = comparison.left, comparison.right
     counts = f"{a} n = {left.ok_runs + left.failed_runs}, {b} n = {right.ok_runs + right.failed_runs} runs"
-    sentences = [f"{where}, {comparison.compared} ({counts}); shared: {comparison.held_fixed}."]
-    if left.sps and right.sps and right.sps.value > 0:
-        ratio = left.sps.value / right.sps.value
+    sentences = [f"{on}, {comparison.compared} ({counts}); shared: {comparison.held_fixed}."]
+    sps = paired_ratio(left, right, "sps")
+    if left.sps and right.sps and sps is not None:
+        word, band = verdict(sps, left.band("sps")), fmt_band(left.band("sps"))
+        said = (
+            ""
+            if word is None
+            else f": {NO_DIFFERENCE} ({band})"
+            if word == NO_DIFFERENCE
+            else f": {a} {word} than {b} ({band})"
+        )
         sentences.append(
-            f"{where}, steady SPS {a} {fmt_estimate(left.sps)} vs {b} {fmt_estimate(right.sps)}: "
-            f"{a} at {ratio:.2f}x of {b}."
+            f"{on}, steady SPS {a} {fmt_estimate(left.sps)} vs {b} {fmt_estimate(right.sps)}: "
+            f"{a} at {fmt_ratio(sps)} of {b}{said}."
         )
     if left.first_update_s is not None and right.first_update_s is not None:
+        first = paired_ratio(left, right, "first_update_s")
+        ratio = "" if first is None else f"; {a} / {b} {fmt_ratio(first)} over cold-start pairs"
         sentences.append(
-            f"{where}, time to the end of the first update (startup + compile, evaluation excluded) {a} "
+            f"{on}, time to the end of the first update (startup + compile, evaluation excluded) {a} "
             f"{fmt(left.first_update_s)} s ({_means_n(left)}) vs {b} {fmt(right.first_update_s)} s "
-            f"({_means_n(right)})."
+            f"({_means_n(right)}){ratio}."
         )
+    threshold = paired_ratio(left, right, "time_to_threshold_s")
+    ratio = "" if threshold is None else f"; {a} / {b} {fmt_ratio(threshold)} over pairs that both reached it"
     sentences.append(
-        f"{where}, time to threshold {a} {fmt_threshold_cell(left)} vs {b} {fmt_threshold_cell(right)}."
+        f"{on}, time to threshold {a} {fmt_threshold_cell(left)} vs {b} {fmt_threshold_cell(right)}{ratio}."
     )
-    sentences.append(f"{where}: {_break_even(a, left, b, right)}")
+    sentences.append(f"{on}: {_break_even(a, left, b, right)}")
     return " ".join(escape(sentence) for sentence in sentences)
 
 
@@ -241,18 +274,33 @@ def answer_speed(results: PairResults) -> str:
 
 
 def _break_even(a: str, left: Summary, b: str, right: Summary) -> str:
-    """When does the side with the higher fixed cost catch up, given both steady speeds?"""
-    if not (left.sps and right.sps and left.first_update_s is not None and right.first_update_s is not None):
+    """When does the side with the higher fixed cost catch up, given both steady speeds? Said only where the
+    first-update and SPS ratios both clear their noise bands (`stats.verdict`); else the figures' standing."""
+    first = paired_ratio(left, right, "first_update_s")
+    sps = paired_ratio(left, right, "sps")
+    if first is None or sps is None or left.first_update_s is None or right.first_update_s is None:
         return "not enough data to say at which run length one overtakes the other."
+    start = verdict(first, left.band("first_update_s"), ("later", "sooner"))
+    speed = verdict(sps, left.band("sps"))
+    n = f"n = {min(first.n, sps.n)} pair{'s' if min(first.n, sps.n) != 1 else ''}"
+    if start is None or speed is None:
+        return f"figures only at {n}: no verdict on which side a run of a given length favours."
+    if start == NO_DIFFERENCE:
+        return f"time to the first update: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('first_update_s'))})."
+    slow_start, other = (a, b) if start == "later" else (b, a)
+    if speed == NO_DIFFERENCE:
+        return (
+            f"{other} starts sooner; steady SPS: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('sps'))}), so "
+            "no verdict on which side long runs favour."
+        )
+    if (speed == "faster") == (other == a):
+        return (
+            f"{other} starts sooner and is faster in steady state, so it is ahead at every run length ({n})."
+        )
     fixed = {a: left.first_update_s, b: right.first_update_s}
-    speed = {a: left.sps.value, b: right.sps.value}
-    slow_start = max(fixed, key=fixed.get)  # type: ignore[arg-type]
-    other = b if slow_start == a else a
-    n = f"n = {left.ok_runs} and {right.ok_runs} runs"
-    if speed[slow_start] <= speed[other]:
-        return f"{other} starts sooner and is at least as fast in steady state, so it is ahead at every run length ({n})."
+    speeds = {a: left.sps.value, b: right.sps.value}  # type: ignore[union-attr]
     extra_s = fixed[slow_start] - fixed[other]
-    steps = extra_s / (1.0 / speed[other] - 1.0 / speed[slow_start])
+    steps = extra_s / (1.0 / speeds[other] - 1.0 / speeds[slow_start])
     run_steps = left.env_steps or right.env_steps
     position = ""
     if run_steps:

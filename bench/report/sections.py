@@ -29,6 +29,7 @@ from bench.report.data import (
     hardware_label,
     latest_code_metrics,
     runs_per_origin,
+    source_label,
 )
 from bench.report.debate import (
     CLAIMS,
@@ -73,7 +74,8 @@ CODE_LABEL = (
 def group_label(key: GroupKey) -> str:
     """The caption every figure and table of a group carries: hardware, preset, task, spec, code, source."""
     source, hardware, preset, task, spec_hash, code_version = key
-    return f"{hardware} · preset {preset} · task {task} · spec {spec_hash} · code {code_version} · {source}"
+    place = f"{hardware} · {source}" if source == LOCAL_SOURCE else source_label(source, hardware)
+    return f"{place} · preset {preset} · task {task} · spec {spec_hash} · code {code_version}"
 
 
 def _task_threshold(task: str) -> float | None:
