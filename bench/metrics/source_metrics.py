@@ -28,11 +28,11 @@ FRAMEWORK_PACKAGES = {
     "torch": ("torch", "tensordict"),
 }
 """Import roots whose names count as framework vocabulary (tfp: SBX's distributions, tensordict: rsl_rl's batches)."""
-TRANSFORMS = frozenset(
-    "jit pjit pmap vmap xmap shard_map scan associative_scan grad value_and_grad jacfwd jacrev hessian vjp jvp "
-    "cond switch while_loop fori_loop tree_map tree_map_with_path checkpoint remat custom_vjp custom_jvp "
-    "compile".split()
-)
+TRANSFORMS = frozenset((
+    "jit", "pjit", "pmap", "vmap", "xmap", "shard_map", "scan", "associative_scan", "grad", "value_and_grad",
+    "jacfwd", "jacrev", "hessian", "vjp", "jvp", "cond", "switch", "while_loop", "fori_loop", "tree_map",
+    "tree_map_with_path", "checkpoint", "remat", "custom_vjp", "custom_jvp", "compile",
+))  # fmt: skip
 """Last parts of a framework name that make a function transform or a traced control-flow primitive."""
 QUALIFIED_TRANSFORMS = frozenset(
     ("jax.lax.map", "jax.tree.map", "jax.tree.map_with_path", "torch.jit.script", "torch.jit.trace")
