@@ -154,7 +154,9 @@ def measure(sources: list[Source]) -> dict[str, Any]:
             n_operators += halstead.operators
             n_operands += halstead.operands
         totals["max_nesting"] = max(totals["max_nesting"], _children_depth(nodes, 0))
-        totals["closures"] += sum(nested_function_count(n, False) for n in nodes)
+        totals["closures"] += sum(
+            nested_function_count(n, isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)) for n in nodes
+        )
         totals["python_loops"] += sum(
             isinstance(n, ast.For | ast.AsyncFor | ast.While) for node in nodes for n in ast.walk(node)
         )
