@@ -31,8 +31,8 @@ class FieldCodeError(Exception):
     """An archive that cannot be had or does not match its hash: one line naming the package."""
 
 
-def load_table(path: Path = TABLE) -> dict[str, Any]:
-    with path.open("rb") as handle:
+def load_table(path: Path | None = None) -> dict[str, Any]:
+    with (path or TABLE).open("rb") as handle:
         return tomllib.load(handle)
 
 
@@ -46,22 +46,27 @@ def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
     path = (from_dir or cache) / archive["filename"]
     if from_dir is not None and not path.exists():
         raise FieldCodeError(f"{name}: {archive['filename']} is not in --from {from_dir}")
-    if not path.exists():
-        binary = "--no-binary" if archive["filename"].endswith(".tar.gz") else "--only-binary"
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", binary, ":all:", "--quiet"]
-        command += ["--dest", str(cache), f"{archive['package']}=={archive['version']}"]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            done = None
-        if done is None or done.returncode != 0 or not path.exists():
-            raise FieldCodeError(
-                f"{name}: cannot download it (offline?) and {cache} has no copy; use --from DIR with the archive"
-            )
+    if not path.exists() and not pip_download(archive, cache):
+        raise FieldCodeError(
+            f"{name}: cannot download it (offline?) and {cache} has no copy; use --from DIR with the archive"
+        )
     actual = sha256(path)
     if actual != archive["sha256"]:
         raise FieldCodeError(f"{name}: {path} has sha256 {actual}, declared {archive['sha256']}")
     return path
+
+
+def pip_download(archive: dict[str, Any], cache: Path) -> bool:
+    """`pip download --no-deps` of the pinned version into `cache` (the wheel, or the sdist when that is the
+    declared file); True when the declared file is there afterwards."""
+    binary = "--no-binary" if archive["filename"].endswith(".tar.gz") else "--only-binary"
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", binary, ":all:", "--quiet"]
+    command += ["--dest", str(cache), f"{archive['package']}=={archive['version']}"]
+    try:
+        subprocess.run(command, capture_output=True, timeout=DOWNLOAD_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return (cache / archive["filename"]).exists()
 
 
 def read_members(path: Path, wanted: list[str]) -> dict[str, str]:
