@@ -83,21 +83,26 @@ def spread(ratios: list[dict[str, Any]], key: str) -> tuple[float, float] | None
 
 
 def ratio_plot(ratios: list[dict[str, Any]]) -> str:
-    """Each pair's ratio per metric, log scale; this project's classifications in red."""
+    """Each pair's ratio per metric, log scale: field pairs as dots, this project's classifications in red."""
     fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
     field = [r for r in ratios if not r["project"]]
-    for offset, ratio in enumerate(ratios):
-        mine = ratio["project"]
-        x = [i + (0.25 if mine else -0.25) + 0.04 * (offset % 6) for i in range(len(RATIO_KEYS))]
-        y = [ratio[key] or float("nan") for key, _ in RATIO_KEYS]
-        label = f"{ratio['pair']} [{ratio['classification']}]" if mine else ratio["pair"]
-        marker = "*" if mine else "o"
-        ax.scatter(x, y, marker=marker, s=80 if mine else 40, color="crimson" if mine else None, label=label)
+    mine = [r for r in ratios if r["project"]]
+    markers = iter("*PDXsv^<>")
+    for group, start, style in ((field, -0.35, {}), (mine, 0.08, {"color": "crimson", "s": 70})):
+        for k, ratio in enumerate(group):
+            x = [i + start + 0.08 * k for i in range(len(RATIO_KEYS))]
+            y = [ratio[key] or float("nan") for key, _ in RATIO_KEYS]
+            label = f"this project [{ratio['classification']}]" if group is mine else ratio["pair"]
+            extra = {"marker": next(markers)} if group is mine else {"color": f"C{k if k < 3 else k + 1}"}
+            ax.scatter(x, y, label=label, **style, **extra)
     ax.axhline(1.0, color="grey", lw=1)
     ax.axhline(0.8, color="grey", lw=1, ls="--", label="the claim: JAX 20% shorter (SLOC 0.8)")
     ax.set_yscale("log")
-    ax.set_xticks(range(len(RATIO_KEYS)), [name for _, name in RATIO_KEYS])
-    ax.set_ylabel("JAX / PyTorch")
+    ticks = [t for t in (0.2, 0.3, 0.5, 0.8, 1, 1.25, 2, 3, 5) if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xticks(range(len(RATIO_KEYS)), [name.replace(" ", "\n") for _, name in RATIO_KEYS])
+    ax.set_ylabel("JAX / PyTorch (log scale)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{len(field)} field pairs and this project's pair\n{LABEL}", fontsize=9)
     return to_data_uri(fig)
