@@ -174,13 +174,13 @@ def measure_project(table: dict[str, Any], root: Path) -> list[dict[str, Any]]:
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     """One line per implementation and classification, every metric, as plain text."""
-    header = f"{'implementation':14s} {'framework':9s} {'classification':14s} " + " ".join(
+    header = f"{'implementation':14s} {'framework':9s} {'classification':18s} " + " ".join(
         f"{key[:11]:>11s}" for key in METRIC_KEYS
     )
     lines = [header, "-" * len(header)]
     for row in rows:
         values = " ".join(f"{row[key]:>11g}" for key in METRIC_KEYS)
         lines.append(
-            f"{row['implementation']:14s} {row['framework']:9s} {row['classification']:14s} {values}"
+            f"{row['implementation']:14s} {row['framework']:9s} {row['classification']:18s} {values}"
         )
     return "\n".join(lines)
