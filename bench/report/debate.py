@@ -202,16 +202,19 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
     )
 
 
-def length_line(code_records: list[dict[str, Any]]) -> str:
-    """Claim 1 in one line, for the report's opening block."""
+def length_line(code_records: list[dict[str, Any]], field: list[dict[str, Any]] | None = None) -> str:
+    """Claim 1 in one line, for the report's opening block (the field's pairs after this project's)."""
+    pairs = _pairs(field or [], "sloc", False)
+    field_text = f" Independent pairs, JAX / PyTorch SLOC: {'; '.join(pairs)}." if pairs else ""
     length = _length(code_records)
     if length is None:
-        return "not measured (no code metrics for both jax_ppo and torch_ppo)."
+        return "not measured (no code metrics for both jax_ppo and torch_ppo)." + field_text
     jax_sloc, torch_sloc, _shorter, direction, consistent = length
     verdict = "consistent with the claim" if consistent else "not consistent with the claim"
     return (
         f"jax_ppo {fmt(jax_sloc)} vs torch_ppo {fmt(torch_sloc)} SLOC (core PPO files, radon; no hardware "
         f"involved): {direction}, {verdict} (within {CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}%)."
+        + field_text
     )
 
 

@@ -283,7 +283,8 @@ def answer_so_far(
         if keys
         else "not measured (no ok run of a framework x simulator contender)."
     )
-    lines = (length_line(code), readability_line(code), speed, learning_line(field_rows(store)[0]))
+    field = field_rows(store)[0]
+    lines = (length_line(code, field), readability_line(code), speed, learning_line(field))
     claims = "".join(
         f"<li><b>“{escape(claim)}”</b> {escape(line)}</li>" for claim, line in zip(CLAIMS, lines, strict=True)
     )

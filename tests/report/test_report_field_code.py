@@ -41,6 +41,11 @@ def render(tmp_path: Path, records: list[dict]) -> str:
     return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
 
 
+def text_html(html: str, anchor: str) -> str:
+    part = html[html.index(f'<section id="{anchor}"') :]
+    return part[: part.index("</section>")]
+
+
 def text(html: str, anchor: str) -> str:
     part = html[html.index(f'<section id="{anchor}"') :]
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", part[: part.index("</section>")])))
@@ -76,6 +81,12 @@ def test_debate_answers_all_four_claims_from_the_field(tmp_path):
     assert "This project's pair by classification: core 0.9" in debate
     assert "about three days to learn" in debate
     assert "Learning time cannot be measured by this tool" in debate and "pair A 1.5; pair B 0.5" in debate
+
+
+def test_the_answer_so_far_gives_the_field_beside_this_project(tmp_path):
+    claims = re.findall(r"<li>(.*?)</li>", text_html(render(tmp_path, ROWS), "answer"), re.S)
+    assert "Independent pairs, JAX / PyTorch SLOC: pair A 0.8; pair B 1.2." in unescape(claims[0])
+    assert "pair A 1.5; pair B 0.5" in unescape(claims[3])
 
 
 def test_offline_bench_says_why_the_field_was_not_measured(tmp_path):
