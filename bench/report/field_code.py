@@ -38,7 +38,7 @@ LABEL = (
 CITATIONS = (
     "Cognitive complexity (complexipy) is the one code metric validated against human comprehension in a large "
     "study (Muñoz Barón, Wyrich and Wagner, ESEM 2020); Scalabrino et al. found that no single metric captures "
-    "understandability. Vocabulary is a proxy for what a reader must learn, not a measure of learning time."
+    "understandability."
 )
 
 
@@ -82,7 +82,7 @@ def spread(ratios: list[dict[str, Any]], key: str) -> tuple[float, float] | None
     return (min(values), max(values)) if values else None
 
 
-def ratio_plot(ratios: list[dict[str, Any]]) -> str:
+def ratio_plot(ratios: list[dict[str, Any]], label: str) -> str:
     """Each pair's ratio per metric, log scale: field pairs as dots, this project's classifications in red."""
     fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
     field = [r for r in ratios if not r["project"]]
@@ -104,7 +104,7 @@ def ratio_plot(ratios: list[dict[str, Any]]) -> str:
     ax.set_xticks(range(len(RATIO_KEYS)), [name.replace(" ", "\n") for _, name in RATIO_KEYS])
     ax.set_ylabel("JAX / PyTorch (log scale)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title(f"{len(field)} field pairs and this project's pair\n{LABEL}", fontsize=9)
+    ax.set_title(f"{len(field)} field pairs and this project's pair\n{label}", fontsize=9)
     return to_data_uri(fig)
 
 
@@ -116,6 +116,8 @@ def field_code_section(store: Store) -> tuple[str, str, str]:
         why = reason or "no field_code_metrics records in the store (run `python -m bench code`)"
         return "field-code", title, f'<p class="note">The field code was not measured: {escape(why)}.</p>'
     ratios = pair_ratios(rows)
+    commits = sorted({str((r.get("provenance") or {}).get("git_commit", "?"))[:7] for r in rows})
+    label = f"{LABEL} · code {', '.join(commits)}"
     ratio_columns = ("pair", "classification", "versions", *(key for key, _ in RATIO_KEYS))
     spreads = "; ".join(
         f"{name} {fmt(s[0])} to {fmt(s[1])}" for key, name in RATIO_KEYS if (s := spread(ratios, key))
@@ -128,13 +130,14 @@ def field_code_section(store: Store) -> tuple[str, str, str]:
         for r in rows
     )
     body = (
-        f"<p>{escape(CITATIONS)} Vocabulary counts distinct framework names reached through each file's imports; "
+        f"<p>{escape(CITATIONS)} Vocabulary, a proxy for what a reader must learn and not a measure of learning "
+        "time, counts distinct framework names reached through each file's imports; "
         "transforms counts uses of jit, vmap, scan, grad, cond, tree_map and kin, beside Python for/while "
         "loops. Test helpers and measurement glue never count.</p>"
-        f'<figure><img src="{ratio_plot(ratios)}" alt="JAX / PyTorch ratio per pair and metric"></figure>'
+        f'<figure><img src="{ratio_plot(ratios, label)}" alt="JAX / PyTorch ratio per pair and metric"></figure>'
         f"<p>Across the field's pairs, JAX / PyTorch: {escape(spreads or 'no pair measured')}.</p>"
-        + frame_html(records_frame(ratios, ratio_columns), "code", f"JAX / PyTorch per pair · {LABEL}")
-        + frame_html(records_frame(rows, COLUMNS), "code", f"Per implementation · {LABEL}")
+        + frame_html(records_frame(ratios, ratio_columns), "code", f"JAX / PyTorch per pair · {label}")
+        + frame_html(records_frame(rows, COLUMNS), "code", f"Per implementation · {label}")
         + f"<details><summary>What each implementation counts</summary><ul>{notes}</ul></details>"
     )
     return "field-code", title, body

@@ -17,7 +17,7 @@ def row(name: str, framework: str, pair: str, sloc: int, vocabulary: int, **extr
         "record_type": "field_code_metrics", "status": "ok", "implementation": name, "framework": framework,
         "pair": pair, "classification": "as declared", "package": name, "version": "1.0", "sloc": sloc,
         "vocabulary": vocabulary, "transforms": 3, "python_loops": 2, "files": [f"{name}/ppo.py"],
-        "counts": "the PPO file", **metrics, **extra,
+        "counts": "the PPO file", "provenance": {"git_commit": "abc1234def"}, **metrics, **extra,
     }  # fmt: skip
 
 
@@ -70,7 +70,7 @@ def test_section_shows_each_implementation_ratios_spread_and_plot(tmp_path):
     field = text(html, "field-code")
     assert "Muñoz Barón" in field and "Scalabrino" in field
     assert "SLOC 0.8 to 1.2" in field  # the spread over the field's pairs, this project left out
-    assert "minppo" in field and "n = 1" in field
+    assert "minppo" in field and "n = 1" in field and "code abc1234" in field
     section = html[html.index('<section id="field-code"') :]
     assert section.index("data:image/png;base64,") < section.index("</section>")
 
