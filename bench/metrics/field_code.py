@@ -13,6 +13,7 @@ import io
 import subprocess
 import sys
 import tarfile
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -48,7 +49,7 @@ def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
         raise FieldCodeError(f"{name}: {archive['filename']} is not in --from {from_dir}")
     if not path.exists() and not pip_download(archive, cache):
         raise FieldCodeError(
-            f"{name}: cannot download it (offline?) and {cache} has no copy; use --from DIR with the archive"
+            f"{name}: cannot download it with its declared sha256 (offline?) and {cache} has no copy; use --from DIR"
         )
     actual = sha256(path)
     if actual != archive["sha256"]:
@@ -58,14 +59,19 @@ def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
 
 def pip_download(archive: dict[str, Any], cache: Path) -> bool:
     """`pip download --no-deps` of the pinned version into `cache` (the wheel, or the sdist when that is the
-    declared file); True when the declared file is there afterwards."""
+    declared file) in hash-checking mode, so pip refuses another file before building an sdist's metadata;
+    True when the declared file is there afterwards."""
     binary = "--no-binary" if archive["filename"].endswith(".tar.gz") else "--only-binary"
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", binary, ":all:", "--quiet"]
-    command += ["--dest", str(cache), f"{archive['package']}=={archive['version']}"]
-    try:
-        subprocess.run(command, capture_output=True, timeout=DOWNLOAD_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        return False
+    pin = f"{archive['package']}=={archive['version']} --hash=sha256:{archive['sha256']}\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as requirements:
+        requirements.write(pin)
+        requirements.flush()
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", binary, ":all:", "--quiet"]
+        command += ["--require-hashes", "--dest", str(cache), "-r", requirements.name]
+        try:
+            subprocess.run(command, capture_output=True, timeout=DOWNLOAD_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            return False
     return (cache / archive["filename"]).exists()
 
 
