@@ -139,7 +139,7 @@ def answer_learning(field: list[dict[str, Any]]) -> str:
             "bench code) has no records in this store."
         )
     usage = "; ".join(
-        f"{r['implementation']} transforms {r['transforms']}, loops {r['python_loops']}"
+        f"{r.get('implementation')} transforms {r.get('transforms')}, loops {r.get('python_loops')}"
         for r in field
         if r.get("classification") in ("as declared", "core")
     )

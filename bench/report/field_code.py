@@ -59,7 +59,9 @@ def pair_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per pair and classification with one JAX and one PyTorch side: JAX / PyTorch of each RATIO_KEYS metric."""
     sides: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for row in rows:
-        sides.setdefault((row["pair"], row["classification"]), {})[row["framework"]] = row
+        sides.setdefault((str(row.get("pair")), str(row.get("classification"))), {})[row.get("framework")] = (
+            row
+        )
     ratios = []
     for (pair, classification), by_framework in sides.items():
         jax, torch = by_framework.get("jax"), by_framework.get("torch")
@@ -67,7 +69,7 @@ def pair_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         ratio = {"pair": pair, "classification": classification, "project": jax.get("package") == PROJECT}
         ratio["versions"] = (
-            f"{jax['implementation']} {jax['version']} / {torch['implementation']} {torch['version']}"
+            f"{jax.get('implementation')} {jax.get('version')} / {torch.get('implementation')} {torch.get('version')}"
         )
         for key, _ in RATIO_KEYS:
             a, b = jax.get(key), torch.get(key)
@@ -123,9 +125,9 @@ def field_code_section(store: Store) -> tuple[str, str, str]:
         f"{name} {fmt(s[0])} to {fmt(s[1])}" for key, name in RATIO_KEYS if (s := spread(ratios, key))
     )
     notes = "".join(
-        f"<li>{escape(r['implementation'])} [{escape(r['classification'])}]: {escape(r.get('counts', ''))}; "
-        f"files: {escape(', '.join(r.get('files', [])))}"
-        + (f"; absent here: {escape(', '.join(r['absent']))}" if r.get("absent") else "")
+        f"<li>{escape(str(r.get('implementation')))} [{escape(str(r.get('classification')))}]: "
+        f"{escape(str(r.get('counts', '')))}; files: {escape(', '.join(map(str, r.get('files') or [])))}"
+        + (f"; absent here: {escape(', '.join(map(str, r['absent'])))}" if r.get("absent") else "")
         + "</li>"
         for r in rows
     )

@@ -95,3 +95,13 @@ def test_offline_bench_says_why_the_field_was_not_measured(tmp_path):
         tmp_path, [{"record_type": "field_code_metrics", "status": "not_measured", "reason": reason}]
     )
     assert f"The field code was not measured: {reason}" in text(html, "field-code")
+
+
+def test_odd_field_records_never_crash_the_section(tmp_path):
+    odd = [
+        {"record_type": "field_code_metrics", "implementation": "x", "classification": "as declared"},
+        {**ROWS[0], "sloc": None},
+        ROWS[1],
+    ]
+    field = text(render(tmp_path, odd), "field-code")
+    assert "a-jax" in field and "x" in field
