@@ -2,7 +2,8 @@
 
 Per implementation (a list of files, or named top-level classes and functions of a file): SLOC (radon, the
 counter `bench loc` uses), cognitive complexity (complexipy, SonarSource's rule: the one code metric validated
-against human comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), cyclomatic complexity (radon: decision
+against human comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020; complexipy does not raise the
+nesting level inside a nested function as SonarSource's rule does, so closures score lower), cyclomatic complexity (radon: decision
 points plus one per function, method or closure, module-level code included), Halstead volume and difficulty
 (radon's operators and operands, pooled over the files), maximum nesting and closures (`code_metrics`), and a
 **vocabulary**: the distinct framework API names the code uses, resolved through each file's imports (a proxy for
