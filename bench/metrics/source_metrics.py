@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from complexipy import code_complexity
 from radon.raw import analyze
 from radon.visitors import ComplexityVisitor, HalsteadVisitor
 
@@ -129,6 +128,8 @@ def _segment(text: str, node: ast.stmt) -> str:
 
 def measure(sources: list[Source]) -> dict[str, Any]:
     """All metrics of one implementation: sums over its sources, maxima, and one vocabulary and Halstead pool."""
+    from complexipy import code_complexity  # here: `python -m bench run` never loads it
+
     totals = dict.fromkeys(METRIC_KEYS, 0)
     names: set[str] = set()
     operators: set[Any] = set()
