@@ -1,4 +1,4 @@
-"""`python -m bench run | loc | env | learner | all | report`: the command line of the harness.
+"""`python -m bench run | loc | code | env | learner | all | report`: the command line of the harness.
 
 Everything that can be wrong in the arguments (unknown contender, bad preset or `--set`, `--device gpu`
 without a GPU) exits 2 (`EXIT_BAD_SPEC`) before any run starts. `run` exits 1 when any run did not end `ok`.
@@ -30,7 +30,16 @@ from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.provenance import run_provenance
 from bench.harness.ray_executor import ExecutorError
 from bench.harness.store import DEFAULT_STORE, append_record
-from bench.metrics.code_metrics import format_table, measure_all
+from bench.metrics.code_metrics import REPO_ROOT, format_table, measure_all
+from bench.metrics.field_code import (
+    DEFAULT_CACHE,
+    RECORD_TYPE,
+    FieldCodeError,
+    format_rows,
+    load_table,
+    measure_field,
+    measure_project,
+)
 from bench.report import DEFAULT_OUT, render_report
 from bench.report.cli import rerender_published
 from shared_spec.cli import spec_or_exit
@@ -85,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("run", help="run contenders x seeds, each in its own process"), "auto", 1
     )
     sub.add_parser("loc", help="code metrics of each implementation (radon)")
+    code = sub.add_parser(
+        "code", help="the field's PPO (pinned PyPI archives, never installed) and this pair"
+    )
+    code.add_argument(
+        "--from", dest="from_dir", type=Path, default=None, help="archives already here (offline)"
+    )
+    code.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where downloaded archives are kept")
     everything = sub.add_parser("all", help="run the main contenders, measure code, render the report")
     _add_run_arguments(everything, "auto", 5)  # 5: the fewest seeds the report puts an interval on
     everything.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
@@ -92,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-controls",
         action="store_true",
         help="skip the control contenders (1 seed each) and the short env-only and learner-only sweeps",
+    )
+    everything.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="field code archives (bench code)"
     )
     env = sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs")
     env.add_argument("--task", default="hopper", help="task registry name")
@@ -267,6 +286,32 @@ def cmd_loc(args: argparse.Namespace, bench_argv: list[str]) -> int:
     return EXIT_OK
 
 
+def cmd_code(args: argparse.Namespace, bench_argv: list[str], not_fatal: bool = False) -> int:
+    """Measure the field's PPO archives and this project's pair by one rule; one record per implementation
+    and classification. An archive that cannot be had or fails its hash: one line, exit 2; with `not_fatal`
+    (`bench all`) a record of why instead, so the report can say it."""
+    table = load_table()
+    try:
+        rows = measure_field(table, getattr(args, "from_dir", None), args.cache)
+    except FieldCodeError as err:
+        if not not_fatal:
+            raise _fail(f"field code: {err}") from None
+        print(f"bench all: field code not measured: {err}", file=sys.stderr)
+        append_record({"record_type": RECORD_TYPE, "status": "not_measured", "reason": str(err)}, args.store)
+        return EXIT_OK
+    rows += measure_project(table, REPO_ROOT)
+    provenance = run_provenance(
+        contender=None, preset="", spec_hash="", seed=None, device={"kind": None, "name": None},
+        command=None, bench_argv=bench_argv,
+    )  # fmt: skip
+    for row in rows:
+        append_record(
+            {**row, "record_type": RECORD_TYPE, "status": "ok", "provenance": provenance}, args.store
+        )
+    print(format_rows(rows))
+    return EXIT_OK
+
+
 def cmd_report(store: Path, out: Path) -> int:
     """Render the report (`bench.report.render_report`) from the store to `out`; a missing store is an error."""
     if not store.exists():
@@ -342,7 +387,7 @@ def cmd_learner(args: argparse.Namespace, bench_argv: list[str]) -> int:
 
 
 def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """`make bench`: run, loc, report; print the total wall time; non-zero if anything failed."""
+    """`make bench`: run, loc, code (not fatal offline), report; print the total wall time; non-zero if anything failed."""
     start = time.monotonic()
     try:
         run_status = cmd_run(args, table, bench_argv)
@@ -352,6 +397,7 @@ def cmd_all(args: argparse.Namespace, table: Mapping[str, Contender], bench_argv
                 run_control_contenders(args, table, bench_argv), run_quick_controls(args, bench_argv)
             )
         loc_status = cmd_loc(args, bench_argv)
+        cmd_code(args, bench_argv, not_fatal=True)
         report_status = cmd_report(args.store, args.out)
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
@@ -402,6 +448,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
             return cmd_run(args, contenders, bench_argv)
         if args.command == "loc":
             return cmd_loc(args, bench_argv)
+        if args.command == "code":
+            return cmd_code(args, bench_argv)
         if args.command == "all":
             return cmd_all(args, contenders, bench_argv)
         if args.command == "env":

@@ -1,7 +1,8 @@
 """The debate section: each widely quoted claim about JAX vs PyTorch, answered from the store's measurements.
 
 Claims come from a widely read post on kscalelabs/minppo. Every sentence with a verdict is computed from the
-records (SLOC, radon metrics, startup/compile/steady speed, time to threshold); where the answer turns on
+records (SLOC, radon metrics, startup/compile/steady speed, time to threshold, and the field's independent PPO
+pairs measured by `bench code`); where the answer turns on
 run length, hardware or the reader, the text says "it depends" and on what. Wording stays neutral: "the JAX
 side" and "the PyTorch side", numbers first.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from bench.harness.contenders import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.data import GroupKey
+from bench.report.field_code import CITATIONS, pair_ratios
 from bench.report.matrix import matrix_cells, shown_rows, where
 from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
 from bench.report.tables import (
@@ -29,6 +31,7 @@ CLAIMS = (
     "JAX code is about 20% shorter than PyTorch.",
     "It is much harder to read.",
     "It brings little speed in practice.",
+    "PyTorch takes about three days to learn, JAX about a year.",
 )
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
@@ -101,6 +104,75 @@ def answer_length(code_records: list[dict[str, Any]]) -> str:
     )
 
 
+def _pairs(field: list[dict[str, Any]], key: str, project: bool) -> list[str]:
+    """'pair ratio' of `key` (JAX / PyTorch) per field pair, or 'classification ratio' for this project's."""
+    found = [r for r in pair_ratios(field) if r["project"] == project and r[key] is not None]
+    return [f"{r['classification'] if project else r['pair']} {fmt(r[key])}" for r in found]
+
+
+def field_length(field: list[dict[str, Any]]) -> str:
+    """Claim 1 from independent pairs: each pair's JAX / PyTorch SLOC and how many fit the claimed 20%."""
+    ratios = [r for r in pair_ratios(field) if not r["project"] and r["sloc"] is not None]
+    if not ratios:
+        return "The field's pairs were not measured (run `python -m bench code`)."
+    low, high = 1 - (CLAIMED_SHORTER + CLAIM_TOLERANCE) / 100, 1 - (CLAIMED_SHORTER - CLAIM_TOLERANCE) / 100
+    fits = sum(low <= r["sloc"] <= high for r in ratios)
+    longer = sum(r["sloc"] > 1 for r in ratios)
+    return (
+        f"Independent pairs, JAX / PyTorch SLOC (bench code, pinned versions, no hardware involved): "
+        f"{'; '.join(_pairs(field, 'sloc', False))}. {fits} of {len(ratios)} pairs fall within "
+        f"{CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}% shorter ({low:.1f} to {high:.1f}), {longer} have "
+        f"the JAX side longer. This project's pair by classification: {'; '.join(_pairs(field, 'sloc', True))}. "
+        "Limit: a handful of pairs, each counted by declared file lists, not a sample of all PPO code."
+    )
+
+
+def field_readability(field: list[dict[str, Any]]) -> str:
+    """Claim 2 from independent pairs: cognitive complexity ratios, with what the metric is worth."""
+    pairs = _pairs(field, "cognitive", False)
+    if not pairs:
+        return "The field's pairs were not measured (run `python -m bench code`)."
+    return (
+        f"Cognitive complexity, JAX / PyTorch: {'; '.join(pairs)}; this project "
+        f"{'; '.join(_pairs(field, 'cognitive', True))}. {CITATIONS} Limit: readability itself cannot be "
+        "measured by this tool; these are structural proxies."
+    )
+
+
+def answer_learning(field: list[dict[str, Any]]) -> str:
+    """Claim 4: learning time is not measured; the vocabulary proxy is what the tool can show."""
+    pairs = _pairs(field, "vocabulary", False)
+    if not pairs:
+        return (
+            "Not measured: learning time cannot be measured by this tool, and its proxy (framework vocabulary, "
+            "bench code) has no records in this store."
+        )
+    usage = "; ".join(
+        f"{r.get('implementation')} transforms {r.get('transforms')}, loops {r.get('python_loops')}"
+        for r in field
+        if r.get("classification") in ("as declared", "core")
+    )
+    return (
+        "Learning time cannot be measured by this tool. What it can show is a proxy: the distinct framework API "
+        f"names each implementation uses, JAX / PyTorch: {'; '.join(pairs)}; this project "
+        f"{'; '.join(_pairs(field, 'vocabulary', True))}. Function transforms against Python loops per "
+        f"implementation: {usage}. Limit: a count of names to know says nothing of how long they take to learn, "
+        "nor of what a reader already knows."
+    )
+
+
+def learning_line(field: list[dict[str, Any]]) -> str:
+    """Claim 4 in one line."""
+    pairs = _pairs(field, "vocabulary", False)
+    return (
+        "not measurable by this tool; its proxy, distinct framework API names JAX / PyTorch (static, no hardware): "
+        + "; ".join(pairs)
+        + "."
+        if pairs
+        else "not measurable by this tool; its vocabulary proxy is not measured yet (bench code)."
+    )
+
+
 def _structure(code_records: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]] | None:
     """(per-metric 'name: JAX a vs PyTorch b', metrics where JAX is higher, where lower), or None."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
@@ -139,16 +211,19 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
     )
 
 
-def length_line(code_records: list[dict[str, Any]]) -> str:
-    """Claim 1 in one line, for the report's opening block."""
+def length_line(code_records: list[dict[str, Any]], field: list[dict[str, Any]] | None = None) -> str:
+    """Claim 1 in one line, for the report's opening block (the field's pairs after this project's)."""
+    pairs = _pairs(field or [], "sloc", False)
+    field_text = f" Independent pairs, JAX / PyTorch SLOC: {'; '.join(pairs)}." if pairs else ""
     length = _length(code_records)
     if length is None:
-        return "not measured (no code metrics for both jax_ppo and torch_ppo)."
+        return "not measured (no code metrics for both jax_ppo and torch_ppo)." + field_text
     jax_sloc, torch_sloc, _shorter, direction, consistent = length
     verdict = "consistent with the claim" if consistent else "not consistent with the claim"
     return (
         f"jax_ppo {fmt(jax_sloc)} vs torch_ppo {fmt(torch_sloc)} SLOC (core PPO files, radon; no hardware "
         f"involved): {direction}, {verdict} (within {CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}%)."
+        + field_text
     )
 
 
@@ -318,6 +393,7 @@ def debate_html(
     results: PairResults,
     any_gpu: bool,
     matrix_sentences: tuple[str, ...] = (),
+    field: list[dict[str, Any]] | None = None,
 ) -> str:
     """The claims, each followed by what this store's measurements say (speed: the framework x simulator
     table's sentences first, then each pair)."""
@@ -335,8 +411,12 @@ def debate_html(
         "<p>Claims quoted from a widely read post on kscalelabs/minppo, each answered from this store's own "
         "measurements. The wording is generated from the numbers; nothing here is written in advance.</p>"
         f"<h3>“{escape(CLAIMS[0])}”</h3><p>{escape(answer_length(code_records))}</p>"
+        f"<p>{escape(field_length(field or []))}</p>"
         f"<h3>“{escape(CLAIMS[1])}”</h3><p>{escape(answer_readability(code_records))}</p>"
+        f"<p>{escape(field_readability(field or []))}</p>"
         f"<h3>“{escape(CLAIMS[2])}”</h3><p>Speed is answered per question: the framework only from pairs "
         "that share a simulator, the simulator only from pairs that share a learner, and each framework "
-        f"as usually run with both named as differing.</p>{speed}{gpu_note}"
+        f"as usually run with both named as differing. The field's implementations are measured as code only, "
+        f"never run here. Limit: every speed figure holds for its hardware, preset and n only.</p>{speed}{gpu_note}"
+        f"<h3>“{escape(CLAIMS[3])}”</h3><p>{escape(answer_learning(field or []))}</p>"
     )
