@@ -130,6 +130,8 @@ class ProgressLog:
         self.curve: list[list[float]] = []
         self.epoch_sps: list[float] = []
         self.callback_s: list[float] = []
+        self.jax_shim: str | None = None
+        """What stood in for a JAX call brax.training needs and this JAX lacks (None: nothing)."""
 
     def __call__(self, step: int, metrics: dict) -> None:
         now = seconds_since_start()
@@ -145,6 +147,9 @@ def run(spec: PPOSpec, seed: int) -> tuple[ProgressLog, str | None]:
     """Train with Brax's PPO; returns the log and an error text when brax.training is unusable."""
     log = ProgressLog(spec)
     try:
+        from baselines.jax_compat import ensure_device_put_replicated
+
+        log.jax_shim = ensure_device_put_replicated()
         from brax.training.agents.ppo import train as brax_ppo
 
         from ppo_envs.brax_envs import brax_native_env
@@ -155,7 +160,7 @@ def run(spec: PPOSpec, seed: int) -> tuple[ProgressLog, str | None]:
             progress_fn=log,
             **brax_train_kwargs(spec, seed),
         )
-    except Exception as err:  # brax.training breaks on some JAX versions (0.11 here): report, don't crash
+    except Exception as err:  # brax.training may break on other JAX versions: report, don't crash
         traceback.print_exc(file=sys.stderr)
         return log, f"brax.training unusable here: {type(err).__name__}: {err}"
     return log, None
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             "sps_from_epoch": compiling + 1,
             "train_s": time.perf_counter() - start,
             "resources": xla_resources_record(**numerics),
+            "jax_shim": log.jax_shim,
             "phase_split": (
                 "not separable: brax.training runs rollout and update inside one compiled training epoch "
                 "and exposes no hook between them"
