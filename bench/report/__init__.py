@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bench.report.answer_render import answer_section
 from bench.report.data import LOCAL_SOURCE, load_store
 from bench.report.html import page
 from bench.report.sections import build_sections
@@ -39,7 +40,8 @@ def render_report(
     store = load_store(store_path, published_dir, source)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Generated {generated} from {store_path} (bootstrap seed {seed})."
-    html = page(TITLE, meta, build_sections(store, seed, run_env_check))
+    answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
+    html = page(TITLE, meta, [answer, *build_sections(store, seed, run_env_check)])
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -1,0 +1,55 @@
+"""The report's opening section from its templates: view model in, HTML out, figures written beside the page.
+
+Jinja2 renders `templates/answer.html.j2` over `answer.AnswerModel`; each group's SVG is embedded in the page
+(a data URI, so the page stays one self-contained file) and also written to `<out dir>/figures/<slug>.svg`.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bench.report.answer import AnswerModel, answer_model
+from bench.report.answer_figures import panel_svgs
+from bench.report.data import Store
+from bench.report.tables import fmt
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ANCHOR, TITLE = "answer-panel", "The answer in pictures"
+
+
+def environment() -> Environment:
+    """Templates with HTML escaping (`.html.j2`), strict undefined names, and the report's number formats."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["num"] = fmt
+    env.filters["x"] = lambda value: f"{value:.2f}"
+    return env
+
+
+def render_answer(model: AnswerModel, figures_dir: Path | None = None) -> str:
+    """The section body: captions from `caption.txt.j2`, one SVG per panel (written to `figures_dir` too)."""
+    env = environment()
+    caption = env.get_template("caption.txt.j2")
+    captions, figures = {}, {}
+    for panel in model.panels:
+        captions[panel.slug] = " ".join(caption.render(c=panel.caption).split())
+        embedded, titled = panel_svgs(panel, captions[panel.slug])
+        if figures_dir is not None:
+            figures_dir.mkdir(parents=True, exist_ok=True)
+            (figures_dir / f"{panel.slug}.svg").write_text(titled, encoding="utf-8")
+        figures[panel.slug] = base64.b64encode(embedded.encode("utf-8")).decode("ascii")
+    return env.get_template("answer.html.j2").render(model=model, captions=captions, figures=figures)
+
+
+def answer_section(store: Store, seed: int = 0, figures_dir: Path | None = None) -> tuple[str, str, str]:
+    """(anchor, title, body) of the opening section, the report's other sections' shape."""
+    return ANCHOR, TITLE, render_answer(answer_model(store, seed), figures_dir)
