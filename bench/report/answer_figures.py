@@ -90,7 +90,7 @@ def draw_matrix(ax: Axes, panel: GroupPanel) -> None:
             transform=ax.get_xaxis_transform(),
         )
     ax.set_xticks(ticks, names, fontsize=8)
-    ax.set_ylim(0, max(tops) * (1.3 + 0.2 * rows))
+    ax.set_ylim(0, (max(tops) or 1.0) * (1.3 + 0.2 * rows))
     ax.set_ylabel(LABELS["sps"])
     ax.grid(axis="y", alpha=0.3)
 
