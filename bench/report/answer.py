@@ -6,12 +6,8 @@ Plain dataclasses of numbers, names and verdict codes; no HTML and no sentences 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
-
-import numpy as np
-from scipy import stats as scipy_stats
 
 from bench.report.data import (
     LOCAL_SOURCE,
@@ -21,12 +17,13 @@ from bench.report.data import (
     by_contender,
     group_runs,
     latest_code_metrics,
+    source_label,
 )
 from bench.report.debate import CLAIM_TOLERANCE, CLAIMED_SHORTER, LITTLE_SPEEDUP, READABILITY_KEYS
 from bench.report.matrix import MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, matrix_cells, shown_rows
 from bench.report.plots import color
-from bench.report.stats import CI_SIZE, MIN_RUNS_FOR_CI, Estimate
-from bench.report.tables import Summary, summarize
+from bench.report.stats import MIN_RUNS_FOR_CI, NO_DIFFERENCE, Estimate, verdict
+from bench.report.tables import Summary, paired_ratio, summarize
 from shared_spec.tasks import get_task
 
 
@@ -52,9 +49,14 @@ class PairRatio:
     left_learner: str
     right_learner: str
     ratio: Estimate | None
-    """None when no seed has an ok run of both."""
+    """Over pairs of runs (`tables.paired_ratio`); None when no seed has an ok run of both."""
+    band: float | None
+    """The group's noise band of steady SPS (`Summary.band`), the margin a verdict must clear."""
     verdict: str | None
-    """"faster", "slower" or "similar" (within LITTLE_SPEEDUP) only when a 95% CI decides it; else None."""
+    """`stats.verdict`'s decision as a code: "faster", "slower", "no_difference"; None: figures only."""
+    beyond_little: bool | None
+    """With a verdict: True when the whole interval lies beyond LITTLE_SPEEDUP either way, False when wholly
+    within it, None when the interval straddles it (or without a verdict)."""
 
 
 @dataclass(frozen=True)
@@ -83,23 +85,14 @@ class FirstResult:
 
 
 @dataclass(frozen=True)
-class Device:
-    """What the group ran on: `kind` "cpu" or "gpu"; `gpu_requested` only for a CPU run that asked for one."""
-
-    kind: str
-    model: str
-    cores: int | None
-    gpu_requested: bool
-
-
-@dataclass(frozen=True)
 class Caption:
     """The one line every panel carries: hardware, preset, task, n and code version."""
 
-    device: Device
+    hardware: str
+    """As `data.hardware_label` says it: what was used ("GPU requested but absent" only when asked for)."""
+    source: str
+    """`data.source_label`: "local", or "published, <card>, <date>"."""
     published: bool
-    dates: tuple[str, ...]
-    """Days the runs ran (YYYY-MM-DD), sorted."""
     preset: str
     task: str
     code_version: str
@@ -155,68 +148,18 @@ class AnswerModel:
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
 
-def paired_ratio(pairs: list[tuple[float, float]]) -> Estimate | None:
-    """left / right over pairs of runs: the geometric mean of the per-pair ratios; one pair its ratio, fewer
-    than MIN_RUNS_FOR_CI pairs the range of the ratios, from there a Student-t 95% CI on the log ratios.
+VERDICT_CODES = {"faster": "faster", "slower": "slower", NO_DIFFERENCE: "no_difference"}
 
-    The one adapter to the report's ratio statistic: where `bench.report.stats` has a paired-ratio function,
-    this body becomes a call to it. None when no pair has two positive values.
-    """
-    logs = np.array([math.log(a / b) for a, b in pairs if a > 0 and b > 0], dtype=float)
-    if logs.size == 0:
+
+def beyond_little(ratio: Estimate | None) -> bool | None:
+    """True: the interval lies wholly beyond LITTLE_SPEEDUP either way; False: wholly within; None: neither."""
+    if ratio is None or ratio.low is None or ratio.high is None:
         return None
-    value = math.exp(float(logs.mean()))
-    if logs.size == 1:
-        return Estimate(value, None, None, 1, "single", "ratio")
-    if logs.size < MIN_RUNS_FOR_CI:
-        return Estimate(value, math.exp(logs.min()), math.exp(logs.max()), int(logs.size), "range", "ratio")
-    half = scipy_stats.t.ppf((1 + CI_SIZE) / 2, logs.size - 1) * logs.std(ddof=1) / math.sqrt(logs.size)
-    low, high = math.exp(logs.mean() - half), math.exp(logs.mean() + half)
-    return Estimate(value, float(low), float(high), int(logs.size), "ci", "ratio")
-
-
-def ratio_verdict(ratio: Estimate | None) -> str | None:
-    """A verdict only from a 95% CI: wholly above LITTLE_SPEEDUP "faster", wholly below its inverse "slower",
-    wholly inside the band "similar"; a range, a single ratio or a straddling CI: None (figures only)."""
-    if ratio is None or not ratio.has_interval:
-        return None
-    assert ratio.low is not None and ratio.high is not None
-    if ratio.low > LITTLE_SPEEDUP:
-        return "faster"
-    if ratio.high < 1 / LITTLE_SPEEDUP:
-        return "slower"
+    if ratio.low > LITTLE_SPEEDUP or ratio.high < 1 / LITTLE_SPEEDUP:
+        return True
     if 1 / LITTLE_SPEEDUP <= ratio.low and ratio.high <= LITTLE_SPEEDUP:
-        return "similar"
+        return False
     return None
-
-
-def seed_pairs(left: list[Run], right: list[Run]) -> list[tuple[float, float]]:
-    """(left SPS, right SPS) of every seed with an ok run of both, in seed order."""
-
-    def by_seed(runs: list[Run]) -> dict[str, float]:
-        return {str(r.seed): sps for r in runs if r.ok and (sps := r.metric("sps")) is not None}
-
-    a, b = by_seed(left), by_seed(right)
-    return [(a[seed], b[seed]) for seed in sorted(a.keys() & b.keys(), key=lambda s: s.zfill(6))]
-
-
-def device_of(runs: list[Run]) -> Device:
-    """The group's device, said as it happened: a CPU run is 'GPU requested' only when one was asked for."""
-    record = runs[0].record
-    device = record.get("device") if isinstance(record.get("device"), dict) else {}
-    provenance = runs[0].provenance
-    if runs[0].device_kind == "gpu":
-        model = device.get("name") or provenance.get("gpu_name") or "unknown"
-        return Device("gpu", str(model), None, False)
-    requested = {
-        str(r.record["device"].get(k))
-        for r in runs
-        if isinstance(r.record.get("device"), dict)
-        for k in ("requested", "trainer_requested")
-    }
-    cores = provenance.get("cpu_cores")
-    model = provenance.get("cpu_model") or device.get("name") or "unknown"
-    return Device("cpu", str(model), cores if isinstance(cores, int) else None, "gpu" in requested)
 
 
 def slug(key: GroupKey) -> str:
@@ -226,13 +169,12 @@ def slug(key: GroupKey) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def caption_of(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> Caption:
+def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
     counts = [s.ok_runs for s in summaries if s.ok_runs] or [0]
-    dates = sorted({str(r.provenance.get("date"))[:10] for r in runs if r.provenance.get("date")})
     return Caption(
-        device=device_of(runs),
+        hardware=key[1],
+        source=source_label(key[0], key[1]),
         published=key[0] != LOCAL_SOURCE,
-        dates=tuple(dates),
         preset=key[2],
         task=key[3],
         code_version=key[5],
@@ -243,12 +185,11 @@ def caption_of(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> Capt
 
 
 def cells_and_ratios(
-    runs: list[Run], summaries: list[Summary]
+    summaries: list[Summary],
 ) -> tuple[tuple[str, ...], tuple[tuple[Cell, ...], ...], tuple[PairRatio, ...]]:
     """The shown matrix rows, their cells, and JAX against each other shown row on each simulator."""
     layout = matrix_cells(summaries)
     rows = shown_rows(layout)
-    contenders = by_contender(runs)
     cells = tuple(
         tuple(
             Cell(
@@ -266,17 +207,21 @@ def cells_and_ratios(
     ratios = []
     for row in rows[1:]:
         for col, simulator in enumerate(MATRIX_SIMULATORS):
-            left, right = MATRIX[0][col], MATRIX[row][col]
-            ratio = paired_ratio(seed_pairs(contenders.get(left, []), contenders.get(right, [])))
+            jax, torch = layout[0][col], layout[row][col]
+            ratio = paired_ratio(jax, torch, "sps") if jax and torch else None
+            band = jax.band("sps") if jax else None
+            word = verdict(ratio, band)
             ratios.append(
                 PairRatio(
                     simulator,
-                    left,
-                    right,
+                    MATRIX[0][col],
+                    MATRIX[row][col],
                     MATRIX_LEARNERS[0],
                     MATRIX_LEARNERS[row],
                     ratio,
-                    ratio_verdict(ratio),
+                    band,
+                    VERDICT_CODES[word] if word else None,
+                    beyond_little(ratio) if word else None,
                 )
             )
     return tuple(MATRIX_LEARNERS[row] for row in rows), cells, tuple(ratios)
@@ -311,10 +256,10 @@ def threshold_of(task: str) -> float | None:
 
 
 def group_panel(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> GroupPanel:
-    learners, cells, ratios = cells_and_ratios(runs, summaries)
+    learners, cells, ratios = cells_and_ratios(summaries)
     return GroupPanel(
         slug=slug(key),
-        caption=caption_of(key, runs, summaries),
+        caption=caption_of(key, summaries),
         learners=learners,
         simulators=MATRIX_SIMULATORS,
         cells=cells,

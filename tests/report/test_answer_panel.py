@@ -17,13 +17,14 @@ import pytest
 from scipy import stats as scipy_stats
 
 from bench.report import render_report
-from bench.report.answer import answer_model, paired_ratio, ratio_verdict
+from bench.report.answer import AnswerModel, answer_model, group_panel
+from bench.report.answer_render import render_answer
 from bench.report.data import Run, load_store
-from bench.report.debate import LITTLE_SPEEDUP
+from bench.report.tables import summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
-VERDICT_WORDS = ("faster by", "little difference", "slower", "consistent with the claim")
-SPEED_VERDICT_WORDS = ("faster by", "little difference")
+SPEED_VERDICT_WORDS = ("faster beyond", "no difference beyond", "little")
+VERDICT_WORDS = (*SPEED_VERDICT_WORDS, "consistent with")
 
 
 def records(fixture: str) -> list[dict]:
@@ -100,8 +101,11 @@ def test_ratios_pair_runs_by_seed_and_give_no_verdict_below_five_pairs(tmp_path:
 def test_the_caption_fields_name_hardware_preset_task_n_and_code(tmp_path: Path) -> None:
     (panel,) = answer_model(load_store(make_store(tmp_path, "several_seeds.jsonl"), None)).panels
     caption = panel.caption
-    assert (caption.device.kind, caption.device.model, caption.device.cores) == ("cpu", "AMD EPYC 7B13", 2)
-    assert not caption.device.gpu_requested and not caption.published
+    assert (caption.hardware, caption.source, caption.published) == (
+        "CPU: AMD EPYC 7B13, 2 cores",
+        "local",
+        False,
+    )
     assert (caption.preset, caption.task, caption.code_version) == (
         "cpu-quick",
         "inverted_pendulum",
@@ -116,29 +120,74 @@ def test_the_caption_fields_name_hardware_preset_task_n_and_code(tmp_path: Path)
     assert panel.threshold == 500.0  # the inverted pendulum's threshold (shared_spec.tasks)
 
 
-def fake_run(contender: str, seed: int, sps: float) -> Run:
-    record = {"sps": sps, "final_return": 1.0, "curve": [[0, 1.0, 0.0], [10, 2.0, 5.0]]}
-    return Run("local", "CPU: test", "cpu", "hopper", "p", contender, seed, "ok", record)
+def fake_runs(contender: str, speeds: list[float]) -> list[Run]:
+    """Ok runs of one contender, seeds 0..n-1, with the given steady SPS."""
+    return [
+        Run(
+            "local",
+            "CPU: test",
+            "cpu",
+            "hopper",
+            "p",
+            contender,
+            seed,
+            "ok",
+            {"sps": sps, "curve": [[0, 1.0, 0.0]]},
+        )
+        for seed, sps in enumerate(speeds)
+    ]
 
 
-def test_five_pairs_give_a_t_interval_on_log_ratios_and_a_verdict_only_outside_or_inside_the_band() -> None:
-    pairs = [(3.0, 1.0), (3.3, 1.1), (2.7, 1.0), (3.1, 1.0), (2.9, 1.0)]
-    logs = [math.log(a / b) for a, b in pairs]
-    mean, sd = sum(logs) / 5, float(np.std(logs, ddof=1))
-    half = scipy_stats.t.ppf(0.975, 4) * sd / math.sqrt(5)
-    ratio = paired_ratio(pairs)
-    assert ratio is not None and (ratio.kind, ratio.n) == ("ci", 5)
-    assert (ratio.value, ratio.low, ratio.high) == pytest.approx(
-        (math.exp(mean), math.exp(mean - half), math.exp(mean + half))
-    )
-    assert ratio_verdict(ratio) == "faster"
-    assert ratio_verdict(paired_ratio([(b, a) for a, b in pairs])) == "slower"
-    assert ratio_verdict(paired_ratio([(1.0 + 0.01 * i, 1.0) for i in range(5)])) == "similar"
-    straddling = paired_ratio([(1.0, 1.0), (1.5, 1.0), (1.1, 1.0), (1.4, 1.0), (1.2, 1.0)])
-    assert straddling is not None and straddling.low < LITTLE_SPEEDUP < straddling.high  # type: ignore[operator]
-    assert ratio_verdict(straddling) is None
-    assert ratio_verdict(paired_ratio(pairs[:4])) is None  # a range: figures only
-    assert paired_ratio([(1.0, 0.0)]) is None
+def pooled_cv(*samples: list[float]) -> float:
+    """The noise band by hand: each sample's sd / mean, pooled by degrees of freedom."""
+    dof = sum(len(x) - 1 for x in samples)
+    return math.sqrt(sum((len(x) - 1) * (np.std(x, ddof=1) / np.mean(x)) ** 2 for x in samples) / dof)
+
+
+@pytest.mark.parametrize(
+    ("jax", "torch", "verdict", "beyond_little"),
+    [
+        ([3000, 3300, 2700, 3100, 2900], [1000, 1100, 1000, 1000, 1000], "faster", True),
+        ([1000, 1100, 1000, 1000, 1000], [3000, 3300, 2700, 3100, 2900], "slower", True),
+        ([1000, 1010, 1000, 1005, 1000], [1000, 1000, 1010, 1000, 1005], "no_difference", False),
+        ([3000, 3300, 2700, 3100], [1000, 1100, 1000, 1000], "faster", True),  # 4 pairs: the range decides
+        ([3000, 3300, 2700], [1000, 1100, 1000], None, None),  # 3 pairs: figures only
+    ],
+)
+def test_ratio_over_seed_pairs_with_its_interval_and_verdict(
+    jax: list[float], torch: list[float], verdict: str | None, beyond_little: bool | None
+) -> None:
+    runs = fake_runs("jax", jax) + fake_runs("torch-brax", torch)
+    panel = group_panel(("local", "CPU: test", "p", "hopper", "s", "c"), runs, summarize(runs))
+    brax = panel.ratios[0]
+    assert (brax.left, brax.right, brax.simulator) == ("jax", "torch-brax", "Brax MJX")
+    logs = [math.log(a / b) for a, b in zip(jax, torch, strict=True)]
+    mean, n = sum(logs) / len(logs), len(logs)
+    assert brax.ratio is not None and brax.ratio.n == n and brax.ratio.value == pytest.approx(math.exp(mean))
+    if n >= 5:
+        half = scipy_stats.t.ppf(0.975, n - 1) * np.std(logs, ddof=1) / math.sqrt(n)
+        assert brax.ratio.kind == "ci"
+        assert (brax.ratio.low, brax.ratio.high) == pytest.approx(
+            (math.exp(mean - half), math.exp(mean + half))
+        )
+    else:
+        assert (brax.ratio.kind, brax.ratio.low, brax.ratio.high) == pytest.approx(
+            ("range", math.exp(min(logs)), math.exp(max(logs)))
+        )
+    assert brax.band == pytest.approx(pooled_cv(jax, torch))
+    assert (brax.verdict, brax.beyond_little) == (verdict, beyond_little)
+    assert panel.ratios[1].ratio is None and panel.ratios[1].verdict is None  # no MuJoCo C runs
+    words = text(render_answer(AnswerModel((panel,), None, None)))
+    band = f"(±{100 * brax.band:.1f}%)"
+    expected = {
+        "faster": f"JAX jit faster beyond the noise band {band}, by more than 1.25× either way: not little",
+        "slower": f"PyTorch eager faster beyond the noise band {band}, by more than 1.25× either way: not little",
+        "no_difference": f"no difference beyond the noise band {band} at this n",
+    }
+    if verdict is None:
+        assert not any(word in words for word in SPEED_VERDICT_WORDS)
+    else:
+        assert expected[verdict] in words
 
 
 def test_the_page_opens_with_the_panel_and_each_claim_links_to_its_evidence(tmp_path: Path) -> None:
