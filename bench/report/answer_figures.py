@@ -6,16 +6,14 @@ size and its labels can be searched and edited; colours come from the report's o
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from bench.report.answer import Cell, GroupPanel, PairRatio
+from bench.report.plots import to_svg
 from bench.report.stats import Estimate
 from bench.report.tables import fmt
 
@@ -127,20 +125,14 @@ def draw_curves(ax: Axes, panel: GroupPanel) -> None:
 def panel_svgs(panel: GroupPanel, title: str) -> tuple[str, str]:
     """The group's figure as SVG text twice: for the page (its caption is HTML beside it) and for the file,
     headed by `title` (the caption line, from the template) so a copy taken away still says what it shows."""
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": panel.slug, "font.size": 9}):
+    with plt.rc_context({"font.size": 9}):
         fig, (left, right) = plt.subplots(
             1, 2, figsize=FIGSIZE, layout="constrained", gridspec_kw={"width_ratios": [1, 1.2]}
         )
         draw_matrix(left, panel)
         draw_curves(right, panel)
-        untitled = _svg(fig)
+        untitled = to_svg(fig, panel.slug)
         fig.suptitle(title, fontsize=9, color="#333")
-        titled = _svg(fig)
+        titled = to_svg(fig, panel.slug)
         plt.close(fig)
     return untitled, titled
-
-
-def _svg(fig: Figure) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""Figures of the report, drawn with matplotlib (Agg) and embedded as PNG data URIs.
+"""Figures of the report, drawn with matplotlib (Agg) and embedded as SVG data URIs (text kept as text).
 
 Each function takes already-grouped runs plus a `label` naming hardware and preset, and returns a data URI;
 every figure carries that label in its title. Bands and error bars are 95% percentile-bootstrap CIs over
@@ -22,20 +22,26 @@ from bench.report.data import Run, by_contender
 from bench.report.stats import MIN_RUNS_FOR_CI, pointwise_mean_band
 from bench.report.tables import Summary
 
-DPI = 100
-
 
 def color(contender: str) -> str:
     """The contender's colour from the contender table (bench.harness.contenders)."""
     return CONTENDER_COLORS.get(contender, UNKNOWN_COLOR)
 
 
+def to_svg(fig: Figure, salt: str = "ppo-bench") -> str:
+    """`fig` as SVG text, text kept as text (small, sharp at any size, searchable); a fixed `salt` makes its
+    ids, so the same store renders the same bytes."""
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
+
+
 def to_data_uri(fig: Figure) -> str:
-    """PNG bytes of `fig` as a data URI; the figure is closed."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    """`fig` as an SVG data URI; the figure is closed."""
+    text = to_svg(fig)
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def aligned_curves(runs: list[Run]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

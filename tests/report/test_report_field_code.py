@@ -72,7 +72,7 @@ def test_section_shows_each_implementation_ratios_spread_and_plot(tmp_path):
     assert "SLOC 0.8 to 1.2" in field  # the spread over the field's pairs, this project left out
     assert "minppo" in field and "n = 1" in field and "code abc1234" in field
     section = html[html.index('<section id="field-code"') :]
-    assert section.index("data:image/png;base64,") < section.index("</section>")
+    assert section.index("data:image/svg+xml;base64,") < section.index("</section>")
 
 
 def test_debate_answers_all_four_claims_from_the_field(tmp_path):
