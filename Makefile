@@ -56,4 +56,4 @@ wheelhouse: setup
 		--dest $(WHEEL_DIR) --skip $(WHEEL_SKIP)
 
 clean:
-	rm -rf $(VENV) reports/index.html reports/results.jsonl reports/logs reports/plots
+	rm -rf $(VENV) reports/index.html reports/results.jsonl reports/logs reports/plots reports/figures

@@ -82,6 +82,8 @@ class FirstResult:
     reached: int
     runs: int
     """Cold-start runs, failed ones included (warm-cache runs are left out of wall-clock figures)."""
+    warm: int
+    """Ok runs that started with a warm compilation cache."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ def first_result(summary: Summary) -> FirstResult:
         summary.tt_threshold_median,
         summary.tt_reached,
         summary.ok_runs - summary.warm_runs + summary.failed_runs,
+        summary.warm_runs,
     )
 
 

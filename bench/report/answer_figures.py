@@ -62,8 +62,9 @@ def draw_matrix(ax: Axes, panel: GroupPanel) -> None:
             names.append(cell.contender)
             if cell.sps is None:
                 ax.text(
-                    x, 0, LABELS["missing"], ha="center", va="bottom", fontsize=8, color="#777", rotation=90
-                )
+                    x, 0.02, LABELS["missing"], ha="center", va="bottom", fontsize=8, color="#777",
+                    rotation=90, transform=ax.get_xaxis_transform(),
+                )  # fmt: skip
                 continue
             ax.bar(x, cell.sps.value, width, color=cell.color, alpha=0.85)
             whisker = _whisker(cell.sps)
@@ -87,7 +88,7 @@ def draw_matrix(ax: Axes, panel: GroupPanel) -> None:
             fontsize=8,
             transform=ax.get_xaxis_transform(),
         )
-    ax.set_xticks(ticks, names, fontsize=8)
+    ax.set_xticks(ticks, names, fontsize=8, rotation=15 if rows > 2 else 0)
     ax.set_ylim(0, (max(tops) or 1.0) * (1.3 + 0.2 * rows))
     ax.set_ylabel(LABELS["sps"])
     ax.grid(axis="y", alpha=0.3)
