@@ -6,6 +6,7 @@ Plain dataclasses of numbers, names and verdict codes; no HTML and no sentences 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -301,11 +302,22 @@ def code_claims(store: Store) -> tuple[CodeLength | None, Readability | None]:
 
 
 def answer_model(store: Store, seed: int = 0) -> AnswerModel:
-    """Panels of every group with runs: local groups first, then published ones, each newest first."""
+    """Panels of every group with runs: local groups first, then published ones, newest source first; within a
+    source the groups with a JAX-on-Brax run first (the pair most readers ask about), then the newest."""
     groups = group_runs(store.runs)
+    newest: dict[str, float] = {}
+    for key, runs in groups.items():
+        newest[key[0]] = max(newest.get(key[0], -math.inf), *(r.started for r in runs))
 
-    def order(key: GroupKey) -> tuple[bool, float]:
-        return key[0] != LOCAL_SOURCE, -max(r.started for r in groups[key])
+    def order(key: GroupKey) -> tuple[bool, float, str, bool, float]:
+        without_jax = not any(r.contender == MATRIX[0][0] and r.ok for r in groups[key])
+        return (
+            key[0] != LOCAL_SOURCE,
+            -newest[key[0]],
+            key[0],
+            without_jax,
+            -max(r.started for r in groups[key]),
+        )
 
     panels: list[GroupPanel] = []
     for key in sorted(groups, key=order):

@@ -326,3 +326,13 @@ def test_first_screen_in_a_real_browser_shows_the_local_panel_offline(tmp_path: 
     assert pixels.shape == (800, 1280)
     figure = pixels[int(top) : int(bottom), int(left) : int(right)]
     assert figure.std() > 20 and 0.01 < (figure < 128).mean() < 0.6  # drawn, not blank, in the first screen
+
+
+def test_a_published_folder_opens_with_its_jax_on_brax_group_and_names_card_and_date() -> None:
+    folder = FIXTURES.parent / "published" / "h200-2026-11-27"
+    store = load_store(folder / "results.jsonl", None, "published: h200-2026-11-27")
+    panels = answer_model(store).panels
+    assert [p.caption.preset for p in panels] == ["gpu-scale", "gpu-gym"]  # jax ran in gpu-scale
+    assert {p.caption.source for p in panels} == {"published, NVIDIA H200, 2026-11-27"}
+    assert all(p.caption.published and p.caption.n_max == 1 for p in panels)
+    assert all(pair.verdict is None for p in panels for pair in p.ratios)  # one seed each: figures only
