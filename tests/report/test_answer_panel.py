@@ -49,8 +49,12 @@ def make_store(tmp_path: Path, fixture: str, published: dict[str, str] | None = 
 
 
 def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None) -> str:
-    store = make_store(tmp_path, fixture, published)
-    return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    return render_store(make_store(tmp_path, fixture, published))
+
+
+def render_store(store: Path) -> str:
+    """The page of `store` (plus `published/` beside it), rendered beside it; no real envs built."""
+    return render_report(store, store.parent / "index.html", run_env_check=False).read_text(encoding="utf-8")
 
 
 def section(html: str, anchor: str) -> str:
@@ -239,7 +243,7 @@ def test_a_cpu_run_says_gpu_requested_only_when_it_was(tmp_path: Path) -> None:
     for record in lines:
         record["device"] |= {"requested": "gpu", "fallback": True}
     store.write_text("".join(json.dumps(r) + "\n" for r in lines))
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    html = render_store(store)
     assert "CPU: AMD EPYC 7B13, 2 cores (GPU requested but absent)" in text(section(html, "answer-panel"))
 
 
