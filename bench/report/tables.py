@@ -385,12 +385,19 @@ def startup_phases_frame(summaries: list[Summary]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+FOLD_ROWS = 10
+"""Tables longer than this fold away (`<details>`, caption as summary): the page stays skimmable."""
+
+
 def frame_html(frame: pd.DataFrame, css_class: str, caption: str) -> str:
     """A DataFrame as an escaped HTML table with a caption (every table names its hardware and preset)."""
     if frame.empty:
         return f'<p class="note">{_escape(caption)}: no rows.</p>'
     table = frame.to_html(index=False, escape=True, classes=css_class, border=0, na_rep=MISSING)
-    return table.replace(">\n  <thead>", f">\n  <caption>{_escape(caption)}</caption>\n  <thead>", 1)
+    table = table.replace(">\n  <thead>", f">\n  <caption>{_escape(caption)}</caption>\n  <thead>", 1)
+    if len(frame) <= FOLD_ROWS:
+        return table
+    return f"<details><summary>{_escape(caption)} · {len(frame)} rows</summary>{table}</details>"
 
 
 def _escape(text: str) -> str:

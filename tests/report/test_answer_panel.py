@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
@@ -20,7 +21,7 @@ from bench.report import render_report
 from bench.report.answer import AnswerModel, answer_model, group_panel
 from bench.report.answer_render import render_answer
 from bench.report.data import Run, load_store
-from bench.report.tables import summarize
+from bench.report.tables import FOLD_ROWS, frame_html, summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 SPEED_VERDICT_WORDS = ("faster beyond", "no difference beyond", "little")
@@ -340,3 +341,15 @@ def test_a_published_folder_opens_with_its_jax_on_brax_group_and_names_card_and_
     assert {p.caption.source for p in panels} == {"published, NVIDIA H200, 2026-11-27"}
     assert all(p.caption.published and p.caption.n_max == 1 for p in panels)
     assert all(pair.verdict is None for p in panels for pair in p.ratios)  # one seed each: figures only
+
+
+def test_long_tables_fold_away_short_ones_stay_open(tmp_path: Path) -> None:
+    long, short = pd.DataFrame({"x": range(FOLD_ROWS + 1)}), pd.DataFrame({"x": range(FOLD_ROWS)})
+    folded = frame_html(long, "t", "a caption")
+    assert (
+        folded.startswith(f"<details><summary>a caption · {FOLD_ROWS + 1} rows</summary><table")
+        and "<caption>" in folded
+    )
+    assert frame_html(short, "t", "a caption").startswith("<table")
+    details = section(render(tmp_path, "several_seeds.jsonl"), "details")  # the 37-item checklist
+    assert "<details><summary>Implementation details" in details
