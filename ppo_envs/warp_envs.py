@@ -45,16 +45,16 @@ WARP_TASKS: dict[str, WarpTask] = {"inverted_pendulum": WarpTask("inverted_pendu
 """Tasks the Warp env implements; its observation, reward and termination are written per task in torch."""
 
 
-class UnsupportedTask(ValueError):
+class UnsupportedTaskError(ValueError):
     """The spec's task has no Warp env (yet)."""
 
 
 def require_warp_task(task: str) -> WarpTask:
-    """The task's `WarpTask`, or UnsupportedTask naming the supported ones."""
+    """The task's `WarpTask`, or UnsupportedTaskError naming the supported ones."""
     try:
         return WARP_TASKS[task]
     except KeyError:
-        raise UnsupportedTask(
+        raise UnsupportedTaskError(
             f"task: got {task!r}; the MuJoCo Warp env supports: {', '.join(sorted(WARP_TASKS))}"
         ) from None
 

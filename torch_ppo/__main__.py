@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.compile:  # before torch is imported: its caches start empty unless the user chose a directory
         compile_cache = use_fresh_compile_cache()
     if args.env_backend == "warp":
-        from ppo_envs.warp_envs import UnsupportedTask, require_warp_task, use_kernel_cache
+        from ppo_envs.warp_envs import UnsupportedTaskError, require_warp_task, use_kernel_cache
 
         try:
             require_warp_task(spec.task)
-        except UnsupportedTask as err:
+        except UnsupportedTaskError as err:
             print(f"error: bad spec: {err}", file=sys.stderr)
             return EXIT_BAD_SPEC
         kernel_cache = (
