@@ -1,0 +1,50 @@
+"""The MuJoCo Warp contenders fail early and clearly where they cannot run: one line, the right exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_UNAVAILABLE
+from shared_spec.presets import resolve_spec
+from shared_spec.spec import SpecError
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_torch_warp_on_an_unsupported_task_exits_2_naming_the_supported_ones() -> None:
+    done = _run("-m", "torch_ppo", "--env-backend", "warp", "--preset", "smoke", "--set", "task=hopper")
+    assert done.returncode == EXIT_BAD_SPEC and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert lines == ["error: bad spec: task: got 'hopper'; the MuJoCo Warp env supports: inverted_pendulum"]
+
+
+def test_jax_warp_without_cuda_exits_4_with_one_line() -> None:
+    import jax
+
+    if any(d.platform == "gpu" for d in jax.devices()):
+        pytest.skip("this machine has a CUDA device: MJX's Warp backend is not unavailable here")
+    done = _run("-m", "jax_ppo", "--preset", "smoke", "--set", "mjx_impl=warp")
+    assert done.returncode == EXIT_UNAVAILABLE and done.stdout == ""
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [done.stderr.strip().splitlines()[-1]]
+    assert errors[0].startswith("error: unavailable: mjx_impl=warp needs a CUDA device")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["mjx_impl=cuda"], "mjx_impl: got 'cuda'; allowed: jax, warp"),
+        (
+            ["mjx_impl=warp", "brax_backend=spring"],
+            "mjx_impl: got 'warp'; allowed: jax unless brax_backend is mjx",
+        ),
+    ],
+)
+def test_mjx_impl_is_validated(overrides: list[str], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        resolve_spec("smoke", overrides)
