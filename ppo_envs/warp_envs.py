@@ -59,6 +59,17 @@ def require_warp_task(task: str) -> WarpTask:
         ) from None
 
 
+def warp_unavailable() -> str | None:
+    """One line saying why the Warp env cannot run on this install (no warp-lang or mujoco-warp), or None."""
+    missing = [name for name in ("warp", "mujoco_warp") if importlib.util.find_spec(name) is None]
+    if missing:
+        return (
+            f"the MuJoCo Warp env needs {' and '.join(missing)} "
+            "(pip install -c constraints/cpu.txt 'ppo-bench[warp]')"
+        )
+    return None
+
+
 def brax_asset_path(asset: str) -> Path:
     """Path of an MJCF file shipped with Brax, found without importing Brax (which would import JAX)."""
     found = importlib.util.find_spec("brax")

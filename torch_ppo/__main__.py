@@ -1,7 +1,7 @@
 """`python -m torch_ppo`: train PyTorch PPO on a preset, print progress on stderr and one RunResult on stdout.
 
 Exit codes (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there, or a task the chosen
-env backend lacks), 3 diverged.
+env backend lacks), 3 diverged, 4 unavailable (`--env-backend warp` without warp-lang or mujoco-warp).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
-from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.resources import JAX_CACHE_AT_START, resources_record
 from shared_spec.result import emit_result
 from shared_spec.startup import STARTUP
@@ -58,13 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.compile:  # before torch is imported: its caches start empty unless the user chose a directory
         compile_cache = use_fresh_compile_cache()
     if args.env_backend == "warp":
-        from ppo_envs.warp_envs import UnsupportedTaskError, require_warp_task, use_kernel_cache
+        from ppo_envs.warp_envs import (
+            UnsupportedTaskError,
+            require_warp_task,
+            use_kernel_cache,
+            warp_unavailable,
+        )
 
         try:
             require_warp_task(spec.task)
         except UnsupportedTaskError as err:
             print(f"error: bad spec: {err}", file=sys.stderr)
             return EXIT_BAD_SPEC
+        if (reason := warp_unavailable()) is not None:
+            print(f"error: unavailable: {reason}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
         kernel_cache = (
             use_kernel_cache()
         )  # before Warp starts: cold unless WARP_CACHE_PATH names a filled one

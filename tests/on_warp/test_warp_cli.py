@@ -48,3 +48,19 @@ def test_jax_warp_without_cuda_exits_4_with_one_line() -> None:
 def test_mjx_impl_is_validated(overrides: list[str], message: str) -> None:
     with pytest.raises(SpecError, match=message):
         resolve_spec("smoke", overrides)
+
+
+def test_without_warp_lang_the_warp_env_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from ppo_envs import warp_envs
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "warp" else real_find_spec(name, *a)
+    )
+    assert warp_envs.warp_unavailable() == (
+        "the MuJoCo Warp env needs warp (pip install -c constraints/cpu.txt 'ppo-bench[warp]')"
+    )
+    monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
+    assert warp_envs.warp_unavailable() is None
