@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         if reason is not None:
             print(f"error: unavailable: {reason}", file=sys.stderr)
             return EXIT_UNAVAILABLE
+        from ppo_envs.mjx_warp import use_mjx_warp
+
+        simulator = use_mjx_warp()
 
     with stdout_noise_to_stderr():
         import jax
@@ -93,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     result.extra["peak_device_mb"] = peak_mb
     result.extra["startup_phases"] = STARTUP.phases()
     result.extra["resources"] = xla_resources_record(**numerics)
+    if spec.mjx_impl == "warp":
+        result.contender = "jax-warp"
+        result.extra["simulator"] = simulator
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
 

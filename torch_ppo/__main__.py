@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     spec = spec_or_exit(args.preset, args.overrides)
     if args.compile:  # before torch is imported: its caches start empty unless the user chose a directory
         compile_cache = use_fresh_compile_cache()
+    if spec.mjx_impl == "warp" and args.env_backend == "brax":
+        print("error: bad spec: mjx_impl: got 'warp'; allowed with torch-brax: jax", file=sys.stderr)
+        return EXIT_BAD_SPEC
     if args.env_backend == "warp":
         from ppo_envs.warp_envs import (
             UnsupportedTaskError,

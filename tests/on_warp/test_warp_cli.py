@@ -64,3 +64,24 @@ def test_without_warp_lang_the_warp_env_says_what_to_install(monkeypatch: pytest
     )
     monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
     assert warp_envs.warp_unavailable() is None
+
+
+def test_a_brax_env_that_mjx_did_not_build_on_warp_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the CPU, MJX's switch to Warp has no effect: the env must say so instead of running JAX physics."""
+    from ppo_envs.brax_envs import base_env
+    from ppo_envs.mjx_warp import MJX_WARP_SWITCH
+
+    monkeypatch.setenv(MJX_WARP_SWITCH, "true")
+    with pytest.raises(
+        RuntimeError, match="mjx_impl: asked for 'warp' but MJX built the model with impl 'jax'"
+    ):
+        base_env(resolve_spec("smoke", ["mjx_impl=warp"]))
+    assert base_env(resolve_spec("smoke", [])).sys.impl.value == "jax"
+
+
+def test_torch_brax_refuses_mjx_impl_warp() -> None:
+    done = _run("-m", "torch_ppo", "--env-backend", "brax", "--preset", "smoke", "--set", "mjx_impl=warp")
+    assert done.returncode == EXIT_BAD_SPEC
+    assert done.stderr.strip().splitlines() == [
+        "error: bad spec: mjx_impl: got 'warp'; allowed with torch-brax: jax"
+    ]
