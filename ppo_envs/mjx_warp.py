@@ -35,8 +35,7 @@ def use_mjx_warp() -> dict[str, Any]:
     """Make MJX default to its Warp backend in this process; the run's `extra.simulator` record.
 
     Call before any env is built. Warp's kernel cache is chosen as for torch-warp (cold unless
-    `$WARP_CACHE_PATH` names a filled one); MJX builds its kernels inside the first compiled program, so
-    their compilation falls in the JAX trainer's compile time.
+    `$WARP_CACHE_PATH` names a filled one). Not yet run on CUDA (docs/WARP.md).
     """
     from ppo_envs.warp_envs import simulator_record, use_kernel_cache
 
