@@ -21,27 +21,41 @@ SMALL = ("total_timesteps=1536", "num_evals=1", "episode_length=50")
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_torch_warp_records_an_ok_run_whose_buckets_add_up(tmp_path: Path, warm_warp_cache: Path) -> None:
+def test_torch_warp_contenders_record_ok_runs_whose_buckets_add_up(
+    tmp_path: Path, warm_warp_cache: Path
+) -> None:
     store = tmp_path / "results.jsonl"
     argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke", "--seeds", "1"]
-    argv += ["--contenders", "torch-warp", "--device", "cpu", "--logs-dir", str(tmp_path / "logs")]
+    argv += [
+        "--contenders",
+        "torch-warp,torch-warp-compile",
+        "--device",
+        "cpu",
+        "--logs-dir",
+        str(tmp_path / "logs"),
+    ]
     for override in SMALL:
         argv += ["--set", override]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     records = read_records(store, record_type="run")
-    assert [r["contender"] for r in records] == ["torch-warp"], done.stderr[-3000:]
-    record = records[0]
+    assert [r["contender"] for r in records] == ["torch-warp", "torch-warp-compile"], done.stderr[-3000:]
     spec = resolve_spec("smoke", [*SMALL, "device=cpu"])
-    assert record["status"] == "ok" and record["spec_hash"] == spec.spec_hash()
-    assert record["total_env_steps"] == spec.total_timesteps
-    buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
-    assert buckets == pytest.approx(record["wall_s"], rel=0.02)
-    simulator = record["extra"]["simulator"]
-    assert record["extra"]["env_backend"] == "warp" and simulator["package"] == "mujoco-warp 4.0.0"
-    assert simulator["kernel_cache"]["state"] == "warm" and simulator["kernel_cache"]["chosen_by"] == "user"
-    assert record["compile_s"] == pytest.approx(simulator["env_compile_s"])  # Warp's build + capture
-    steady_steps = record["total_env_steps"] - spec.batch_size
-    assert record["sps"] == pytest.approx(steady_steps / (record["rollout_s"] + record["update_s"]))
+    for record in records:
+        assert record["status"] == "ok" and record["spec_hash"] == spec.spec_hash()
+        assert record["total_env_steps"] == spec.total_timesteps
+        buckets = record["startup_s"] + record["compile_s"] + record["train_s"] + record["eval_s"]
+        assert buckets == pytest.approx(record["wall_s"], rel=0.02), record["contender"]
+        simulator = record["extra"]["simulator"]
+        assert record["extra"]["env_backend"] == "warp" and simulator["package"] == "mujoco-warp 4.0.0"
+        assert (
+            simulator["kernel_cache"]["state"] == "warm" and simulator["kernel_cache"]["chosen_by"] == "user"
+        )
+        steady_steps = record["total_env_steps"] - spec.batch_size
+        assert record["sps"] == pytest.approx(steady_steps / (record["rollout_s"] + record["update_s"]))
+    eager, compiled = records
+    assert eager["compile_s"] == pytest.approx(eager["extra"]["simulator"]["env_compile_s"])  # Warp's build
+    assert compiled["extra"]["compile"] is True and compiled["extra"]["compile_cache"]["state"] == "cold"
+    assert compiled["compile_s"] > compiled["extra"]["simulator"]["env_compile_s"]  # inductor on top
 
 
 @pytest.mark.slow
