@@ -76,9 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if (reason := warp_unavailable()) is not None:
             print(f"error: unavailable: {reason}", file=sys.stderr)
             return EXIT_UNAVAILABLE
-        kernel_cache = (
-            use_kernel_cache()
-        )  # before Warp starts: cold unless WARP_CACHE_PATH names a filled one
+        # Before Warp starts: its kernel cache is cold unless WARP_CACHE_PATH names a filled one.
+        kernel_cache = use_kernel_cache()
 
     with stdout_noise_to_stderr():
         import torch
@@ -160,10 +159,11 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": envs.worlds.worlds.sizes(),
             "env_compile_s": env_compile_s,
         }
+    simulator_name = "MuJoCo Warp" if args.env_backend == "warp" else "Brax MJX"
     vectorization = (
         envs.vec.vectorization
         if args.env_backend == "gymnasium"
-        else {"requested": spec.vector_env, "mode": f"none: {args.env_backend} steps the batch on the device"}
+        else {"requested": spec.vector_env, "mode": f"none: {simulator_name} steps the batch on the device"}
     )
     result.extra["resources"] = resources_record(
         torch_intra_op_threads=threads,
