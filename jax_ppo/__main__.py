@@ -5,7 +5,8 @@ Brax. `--env-backend gymnasium` (contender `jax-gym`): the same learner on the G
 steps, a host loop around compiled steps (gym_train.py).
 
 Progress goes to stderr; the last stdout line is one `RunResult` JSON object. Exit codes
-(shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
+(shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged, 4 unavailable
+(`--set mjx_impl=warp`, contender `jax-warp`, where MJX's Warp backend cannot run: ppo_envs/mjx_warp.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
-from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.resources import vector_env_record, xla_resources_record
 from shared_spec.result import emit_result, seconds_since_start
 from shared_spec.spec import PPOSpec
@@ -48,6 +49,17 @@ def main(argv: list[str] | None = None) -> int:
             print("error: bad spec: --vmap-seeds: only with --env-backend brax", file=sys.stderr)
             return EXIT_BAD_SPEC
         return main_gymnasium(args.preset, args.seed, spec)
+    if spec.mjx_impl == "warp":
+        with stdout_noise_to_stderr():
+            from ppo_envs.mjx_warp import mjx_warp_unavailable
+
+            reason = mjx_warp_unavailable()
+        if reason is not None:
+            print(f"error: unavailable: {reason}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        from ppo_envs.mjx_warp import use_mjx_warp
+
+        simulator = use_mjx_warp()
 
     with stdout_noise_to_stderr():
         import jax
@@ -84,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     result.extra["peak_device_mb"] = peak_mb
     result.extra["startup_phases"] = STARTUP.phases()
     result.extra["resources"] = xla_resources_record(**numerics)
+    if spec.mjx_impl == "warp":
+        result.contender = "jax-warp"
+        result.extra["simulator"] = simulator
     emit_result(result)
     return EXIT_DIVERGED if outcome.diverged else EXIT_OK
 

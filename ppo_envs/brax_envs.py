@@ -22,6 +22,7 @@ import jax.numpy as jnp
 from brax import envs as brax_envs
 from brax.envs.wrappers.training import EpisodeWrapper, VmapWrapper
 
+from ppo_envs.mjx_warp import require_impl
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import get_task
 
@@ -142,6 +143,8 @@ def brax_native_env(spec: PPOSpec) -> brax_envs.Env:
 def base_env(spec: PPOSpec) -> brax_envs.Env:
     """The Brax env of the spec's task and backend, taking actions in actuator units (as Gymnasium's)."""
     env = brax_native_env(spec)
+    if spec.brax_backend == "mjx":
+        require_impl(env.sys, spec.mjx_impl)
     return ActuatorUnitsWrapper(env) if get_task(spec.task).brax_scales_actions else env
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from shared_spec.tasks import TASKS
 
 BRAX_BACKENDS = ("generalized", "mjx", "positional", "spring")
+MJX_IMPLS = ("jax", "warp")
 DEVICES = ("auto", "cpu", "gpu")
 ACTIVATIONS = ("tanh", "relu")
 VECTOR_ENVS = ("sync", "async", "auto")
@@ -41,6 +42,8 @@ class PPOSpec:
     """Task registry name (see `python -m shared_spec tasks`)."""
     brax_backend: str = "mjx"
     """Brax physics backend for the JAX side (generalized, mjx, positional, spring)."""
+    mjx_impl: str = "jax"
+    """MJX's implementation when brax_backend is mjx: "jax" (XLA) or "warp" (MuJoCo Warp kernels; CUDA only)."""
     total_timesteps: int = 100_000
     """Environment steps to train for, summed over all envs."""
     num_envs: int = 8
@@ -252,6 +255,13 @@ def validate(spec: PPOSpec) -> PPOSpec:
     s = spec
     _require(s.task in TASKS, "task", s.task, ", ".join(sorted(TASKS)))
     _require(s.brax_backend in BRAX_BACKENDS, "brax_backend", s.brax_backend, ", ".join(BRAX_BACKENDS))
+    _require(s.mjx_impl in MJX_IMPLS, "mjx_impl", s.mjx_impl, ", ".join(MJX_IMPLS))
+    _require(
+        s.mjx_impl == "jax" or s.brax_backend == "mjx",
+        "mjx_impl",
+        s.mjx_impl,
+        "jax unless brax_backend is mjx",
+    )
     _require(s.device in DEVICES, "device", s.device, ", ".join(DEVICES))
     _require(s.activation in ACTIVATIONS, "activation", s.activation, ", ".join(ACTIVATIONS))
     _require(s.vector_env in VECTOR_ENVS, "vector_env", s.vector_env, ", ".join(VECTOR_ENVS))

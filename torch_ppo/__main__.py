@@ -1,6 +1,7 @@
 """`python -m torch_ppo`: train PyTorch PPO on a preset, print progress on stderr and one RunResult on stdout.
 
-Exit codes (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
+Exit codes (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there, or a task the chosen
+env backend lacks), 3 diverged, 4 unavailable (`--env-backend warp` without warp-lang or mujoco-warp).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
-from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK
+from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.resources import JAX_CACHE_AT_START, resources_record
 from shared_spec.result import emit_result
 from shared_spec.startup import STARTUP
@@ -51,11 +52,32 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="torch.compile the policy step and the whole minibatch step (CUDA graphs on a GPU)",
     )
-    parser.add_argument("--env-backend", choices=("gymnasium", "brax"), default="gymnasium")
+    parser.add_argument("--env-backend", choices=("gymnasium", "brax", "warp"), default="gymnasium")
     args = parser.parse_args(argv)
     spec = spec_or_exit(args.preset, args.overrides)
     if args.compile:  # before torch is imported: its caches start empty unless the user chose a directory
         compile_cache = use_fresh_compile_cache()
+    if spec.mjx_impl == "warp" and args.env_backend == "brax":
+        print("error: bad spec: mjx_impl: got 'warp'; allowed with torch-brax: jax", file=sys.stderr)
+        return EXIT_BAD_SPEC
+    if args.env_backend == "warp":
+        from ppo_envs.warp_envs import (
+            UnsupportedTaskError,
+            require_warp_task,
+            use_kernel_cache,
+            warp_unavailable,
+        )
+
+        try:
+            require_warp_task(spec.task)
+        except UnsupportedTaskError as err:
+            print(f"error: bad spec: {err}", file=sys.stderr)
+            return EXIT_BAD_SPEC
+        if (reason := warp_unavailable()) is not None:
+            print(f"error: unavailable: {reason}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        # Before Warp starts: its kernel cache is cold unless WARP_CACHE_PATH names a filled one.
+        kernel_cache = use_kernel_cache()
 
     with stdout_noise_to_stderr():
         import torch
@@ -67,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.env_backend == "brax":
             from ppo_envs.precision import apply_jax_matmul_precision
             from torch_ppo.brax_env import BraxEvalEnv, BraxTrainEnv, use_jax_device_of
+        if args.env_backend == "warp":
+            from torch_ppo.warp_env import WarpEvalEnv, WarpTrainEnv
     STARTUP.mark("imports")
 
     try:
@@ -91,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         eval_envs = BraxEvalEnv(spec, spec.eval_episodes, device)
         env_compile_s = envs.compile_s + eval_envs.compile_s
         contender = "torch-brax"
+    elif args.env_backend == "warp":  # Warp's first-call kernel compilation is compile time
+        envs = WarpTrainEnv(spec, spec.num_envs, device)
+        eval_envs = WarpEvalEnv(spec, spec.eval_episodes, device)
+        env_compile_s = envs.compile_s + eval_envs.compile_s
+        contender = "torch-warp"
     else:
         envs = GymTrainEnv(spec, spec.num_envs)
         eval_envs = GymEvalEnv(spec, spec.eval_episodes)
@@ -119,10 +148,22 @@ def main(argv: list[str] | None = None) -> int:
     result.extra["startup_phases"] = STARTUP.phases()
     if args.compile:
         result.extra["compile_cache"] = compile_cache
+    if args.env_backend == "warp":
+        from ppo_envs.warp_envs import simulator_record
+
+        result.extra["env_backend"] = "warp"
+        result.extra["simulator"] = simulator_record(kernel_cache, "standalone") | {
+            "graphs": "captured (CUDA graphs)"
+            if device.type == "cuda"
+            else "captured (Warp CPU graph replay)",
+            "sizes": envs.worlds.worlds.sizes(),
+            "env_compile_s": env_compile_s,
+        }
+    simulator_name = "MuJoCo Warp" if args.env_backend == "warp" else "Brax MJX"
     vectorization = (
         envs.vec.vectorization
         if args.env_backend == "gymnasium"
-        else {"requested": spec.vector_env, "mode": "none: Brax MJX steps the batch on the device"}
+        else {"requested": spec.vector_env, "mode": f"none: {simulator_name} steps the batch on the device"}
     )
     result.extra["resources"] = resources_record(
         torch_intra_op_threads=threads,

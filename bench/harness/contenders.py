@@ -108,11 +108,17 @@ CONTENDERS: dict[str, Contender] = {
             "torch-brax-compile", ("-m", "torch_ppo", "--env-backend", "brax", "--compile"), color="#e377c2"
         ),
         Contender("brax-ppo", ("-m", "baselines.brax_ppo"), color="#9467bd"),
+        Contender("jax-warp", ("-m", "jax_ppo", "--set", "mjx_impl=warp"), color="#393b79"),
+        Contender("torch-warp", ("-m", "torch_ppo", "--env-backend", "warp"), color="#843c39"),
+        Contender(
+            "torch-warp-compile", ("-m", "torch_ppo", "--env-backend", "warp", "--compile"), color="#d6616b"
+        ),
     )
 }
 
 CONTENDER_ORDER: tuple[str, ...] = (
-    "jax", "jax-vmap", "jax-gym", "brax-ppo", "torch", "torch-compile", "torch-brax", "torch-brax-compile",
+    "jax", "jax-vmap", "jax-gym", "brax-ppo", "jax-warp", "torch", "torch-compile", "torch-brax",
+    "torch-brax-compile", "torch-warp", "torch-warp-compile",
 )  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted. Every name of CONTENDERS, once."""
