@@ -1,6 +1,6 @@
 """The Ray executor's overhead per run: the same plan of trivial runs, local vs `--executor ray`, alternating.
 
-`python -m bench.scripts.perf_ray_overhead HEAD_IP:PORT [--rounds 2]` against a running cluster whose nodes
+`python -m experiments.perf_ray_overhead HEAD_IP:PORT [--rounds 2]` against a running cluster whose nodes
 offer `ppo_bench_node` (docs/CLUSTER.md). The runs are the harness tests' fake `ok` contender (a child that
 prints a valid result line at once), so the difference per run is the executor's own cost.
 """
