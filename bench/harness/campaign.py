@@ -1,14 +1,15 @@
 """A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
 
-Runs are strictly sequential so timings never share a device. A run already recorded `ok` for the same spec
-hash, contender, seed, seed count and code version (code_version.py: a hash of the source that would run) is
-skipped unless `force`; a run of other code is never reused. A failed run is recorded and the campaign goes
-on; the caller decides the exit code from the returned records.
+Runs are strictly sequential so timings never share a device, and interleaved: round r runs seed r of every
+contender, the order within a round rotating, so a slow hour of the machine falls on every contender alike
+(each record carries its `round` and `position_in_round`). A run already recorded `ok` for the same spec
+hash, contender, seed, seed count and code version (code_version.py: a hash of the files the contender can
+execute) is skipped unless `force`; a run of other code is never reused. A failed run is recorded and the
+campaign goes on; the caller decides the exit code from the returned records.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness.code_version import code_version
+from bench.harness.code_version import code_version, missed_modules
 from bench.harness.contenders import Contender, build_argv
 from bench.harness.provenance import run_provenance
 from bench.harness.records import build_run_record
-from bench.harness.runner import run_child
+from bench.harness.runner import ChildOutcome, run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
@@ -39,7 +40,10 @@ class PlannedRun:
     argv: list[str]
     log_path: Path
     code_version: str
-    """Hash of the source this run would execute (bench.harness.code_version)."""
+    """Hash of the files this run can execute (bench.harness.code_version)."""
+    round: int = 0
+    """Round r runs seed r of every contender."""
+    position_in_round: int = 0
 
     def key(self, spec_hash: str) -> RunKey:
         return (spec_hash, self.contender.name, self.seed, self.num_seeds, self.code_version)
@@ -54,17 +58,18 @@ def plan_runs(
     logs_dir: Path,
     first_seed: int = 0,
 ) -> list[PlannedRun]:
-    """Seeds first_seed .. first_seed+seeds-1 of each contender, contender by contender; a vmapped contender is
-    one run of all of them."""
+    """Seeds first_seed .. first_seed+seeds-1, round by round: round r is seed r of every contender, in the
+    contenders' order rotated by r; a vmapped contender is one run of all seeds, in the first round."""
+    versions = {c.name: code_version(c) for c in contenders}
     plan = []
-    for contender in contenders:
-        version = code_version(contender)
-        seed_list = [first_seed] if contender.vmap_seeds else list(range(first_seed, first_seed + seeds))
-        num_seeds = seeds if contender.vmap_seeds else 1
-        for seed in seed_list:
+    for seed in range(first_seed, first_seed + seeds):
+        shift = seed % len(contenders)
+        in_round = [c for c in [*contenders[shift:], *contenders[:shift]] if seed == first_seed or not c.vmap_seeds]
+        for position, contender in enumerate(in_round):
+            num_seeds = seeds if contender.vmap_seeds else 1
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, version))
+            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], seed, position))
     return plan
 
 
@@ -143,47 +148,50 @@ class Progress:
             self.bar.close()
 
 
-def execute_run(
-    run: PlannedRun,
-    *,
-    spec: PPOSpec,
-    preset: str,
-    device: dict[str, Any],
-    bench_argv: list[str] | None,
-) -> dict[str, Any]:
-    """One planned run in its own child process on this machine: its record (the caller stores it).
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of one campaign shares: the spec, its preset name, the device, the bench command line."""
 
-    The same function runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
-    machine's that ran the child.
-    """
-    started, load_before = time.time(), os.getloadavg()[0]
-    outcome = run_child(run.argv, spec.run_timeout_s, run.log_path)
-    provenance = run_provenance(
-        contender=run.contender.name,
-        preset=preset,
-        spec_hash=spec.spec_hash(),
-        seed=run.seed,
-        device=device,
-        command=run.argv,
-        bench_argv=bench_argv,
-    )
-    provenance["started_unix"] = started
-    # Other work on the machine skews timings; the 1-minute load average around the run shows it.
-    provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
-    provenance["log_path"] = str(run.log_path)
-    provenance["code_version"] = run.code_version
-    record = build_run_record(
-        outcome=outcome,
-        contender=run.contender.name,
-        preset=preset,
-        spec=spec,
-        seed=run.seed,
-        num_seeds=run.num_seeds,
-        device=device,
-        provenance=provenance,
-    )
-    record["code_version"] = run.code_version
-    return record
+    spec: PPOSpec
+    preset: str
+    device: dict[str, Any]
+    bench_argv: list[str] | None = None
+    timeout_s: float | None = None
+    """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
+
+    def execute(self, run: PlannedRun) -> dict[str, Any]:
+        """One planned run in its own child process on this machine: its record (the caller stores it).
+
+        The same method runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
+        machine's that ran the child.
+        """
+        started, load_before = time.time(), os.getloadavg()[0]
+        timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
+        outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
+        record = self.record(run, outcome)
+        record["provenance"]["started_unix"] = started
+        # Other work on the machine skews timings; the 1-minute load average around the run shows it.
+        record["provenance"]["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+        return record
+
+    def record(self, run: PlannedRun, outcome: ChildOutcome) -> dict[str, Any]:
+        """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
+        provenance = run_provenance(
+            contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
+            device=self.device, command=run.argv, bench_argv=self.bench_argv,
+        )  # fmt: skip
+        provenance.update(log_path=str(run.log_path), code_version=run.code_version)
+        record = build_run_record(
+            outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
+            num_seeds=run.num_seeds, device=self.device, provenance=provenance,
+        )  # fmt: skip
+        record.update(
+            code_version=run.code_version,
+            code_version_missed=missed_modules(run.contender, outcome.loaded_modules),
+            round=run.round,
+            position_in_round=run.position_in_round,
+        )
+        return record
 
 
 Execute = Callable[[PlannedRun], dict[str, Any]]
@@ -201,13 +209,10 @@ def run_locally(
 
 def run_campaign(
     plan: Sequence[PlannedRun],
+    context: RunContext,
     *,
-    spec: PPOSpec,
-    preset: str,
-    device: dict[str, Any],
     store: Path,
     force: bool,
-    bench_argv: list[str] | None = None,
     executor: str = "local",
     address: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -217,18 +222,17 @@ def run_campaign(
     one timed run per node at a time; either way the records land in `store` on this machine.
     """
     done = set() if force else recorded_ok(store)
-    todo = [run for run in plan if run.key(spec.spec_hash()) not in done]
+    todo = [run for run in plan if run.key(context.spec.spec_hash()) not in done]
     progress = Progress(len(plan))
     for run in plan:
         if run not in todo:
             progress.skip(run)
-    execute = functools.partial(execute_run, spec=spec, preset=preset, device=device, bench_argv=bench_argv)
     if executor == "ray":
         from bench.harness.ray_executor import run_on_ray
 
-        results = run_on_ray(todo, execute, progress, address)
+        results = run_on_ray(todo, context, progress, address)
     else:
-        results = run_locally(todo, execute, progress)
+        results = run_locally(todo, context.execute, progress)
     records = []
     try:
         for run, record in results:

@@ -1,5 +1,8 @@
 """Run one child process and measure what only the parent can see: exit status, wall time, peak host memory.
 
+The one way the bench starts a child (trainers, control sweeps, the env parity check): own process group,
+time limit, peak memory, output into one log file; its JSON lines on stdout are what it reports.
+
 Peak RSS is per run: the larger of (a) the summed RSS of the child's process tree, polled every
 `POLL_INTERVAL_S` with psutil (catches worker processes such as async vector envs), and (b) the child's own
 `ru_maxrss` from `os.wait4` on that one pid (exact for the main process, catches peaks between polls). Neither is
@@ -12,13 +15,14 @@ temporary files (no pipe can fill up and block the child), then into one log fil
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -40,6 +44,20 @@ class ChildOutcome:
     peak_rss_mb: float
     stdout: str
     stderr: str
+    loaded_modules: dict[str, str] | None = field(default=None)
+    """Project modules the child imported (name -> file), when run with `trace_modules`; None otherwise."""
+
+    def json_lines(self) -> list[dict]:
+        """Every stdout line that parses as a JSON object, in order."""
+        found = []
+        for line in self.stdout.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(line)
+                    if isinstance(value, dict):
+                        found.append(value)
+        return found
 
     def stderr_tail(self, lines: int = ERROR_TAIL_LINES) -> str:
         """The last `lines` lines of stderr (where tracebacks land)."""
@@ -116,25 +134,41 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
 
 
 def run_child(
-    argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
+    argv: list[str],
+    timeout_s: float,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    trace_modules: bool = False,
 ) -> ChildOutcome:
-    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened."""
+    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened.
+
+    `trace_modules`: `argv` is `[python, -m MODULE | SCRIPT, ...]`; it runs under `bench.harness.child_entry`,
+    which reports the project modules the child loaded (`ChildOutcome.loaded_modules`).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    env = None if env is None else {**os.environ, **env}  # `env`: variables added to this process's
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        modules_file = Path(tmp) / "modules.json"
+        command = [argv[0], "-m", "bench.harness.child_entry", str(modules_file), *argv[1:]]
         start = time.monotonic()
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env
-        )
+            command if trace_modules else argv,
+            stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
+        )  # fmt: skip
         try:
             exit_code, timed_out, wall_s, peak = _wait(proc, timeout_s, start)
-        except BaseException:  # Ctrl-C or any harness error: never leave a trainer running
+        except BaseException:  # Ctrl-C or any harness error: never leave a child running
             _kill_group(proc.pid)
             proc.wait()
             raise
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    outcome = ChildOutcome(argv, exit_code, timed_out, wall_s, peak / 2**20, stdout, stderr)
+        loaded = json.loads(modules_file.read_text()) if modules_file.exists() else None
+        outcome = ChildOutcome(argv, exit_code, timed_out, wall_s, peak / 2**20, out.read(), err.read(), loaded)
     _write_log(log_path, outcome)
     return outcome
 
@@ -147,3 +181,20 @@ def _write_log(path: Path, outcome: ChildOutcome) -> None:
         f"wall_s: {outcome.wall_s:.2f}  peak_rss_mb: {outcome.peak_rss_mb:.1f}\n"
     )
     path.write_text(f"{header}# ---- stdout ----\n{outcome.stdout}# ---- stderr ----\n{outcome.stderr}")
+
+
+def run_rows(
+    argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
+) -> tuple[list[dict], str | None]:
+    """Run a measuring child (a control sweep, the env parity check): (its JSON lines, an error or None).
+
+    The error is the timeout, or the exit code with the output's last lines (pytest reports on stdout); rows
+    printed before it are kept.
+    """
+    outcome = run_child(argv, timeout_s, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
+    if outcome.timed_out:
+        error = f"timeout after {timeout_s:.0f} s"
+    else:
+        tail = "\n".join((outcome.stdout + outcome.stderr).splitlines()[-20:])
+        error = None if outcome.exit_code == 0 else f"exit code {outcome.exit_code}: {tail}"
+    return outcome.json_lines(), error

@@ -22,13 +22,11 @@ def render_report(
     out_path: Path,
     published_dir: Path | None = None,
     seed: int = 0,
-    run_env_check: bool = True,
 ) -> Path:
     """Render `store_path` (plus `published_dir/*/results.jsonl`) to the self-contained page `out_path`.
 
     `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
-    store renders the same numbers. `run_env_check` builds every task's real envs for the parity table
-    (ppo_envs.parity; JAX, Brax and Gymnasium imports, seconds); tests turn it off. Returns `out_path`.
+    store renders the same numbers. It reads records only (no environment is built). Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:
@@ -36,7 +34,7 @@ def render_report(
     store = load_store(store_path, published_dir)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Generated {generated} from {store_path} (bootstrap seed {seed})."
-    html = page(TITLE, meta, build_sections(store, seed, run_env_check))
+    html = page(TITLE, meta, build_sections(store, seed))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness.contenders import CONTENDER_ORDER
+from bench.report.settings import CONTENDER_ORDER
 from bench.harness.store import read_records
 from shared_spec.exit_codes import EXIT_OK
 

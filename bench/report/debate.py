@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bench.harness.contenders import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
+from bench.report.settings import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.data import GroupKey
 from bench.report.matrix import matrix_cells, shown_rows, where
 from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
