@@ -17,14 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def loaded_project_modules(root: Path = ROOT) -> dict[str, str]:
-    """Module name -> file, for every imported module whose file is under `root` (this bootstrap left out)."""
+    """Module name -> file, for every imported module whose file is under `root` (the bench, this bootstrap
+    included, left out)."""
     loaded = {}
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if name == "bench" or name.startswith("bench.") or not path:
-            continue
-        path = Path(path).resolve()
-        if path.is_relative_to(root):
+        path = Path(getattr(module, "__file__", None) or "/").resolve()
+        if path.is_relative_to(root) and not path.is_relative_to(root / "bench"):
             loaded[name] = str(path)
     return loaded
 

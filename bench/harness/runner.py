@@ -98,17 +98,30 @@ def _tree_rss_bytes(proc: psutil.Process) -> int:
 
 
 def _kill_group(pid: int) -> None:
-    """SIGTERM the child's process group, then SIGKILL whatever is left after a grace period."""
+    """SIGTERM the child's process group and every descendant (some start their own sessions, as the bench's
+    own children do), then SIGKILL whatever is left after a grace period."""
+    try:
+        descendants = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
     for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 0.0)):
-        try:
+        for member in descendants:
+            with contextlib.suppress(psutil.Error):
+                member.send_signal(sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
+        psutil.wait_procs(descendants, timeout=grace)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return
+        while time.monotonic() < deadline and not _exited(pid):
             time.sleep(0.05)
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child `pid` has ended (it is left to be reaped)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
@@ -116,6 +129,7 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
     handle = psutil.Process(proc.pid)
     peak = 0
     timed_out = False
+    interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
     while True:
         pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
@@ -126,7 +140,8 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
             _kill_group(proc.pid)
             pid, status, _usage = os.wait4(proc.pid, 0)
             break
-        time.sleep(POLL_INTERVAL_S)
+        time.sleep(interval)
+        interval = min(2 * interval, POLL_INTERVAL_S)
     wall_s = time.monotonic() - start
     exit_code = os.waitstatus_to_exitcode(status)
     proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again

@@ -1,7 +1,8 @@
 """The HTML report: `render_report(store, out)` turns the result store into one self-contained page.
 
 Layout: `data` reads and labels records, `stats` computes IQM and bootstrap CIs with scipy.stats, `tables` and `plots` present, `debate`
-answers the quoted claims, `sections` assembles them, `html` is the page. `cli.main` is the command line.
+answers the quoted claims, `sections` assembles them, `html` is the page. `cli.main` is the command line; `settings` holds the contenders' order and colours, the comparisons and the
+matrix.
 """
 
 from __future__ import annotations
