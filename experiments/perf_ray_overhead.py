@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness.cli import main
+from bench.commands import main
 from bench.harness.contenders import Contender
 
-FAKE_OK = Path(__file__).resolve().parents[2] / "tests" / "bench" / "fake_contenders" / "ok.py"
+FAKE_OK = Path(__file__).resolve().parents[1] / "tests" / "bench" / "fake_contenders" / "ok.py"
 TABLE = {name: Contender(name, (str(FAKE_OK),)) for name in ("ok-a", "ok-b")}
 
 

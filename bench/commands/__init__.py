@@ -26,16 +26,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run.add_arguments(sub.add_parser("run", help="run contenders x seeds, each in its own process"), seeds=1)
     sub.add_parser("loc", help="code metrics of each implementation (radon)")
-    everything = sub.add_parser("all", help="run the main contenders, the controls, measure code, render the report")
+    everything = sub.add_parser(
+        "all", help="run the main contenders, the controls, measure code, render the report"
+    )
     run.add_arguments(everything, seeds=5)  # 5: the fewest seeds the report puts an interval on
     everything.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
     everything.add_argument(
         "--no-controls", action="store_true",
         help="skip the control contenders (1 seed each), the env parity check and the short env-only and learner-only sweeps",
     )  # fmt: skip
-    envs.add_arguments(sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs"))
-    learner.add_arguments(sub.add_parser("learner", help="control: learner-only throughput (pytest-benchmark)"))
-    parity.add_arguments(sub.add_parser("parity", help="env parity check: every task's two envs vs the registry"))
+    envs.add_arguments(
+        sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs")
+    )
+    learner.add_arguments(
+        sub.add_parser("learner", help="control: learner-only throughput (pytest-benchmark)")
+    )
+    parity.add_arguments(
+        sub.add_parser("parity", help="env parity check: every task's two envs vs the registry")
+    )
     sub.add_parser("report", help="render the HTML report from the store").add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="report path"
     )

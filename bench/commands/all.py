@@ -31,8 +31,14 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
     try:
         statuses = [run.run(args, table, bench_argv)]
         if not args.no_controls:
-            statuses += [run_control_contenders(args, table, bench_argv), run_quick_controls(args, bench_argv)]
-        statuses += [report.loc(args.store, bench_argv), report.report(report.ReportArgs(args.store, args.out))]
+            statuses += [
+                run_control_contenders(args, table, bench_argv),
+                run_quick_controls(args, bench_argv),
+            ]
+        statuses += [
+            report.loc(args.store, bench_argv),
+            report.report(report.ReportArgs(args.store, args.out)),
+        ]
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
     return max(statuses)
@@ -46,7 +52,9 @@ def run_control_contenders(args: AllArgs, table: Mapping[str, Contender], bench_
     if not names:
         return EXIT_OK
     print(f"bench all: control contenders {', '.join(names)} (1 seed each)", file=sys.stderr, flush=True)
-    records = run.run_contenders(dataclasses.replace(args, contenders=",".join(names), seeds=1), table, bench_argv)
+    records = run.run_contenders(
+        dataclasses.replace(args, contenders=",".join(names), seeds=1), table, bench_argv
+    )
     for record in records:
         if record["status"] != "ok" and record.get("exit_code") == EXIT_UNAVAILABLE:
             print(f"bench all: {record['contender']} unavailable here (recorded): {record.get('error')}")
@@ -59,7 +67,11 @@ def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
     `bench learner`)."""
     preset, spec, device = run.resolve(args)
     gpu = device.kind == "gpu"
-    print(f"bench all: env parity check, quick controls for preset {preset} ({spec.task})", file=sys.stderr, flush=True)
+    print(
+        f"bench all: env parity check, quick controls for preset {preset} ({spec.task})",
+        file=sys.stderr,
+        flush=True,
+    )
     parity_ok = check_and_store(args.store, args.logs_dir, bench_argv)
     env_args = envs.EnvArgs(
         task=spec.task, num_envs="1,64,1024,4096" if gpu else "1,16,256", brax_backends=spec.brax_backend,

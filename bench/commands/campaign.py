@@ -16,8 +16,17 @@ from pathlib import Path
 from bench.commands.common import EXIT_RUN_FAILED, fail
 from bench.commands.run import RunArgs, check_arguments, resolve
 from bench.harness.campaign import RunContext, plan_runs, recorded_ok, run_campaign
-from bench.harness.campaign_plan import PARTS, CampaignRun, PlanError, Step, bench_command, child_environment
-from bench.harness.campaign_plan import load_plan, pack_logs, selected
+from bench.harness.campaign_plan import (
+    PARTS,
+    CampaignRun,
+    PlanError,
+    Step,
+    bench_command,
+    child_environment,
+    load_plan,
+    pack_logs,
+    selected,
+)
 from bench.harness.contenders import Contender
 from bench.harness.devices import DeviceError, framework_sees_gpu, select_device
 from bench.harness.runner import run_child
@@ -37,12 +46,20 @@ class CampaignArgs:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("plan", type=Path, help="the plan file (TOML), e.g. bench/ops/gpu.toml")
-    parser.add_argument("--out", type=Path, default=Path("reports/campaign"), help="results.jsonl, index.html, logs")
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports/campaign"), help="results.jsonl, index.html, logs"
+    )
     parser.add_argument("--budget-s", type=float, default=None, help="wall-time budget (default: the plan's)")
     parser.add_argument("--part", choices=PARTS, default="all", help="run one part of the plan (a, b) or all")
-    parser.add_argument("--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs")
-    parser.add_argument("--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)")
-    parser.add_argument("--state", type=Path, default=None, help="store and caches (default: the plan's state_dir)")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs"
+    )
+    parser.add_argument(
+        "--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)"
+    )
+    parser.add_argument(
+        "--state", type=Path, default=None, help="store and caches (default: the plan's state_dir)"
+    )
 
 
 def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
@@ -54,7 +71,9 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
     if args.first_seed < 0:
         raise fail(f"--first-seed: got {args.first_seed}; allowed: an integer >= 0")
     args.out.mkdir(parents=True, exist_ok=True)
-    run = CampaignRun(plan, args.out.resolve(), args.part, args.first_seed, args.budget_s, args.rehearsal, args.state)
+    run = CampaignRun(
+        plan, args.out.resolve(), args.part, args.first_seed, args.budget_s, args.rehearsal, args.state
+    )
     run.state.mkdir(parents=True, exist_ok=True)
     print(f"campaign: {args.plan} ({plan.description}), part {args.part}, budget {run.budget_s:.0f} s, "
           f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
@@ -84,7 +103,9 @@ def check_gpu() -> None:
         raise fail(f"no usable GPU: {err}; --rehearsal rehearses on the CPU") from None
     blind = [framework for framework in ("jax", "torch") if not framework_sees_gpu(framework)]
     if blind:
-        raise fail(f"no usable GPU: {name} is not visible to {', '.join(blind)}; --rehearsal rehearses on the CPU")
+        raise fail(
+            f"no usable GPU: {name} is not visible to {', '.join(blind)}; --rehearsal rehearses on the CPU"
+        )
     print(f"gpu: {name}, seen by jax and torch", flush=True)
 
 
@@ -94,7 +115,10 @@ def run_command(run: CampaignRun, step: Step) -> None:
     if limit < min(30, step.cap_s):
         return run.note(step.name, None, f"SKIPPED: only {limit:.0f} s left of the budget", failed=True)
     argv = bench_command(run, step)
-    print(f"\n=== [{step.name}] start: limit {limit:.0f} s, {run.left_s():.0f} s left; $ {' '.join(argv)}", flush=True)
+    print(
+        f"\n=== [{step.name}] start: limit {limit:.0f} s, {run.left_s():.0f} s left; $ {' '.join(argv)}",
+        flush=True,
+    )
     outcome = run_child(argv, limit, run.logs / f"step-{step.name}.log")
     print(outcome.stdout + outcome.stderr, flush=True)
     status = "TIMED OUT" if outcome.timed_out else f"exit {outcome.exit_code}"
@@ -128,7 +152,9 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
             run.note(label, None, f"SKIPPED: only {limit:.0f} s left of the budget", failed=True)
             continue
         if run.plan.jax_cache:  # torch-brax and torch-brax-compile share the Brax env's programs
-            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(run.state / "jax-cache" / name.removesuffix("-compile"))
+            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(
+                run.state / "jax-cache" / name.removesuffix("-compile")
+            )
         print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
         start = time.monotonic()
         context = RunContext(spec, preset, device.to_dict(), bench_argv, limit)

@@ -29,7 +29,9 @@ class EnvArgs:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", default="hopper", help="task registry name")
-    parser.add_argument("--num-envs", default=None, help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)")
+    parser.add_argument(
+        "--num-envs", default=None, help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)"
+    )
     parser.add_argument("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
     parser.add_argument("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
     parser.add_argument("--budget-steps", type=int, default=20_000, help="env steps measured per point")
@@ -47,7 +49,9 @@ def run(args: EnvArgs, bench_argv: list[str]) -> int:
         raise fail(f"--num-envs: got {args.num_envs!r}; allowed: comma-separated integers") from None
     backends, modes = split(args.brax_backends), split(args.gym_modes)
     if any(b not in BRAX_BACKENDS for b in backends) or any(m not in VECTOR_ENVS for m in modes):
-        raise fail(f"--brax-backends/--gym-modes: allowed {', '.join(BRAX_BACKENDS)} / {', '.join(VECTOR_ENVS)}")
+        raise fail(
+            f"--brax-backends/--gym-modes: allowed {', '.join(BRAX_BACKENDS)} / {', '.join(VECTOR_ENVS)}"
+        )
     rows = run_env_sweep(
         args.task, backends, modes, num_envs, args.budget_steps, args.logs_dir,
         on_rows=lambda sweep: store_env_rows(sweep, args.store, bench_argv),

@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hiddens", default=None, help="e.g. 64x64,256x256 (default: by device)")
     parser.add_argument("--rounds", type=int, default=None, help="timed updates per point")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
-    parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each framework's stdout/stderr log")
+    parser.add_argument(
+        "--logs-dir", type=Path, default=DEFAULT_LOGS, help="each framework's stdout/stderr log"
+    )
 
 
 def run(args: LearnerArgs, bench_argv: list[str]) -> int:

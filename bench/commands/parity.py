@@ -26,4 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parity(args: ParityArgs, bench_argv: list[str]) -> int:
     """Exit 0 when every task's envs match the registry, 1 when one does not or the check failed."""
-    return EXIT_OK if check_and_store(args.store, args.logs_dir, bench_argv, args.backend) else EXIT_RUN_FAILED
+    return (
+        EXIT_OK if check_and_store(args.store, args.logs_dir, bench_argv, args.backend) else EXIT_RUN_FAILED
+    )

@@ -22,7 +22,9 @@ class ReportArgs:
 def report(args: ReportArgs) -> int:
     """Render the report from the store to `args.out`; a missing store is an error (exit 2)."""
     if not args.store.exists():
-        raise fail(f"--store: got {str(args.store)!r}; allowed: an existing results.jsonl (nothing to report)")
+        raise fail(
+            f"--store: got {str(args.store)!r}; allowed: an existing results.jsonl (nothing to report)"
+        )
     render_report(args.store, args.out)
     print(f"report: {args.out.resolve()}")
     return EXIT_OK

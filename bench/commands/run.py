@@ -54,15 +54,31 @@ class RunArgs:
 
 def add_arguments(parser: argparse.ArgumentParser, seeds: int) -> None:
     """The flags of `run` (and `all`), with `seeds` as the default seed count."""
-    parser.add_argument("--preset", default="auto", help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)")
+    parser.add_argument(
+        "--preset", default="auto", help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)"
+    )
     parser.add_argument("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
-    parser.add_argument("--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs"
+    )
     parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
-    parser.add_argument("--tasks", default=None, help="comma-separated tasks, each run with the preset's other values (default: its own)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override")
+    parser.add_argument(
+        "--tasks",
+        default=None,
+        help="comma-separated tasks, each run with the preset's other values (default: its own)",
+    )
+    parser.add_argument(
+        "--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run"
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override"
+    )
     parser.add_argument("--force", action="store_true", help="rerun runs already recorded ok")
-    parser.add_argument("--executor", default="local", help="local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)")
+    parser.add_argument(
+        "--executor",
+        default="local",
+        help="local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)",
+    )
     parser.add_argument("--address", default=None, help="the Ray cluster's address (with --executor ray)")
     parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")  # fmt: skip
 
@@ -120,7 +136,11 @@ def run(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) ->
     check_arguments(args, table)  # every task's spec checked before any run starts
     records = []
     for task in tasks or [None]:
-        task_args = args if task is None else dataclasses.replace(args, tasks=None, overrides=[*args.overrides, f"task={task}"])
+        task_args = (
+            args
+            if task is None
+            else dataclasses.replace(args, tasks=None, overrides=[*args.overrides, f"task={task}"])
+        )
         records += run_contenders(task_args, table, bench_argv)
     return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK
 
@@ -138,7 +158,9 @@ def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: li
         file=sys.stderr,
     )
     # Absolute: a Ray worker's working directory is not the driver's.
-    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir.resolve(), args.first_seed)
+    plan = plan_runs(
+        contenders, args.seeds, preset, overrides, spec, args.logs_dir.resolve(), args.first_seed
+    )
     context = RunContext(spec, preset, device.to_dict(), bench_argv, args.timeout_s)
     try:
         records = run_campaign(
@@ -154,7 +176,9 @@ def summary(records: list[dict[str, Any]]) -> str:
     """One line per run of this invocation (or why nothing ran)."""
     if not records:
         return "nothing to run: every planned run is already recorded ok (--force reruns)"
-    lines = [f"{'contender':14s} {'seed':>4s} {'status':8s} {'final_return':>12s} {'sps':>9s} {'wall_s':>7s} {'RSS MB':>7s}"]
+    lines = [
+        f"{'contender':14s} {'seed':>4s} {'status':8s} {'final_return':>12s} {'sps':>9s} {'wall_s':>7s} {'RSS MB':>7s}"
+    ]
     for r in records:
         ret = "-" if r.get("final_return") is None else f"{r['final_return']:.1f}"
         sps = "-" if r.get("sps") is None else f"{r['sps']:.0f}"

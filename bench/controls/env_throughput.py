@@ -169,7 +169,11 @@ def run_env_sweep(
     for simulator, setting in [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]:
         cmd = [sys.executable, "-m", "bench.controls.env_throughput", "--simulator", simulator, "--setting",
                setting, "--task", task, "--num-envs", ",".join(map(str, num_envs)), "--budget-steps", str(budget_steps)]  # fmt: skip
-        print(f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}", file=sys.stderr, flush=True)
+        print(
+            f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}",
+            file=sys.stderr,
+            flush=True,
+        )
         got, error = run_rows(cmd, timeout_s, logs_dir / f"env-{task}-{simulator}-{setting}.log")
         sweep_rows = [{**row, "status": "ok", "command": cmd} for row in got]
         done = {row["num_envs"] for row in got}
@@ -188,7 +192,9 @@ def store_env_rows(rows: list[dict[str, Any]], store: Path, bench_argv: list[str
     for row in rows:
         record = {k: v for k, v in row.items() if k != "command"}
         record["device"] = row.get("device") or {"kind": "cpu", "name": "unknown"}
-        append_measured({**record, "record_type": "env_throughput"}, store, bench_argv, "env-only", row.get("command"))
+        append_measured(
+            {**record, "record_type": "env_throughput"}, store, bench_argv, "env-only", row.get("command")
+        )
 
 
 if __name__ == "__main__":

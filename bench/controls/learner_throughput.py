@@ -34,7 +34,9 @@ def run_framework(
                "--benchmark-enable", f"--benchmark-json={out}", "--benchmark-columns=mean,stddev,rounds"]  # fmt: skip
         print(f"learner throughput: {framework} on {device}, grid {grid}", file=sys.stderr, flush=True)
         grid_env = json.dumps({**grid, "frameworks": [framework], "device": device})
-        _, error = run_rows(cmd, timeout_s, logs_dir / f"learner-{framework}.log", {"PPO_BENCH_LEARNER_GRID": grid_env})
+        _, error = run_rows(
+            cmd, timeout_s, logs_dir / f"learner-{framework}.log", {"PPO_BENCH_LEARNER_GRID": grid_env}
+        )
         rows = [_row(b, device) for b in json.loads(out.read_text())["benchmarks"]] if out.exists() else []
     if error and not rows:
         rows = [{"framework": framework, "status": "failed", "error": error, "device": {"kind": device}}]

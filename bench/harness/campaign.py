@@ -64,12 +64,16 @@ def plan_runs(
     plan = []
     for seed in range(first_seed, first_seed + seeds):
         shift = seed % len(contenders)
-        in_round = [c for c in [*contenders[shift:], *contenders[:shift]] if seed == first_seed or not c.vmap_seeds]
+        in_round = [
+            c for c in [*contenders[shift:], *contenders[:shift]] if seed == first_seed or not c.vmap_seeds
+        ]
         for position, contender in enumerate(in_round):
             num_seeds = seeds if contender.vmap_seeds else 1
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], seed, position))
+            plan.append(
+                PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], seed, position)
+            )
     return plan
 
 
@@ -171,7 +175,10 @@ class RunContext:
         record = self.record(run, outcome)
         record["provenance"]["started_unix"] = started
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
-        record["provenance"]["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+        record["provenance"]["load_avg_1m"] = {
+            "start": round(load_before, 2),
+            "end": round(os.getloadavg()[0], 2),
+        }
         return record
 
     def record(self, run: PlannedRun, outcome: ChildOutcome) -> dict[str, Any]:

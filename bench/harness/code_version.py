@@ -96,7 +96,12 @@ def hashed_files(contender: Contender, root: Path = REPO_ROOT) -> list[Path]:
     """The import closure of the contender's entry plus the TOML files (presets) of the packages in it."""
     closure = import_closure(contender, root)
     packages = {p.relative_to(root).parts[0] for p in closure if p.is_relative_to(root)}
-    data = {p for package in packages if (root / package / "__init__.py").is_file() for p in (root / package).rglob("*.toml")}
+    data = {
+        p
+        for package in packages
+        if (root / package / "__init__.py").is_file()
+        for p in (root / package).rglob("*.toml")
+    }
     return sorted(closure | data)
 
 
@@ -109,7 +114,9 @@ def code_version(contender: Contender, root: Path = REPO_ROOT) -> str:
     return digest.hexdigest()[:VERSION_LENGTH]
 
 
-def missed_modules(contender: Contender, loaded: dict[str, str] | None, root: Path = REPO_ROOT) -> list[str] | None:
+def missed_modules(
+    contender: Contender, loaded: dict[str, str] | None, root: Path = REPO_ROOT
+) -> list[str] | None:
     """Modules the run loaded from the project that the static closure missed (None: the child did not say)."""
     if loaded is None:
         return None

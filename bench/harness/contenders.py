@@ -18,6 +18,7 @@ budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
 
+
 @dataclass(frozen=True)
 class Contender:
     """How to start one contender: the arguments after the interpreter, and whether it runs all seeds at once."""
@@ -42,6 +43,7 @@ CONTENDERS: dict[str, Contender] = {
         Contender("brax-ppo", ("-m", "baselines.brax_ppo")),
     )
 }
+
 
 class UnknownContenderError(ValueError):
     """A contender name that is not in the table; the message lists the allowed names."""

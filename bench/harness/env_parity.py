@@ -22,9 +22,16 @@ def check_and_store(store: Path, logs_dir: Path, bench_argv: list[str] | None, b
     argv = [sys.executable, "-m", "bench.harness.env_parity", backend]
     rows, error = run_rows(argv, TIMEOUT_S, logs_dir / "env-parity.log")
     ok = error is None and bool(rows) and all(row.get("registry_ok") for row in rows)
-    record = {"record_type": "env_parity", "backend": backend, "rows": rows, "status": "ok" if ok else "failed"}
+    record = {
+        "record_type": "env_parity",
+        "backend": backend,
+        "rows": rows,
+        "status": "ok" if ok else "failed",
+    }
     append_measured({**record, "error": error}, store, bench_argv, command=argv)
-    print(f"env parity ({backend}): {len(rows)} task(s), {record['status']}" + (f": {error}" if error else ""))
+    print(
+        f"env parity ({backend}): {len(rows)} task(s), {record['status']}" + (f": {error}" if error else "")
+    )
     return ok
 
 

@@ -113,7 +113,11 @@ NO_DEVICE = {"kind": None, "name": None, "requested": None, "fallback": False}
 
 
 def append_measured(
-    record: dict[str, Any], store: Path, bench_argv: list[str] | None, preset: str = "", command: list[str] | None = None
+    record: dict[str, Any],
+    store: Path,
+    bench_argv: list[str] | None,
+    preset: str = "",
+    command: list[str] | None = None,
 ) -> None:
     """Append a record that is not a run (a control's row, code metrics, the env parity check) with its
     provenance; its device is the record's own `device` (none for machine-independent records)."""

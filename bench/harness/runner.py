@@ -183,7 +183,9 @@ def run_child(
         out.seek(0)
         err.seek(0)
         loaded = json.loads(modules_file.read_text()) if modules_file.exists() else None
-        outcome = ChildOutcome(argv, exit_code, timed_out, wall_s, peak / 2**20, out.read(), err.read(), loaded)
+        outcome = ChildOutcome(
+            argv, exit_code, timed_out, wall_s, peak / 2**20, out.read(), err.read(), loaded
+        )
     _write_log(log_path, outcome)
     return outcome
 

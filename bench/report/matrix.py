@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bench.report.settings import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
 from bench.report.data import GroupKey, Run
+from bench.report.settings import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
 from bench.report.tables import MISSING, Summary, fmt, fmt_estimate, fmt_threshold_cell
 
 Cells = tuple[tuple[Summary | None, ...], ...]

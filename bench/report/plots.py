@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from bench.report.settings import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.data import Run, by_contender
+from bench.report.settings import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.stats import MIN_RUNS_FOR_CI, pointwise_mean_band
 from bench.report.tables import Summary
 

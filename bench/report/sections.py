@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from bench.report.settings import COMPARISONS, Comparison
 from bench.report import plots
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
@@ -46,6 +45,7 @@ from bench.report.matrix import (
     newest_group,
     simulator_sentence,
 )
+from bench.report.settings import COMPARISONS, Comparison
 from bench.report.source_view import side_by_side
 from bench.report.tables import (
     MISSING,
@@ -342,7 +342,8 @@ def env_parity(store: Store) -> Section:
     body = f'<p class="note">Measured parity check: {escape(status)}.</p>'
     if record is not None and record.get("rows"):
         body += _rows_table(
-            [_compact_parity(r) for r in record["rows"]], "Env parity check (measured by the harness, from the store)"
+            [_compact_parity(r) for r in record["rows"]],
+            "Env parity check (measured by the harness, from the store)",
         )
     registry = [
         {

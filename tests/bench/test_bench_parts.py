@@ -210,7 +210,9 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
 
     table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
     table["brax-ppo"] = fake("brax-ppo", "unavailable")
-    monkeypatch.setattr(all_command, "run_quick_controls", lambda args, argv: 0)  # the real sweeps: test_controls.py
+    monkeypatch.setattr(
+        all_command, "run_quick_controls", lambda args, argv: 0
+    )  # the real sweeps: test_controls.py
     monkeypatch.setattr(report_command, "render_report", lambda store, out: out.write_text("report") and out)
     argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
             "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html")]  # fmt: skip

@@ -61,7 +61,9 @@ class Campaign:
         return self.bench.main(*argv)
 
     def runs(self) -> list[tuple[str, int, str]]:
-        return [(r["contender"], r["seed"], r["status"]) for r in read_records(self.out / "results.jsonl", "run")]
+        return [
+            (r["contender"], r["seed"], r["status"]) for r in read_records(self.out / "results.jsonl", "run")
+        ]
 
 
 @pytest.fixture
@@ -96,7 +98,9 @@ def test_a_spent_budget_skips_every_run_and_fails(campaign, capsys) -> None:
     assert campaign("--budget-s", "0") == 1
     assert not (campaign.out / "results.jsonl").exists()
     printed = capsys.readouterr().out
-    assert "run:ok:smoke:s0] SKIPPED: only" in printed and "[platform] exit 0" in printed  # final steps still run
+    assert (
+        "run:ok:smoke:s0] SKIPPED: only" in printed and "[platform] exit 0" in printed
+    )  # final steps still run
 
 
 def test_a_bad_plan_is_refused_with_one_line(bench, tmp_path: Path, capsys) -> None:

@@ -96,7 +96,9 @@ def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(m
     def fake_run(cmd, timeout_s, log_path):
         simulator = cmd[cmd.index("--simulator") + 1]
         events.append(f"run {simulator}")
-        return [{"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}], None
+        return [
+            {"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}
+        ], None
 
     monkeypatch.setattr(env_throughput, "run_rows", fake_run)
     rows = env_throughput.run_env_sweep(

@@ -48,7 +48,12 @@ def test_the_plan_names_known_contenders_and_the_headline_cell_first() -> None:
     runs = [step for step in plan.steps if step.contenders]
     assert {name for step in runs for name in step.contenders} <= set(CONTENDERS)
     first = plan.steps[0]
-    assert (first.part, first.preset, first.contenders, first.rounds) == ("a", "gpu-scale", ("jax", "torch-brax-compile"), 3)
+    assert (first.part, first.preset, first.contenders, first.rounds) == (
+        "a",
+        "gpu-scale",
+        ("jax", "torch-brax-compile"),
+        3,
+    )
     assert [s.name for s in plan.steps if s.final] == ["loc", "report"]
 
 
@@ -99,7 +104,9 @@ def test_the_wheelhouse_is_installed_once_per_machine(tmp_path: Path) -> None:
     stamp = subprocess.run(f"ls {wheels}/*.whl | md5sum", shell=True, capture_output=True, text=True).stdout
     (site / ".wheelhouse").write_text(stamp)
     env = {**_script_env(tmp_path), "WHEELHOUSE": str(wheels), "GPU_RUN_SITE": str(site)}
-    done = subprocess.run(["bash", str(SCRIPT), str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["bash", str(SCRIPT), str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert "install: the wheelhouse is already installed" in done.stdout
 
 
@@ -113,7 +120,9 @@ def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["campaign", str(PLAN), "--out", str(out), "--rehearsal"], contenders=table) == 0
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    runs = [(r["contender"], r["preset"], r["seed"], r["status"]) for r in records if r["record_type"] == "run"]
+    runs = [
+        (r["contender"], r["preset"], r["seed"], r["status"]) for r in records if r["record_type"] == "run"
+    ]
     assert runs[:6] == [
         ("jax", "gpu-scale", 0, "ok"), ("torch-brax-compile", "gpu-scale", 0, "ok"),
         ("torch-brax-compile", "gpu-scale", 1, "ok"), ("jax", "gpu-scale", 1, "ok"),

@@ -86,5 +86,7 @@ def test_the_real_trainers_closures_stay_apart() -> None:
 def test_a_module_loaded_outside_the_closure_is_reported(bench) -> None:
     bench.table["lazy"] = Contender("lazy", (str(FAKES_DIR / "lazy_import.py"),))
     assert bench.run("lazy,ok") == 0
-    missed = {r["contender"]: r["code_version_missed"] for r in read_records(bench.store_path, record_type="run")}
+    missed = {
+        r["contender"]: r["code_version_missed"] for r in read_records(bench.store_path, record_type="run")
+    }
     assert missed == {"lazy": ["shared_spec.details"], "ok": []}

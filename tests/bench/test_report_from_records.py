@@ -50,12 +50,18 @@ def test_report_renders_from_records_with_env_packages_blocked(tmp_path: Path) -
     out = tmp_path / "index.html"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     done = subprocess.run(
-        [sys.executable, "-c", RENDER, str(store), str(out)], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", RENDER, str(store), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"  # not one env or framework module was imported
     html = out.read_text(encoding="utf-8")
-    assert "run by `python -m bench parity` on fixture-host" in html.replace("&#x27;", "'").replace("&#96;", "`")
+    assert "run by `python -m bench parity` on fixture-host" in html.replace("&#x27;", "'").replace(
+        "&#96;", "`"
+    )
     assert "Env parity check (measured by the harness, from the store)" in html
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.report.settings import MATRIX, MATRIX_SIMULATORS
 from bench.report import render_report
+from bench.report.settings import MATRIX, MATRIX_SIMULATORS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 CPU = "CPU: AMD EPYC 7B13, 2 cores"
