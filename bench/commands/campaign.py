@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +112,7 @@ def run_command(run: CampaignRun, step: Step) -> None:
     """A command step in its own process group, within its cap or what the budget leaves."""
     limit = min(step.cap_s, step.cap_s if step.final else run.left_s() - run.plan.reserve_s)
     if limit < min(30, step.cap_s):
-        return run.note(step.name, None, f"SKIPPED: only {limit:.0f} s left of the budget", failed=True)
+        return run.note(step.name, None, f"SKIPPED: only {max(limit, 0):.0f} s left of the budget", failed=True)
     argv = bench_command(run, step)
     print(
         f"\n=== [{step.name}] start: limit {limit:.0f} s, {run.left_s():.0f} s left; $ {' '.join(argv)}",
@@ -145,24 +144,24 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
     for planned in [p for p in plan if p.key(spec.spec_hash()) not in done]:
         label, name = f"run:{planned.contender.name}:{preset}:s{planned.seed}", planned.contender.name
         limit = min(spec.run_timeout_s, run.left_s() - run.plan.reserve_s)
+        needed = run.took_s.get(name, run.plan.min_run_s)  # its last run here, else the plan's minimum
         if name in run.gave_up:
             run.note(label, None, f"SKIPPED: not started again: {run.gave_up[name]}", failed=False)
             continue
-        if limit < run.plan.min_run_s:
-            run.note(label, None, f"SKIPPED: only {limit:.0f} s left of the budget", failed=True)
+        if limit < needed:
+            run.note(label, None, f"SKIPPED: {max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed", failed=True)
             continue
         if run.plan.jax_cache:  # torch-brax and torch-brax-compile share the Brax env's programs
-            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(
-                run.state / "jax-cache" / name.removesuffix("-compile")
-            )
+            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(run.state / "jax-cache" / name.removesuffix("-compile"))
         print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
-        start = time.monotonic()
         context = RunContext(spec, preset, device.to_dict(), bench_argv, limit)
         record = run_campaign([planned], context, store=run.store, force=False)[0]
+        run.took_s[name] = record["harness_wall_s"]
         if record["status"] == "ok":
-            run.note(label, time.monotonic() - start, "ok", failed=False)
+            run.note(label, record["harness_wall_s"], "ok", failed=False)
             continue
         unavailable = record.get("exit_code") == EXIT_UNAVAILABLE
-        run.gave_up[name] = f"seed {planned.seed} did not end ok ({record['status']})"
+        if not (record["timed_out"] and limit < spec.run_timeout_s):  # stopped by the budget: not its fault
+            run.gave_up[name] = f"seed {planned.seed} did not end ok ({record['status']})"
         outcome = "SKIPPED: unavailable on this install" if unavailable else record["status"].upper()
-        run.note(label, time.monotonic() - start, f"{outcome}: {record.get('error')}", failed=not unavailable)
+        run.note(label, record["harness_wall_s"], f"{outcome}: {record.get('error')}", failed=not unavailable)

@@ -172,7 +172,7 @@ class RunContext:
         started, load_before = time.time(), os.getloadavg()[0]
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
         outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
-        record = self.record(run, outcome)
+        record = self.record(run, outcome, timeout_s)
         record["provenance"]["started_unix"] = started
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
         record["provenance"]["load_avg_1m"] = {
@@ -181,7 +181,7 @@ class RunContext:
         }
         return record
 
-    def record(self, run: PlannedRun, outcome: ChildOutcome) -> dict[str, Any]:
+    def record(self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None) -> dict[str, Any]:
         """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
         provenance = run_provenance(
             contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
@@ -190,7 +190,7 @@ class RunContext:
         provenance.update(log_path=str(run.log_path), code_version=run.code_version)
         record = build_run_record(
             outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
-            num_seeds=run.num_seeds, device=self.device, provenance=provenance,
+            num_seeds=run.num_seeds, device=self.device, provenance=provenance, timeout_s=timeout_s,
         )  # fmt: skip
         record.update(
             code_version=run.code_version,

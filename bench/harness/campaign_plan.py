@@ -3,7 +3,8 @@
 A step is either rounds of contenders on one preset (interleaved seed by seed, resumable: runs stored ok are
 skipped), or a bench command in its own process (`bench learner ...`), or any module (`-m ...`). Each step is
 started only when the budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps), a
-contender whose run did not end ok is not started again, and the store is copied to the output folder after
+contender whose run did not end ok is not started again (unless the budget stopped it), a run is not started
+with less time left than the same contender's last run took, and the store is copied to the output folder after
 every step, so a call cut short still brings back what it stored. `--rehearsal` runs the same plan on the CPU
 at toy scale. The format is in docs/GPU.md; bench/ops/gpu.toml is the GPU campaign.
 """
@@ -114,6 +115,9 @@ class CampaignRun:
     lines: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     gave_up: dict[str, str] = field(default_factory=dict)
+    """Contender -> why it is not started again."""
+    took_s: dict[str, float] = field(default_factory=dict)
+    """Contender -> how long its last run here took: a run is not started with less left than that."""
 
     def __post_init__(self) -> None:
         if self.budget_s is None:

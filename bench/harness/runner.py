@@ -47,18 +47,6 @@ class ChildOutcome:
     loaded_modules: dict[str, str] | None = field(default=None)
     """Project modules the child imported (name -> file), when run with `trace_modules`; None otherwise."""
 
-    def json_lines(self) -> list[dict]:
-        """Every stdout line that parses as a JSON object, in order."""
-        found = []
-        for line in self.stdout.splitlines():
-            line = line.strip()
-            if line.startswith("{"):
-                with contextlib.suppress(json.JSONDecodeError):
-                    value = json.loads(line)
-                    if isinstance(value, dict):
-                        found.append(value)
-        return found
-
     def stderr_tail(self, lines: int = ERROR_TAIL_LINES) -> str:
         """The last `lines` lines of stderr (where tracebacks land)."""
         return "\n".join(self.stderr.rstrip("\n").splitlines()[-lines:])
@@ -214,4 +202,15 @@ def run_rows(
     else:
         tail = "\n".join((outcome.stdout + outcome.stderr).splitlines()[-20:])
         error = None if outcome.exit_code == 0 else f"exit code {outcome.exit_code}: {tail}"
-    return outcome.json_lines(), error
+    return json_lines(outcome.stdout), error
+
+
+def json_lines(stdout: str) -> list[dict]:
+    """Every line of `stdout` that parses as a JSON object, in order (the children's one way to report)."""
+    found = []
+    for line in stdout.splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(line) if line.strip().startswith("{") else None
+            if isinstance(value, dict):
+                found.append(value)
+    return found
