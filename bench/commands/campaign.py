@@ -44,21 +44,14 @@ class CampaignArgs:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("plan", type=Path, help="the plan file (TOML), e.g. bench/ops/gpu.toml")
-    parser.add_argument(
-        "--out", type=Path, default=Path("reports/campaign"), help="results.jsonl, index.html, logs"
-    )
-    parser.add_argument("--budget-s", type=float, default=None, help="wall-time budget (default: the plan's)")
-    parser.add_argument("--part", choices=PARTS, default="all", help="run one part of the plan (a, b) or all")
-    parser.add_argument(
-        "--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs"
-    )
-    parser.add_argument(
-        "--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)"
-    )
-    parser.add_argument(
-        "--state", type=Path, default=None, help="store and caches (default: the plan's state_dir)"
-    )
+    add = parser.add_argument
+    add("plan", type=Path, help="the plan file (TOML), e.g. bench/ops/gpu.toml")
+    add("--out", type=Path, default=Path("reports/campaign"), help="results.jsonl, index.html, logs")
+    add("--budget-s", type=float, help="wall-time budget (default: the plan's)")
+    add("--part", choices=PARTS, default="all", help="run one part of the plan (a, b) or all")
+    add("--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs")
+    add("--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)")
+    add("--state", type=Path, help="store and caches (default: the plan's state_dir)")
 
 
 def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
@@ -110,9 +103,12 @@ def check_gpu() -> None:
 
 def run_command(run: CampaignRun, step: Step) -> None:
     """A command step in its own process group, within its cap or what the budget leaves."""
-    limit = min(step.cap_s, step.cap_s if step.final else run.left_s() - run.plan.reserve_s)
-    if limit < min(30, step.cap_s):
-        return run.note(step.name, None, f"SKIPPED: only {max(limit, 0):.0f} s left of the budget", failed=True)
+    cap = step.cap_s * (run.plan.rehearsal_cap_factor if run.rehearsal else 1)
+    limit = min(cap, cap if step.final else run.left_s() - run.plan.reserve_s)
+    if limit < min(30, cap):
+        return run.note(
+            step.name, None, f"SKIPPED: only {max(limit, 0):.0f} s left of the budget", failed=True
+        )
     argv = bench_command(run, step)
     print(
         f"\n=== [{step.name}] start: limit {limit:.0f} s, {run.left_s():.0f} s left; $ {' '.join(argv)}",
@@ -149,10 +145,17 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
             run.note(label, None, f"SKIPPED: not started again: {run.gave_up[name]}", failed=False)
             continue
         if limit < needed:
-            run.note(label, None, f"SKIPPED: {max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed", failed=True)
+            run.note(
+                label,
+                None,
+                f"SKIPPED: {max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed",
+                failed=True,
+            )
             continue
         if run.plan.jax_cache:  # torch-brax and torch-brax-compile share the Brax env's programs
-            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(run.state / "jax-cache" / name.removesuffix("-compile"))
+            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(
+                run.state / "jax-cache" / name.removesuffix("-compile")
+            )
         print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
         context = RunContext(spec, preset, device.to_dict(), bench_argv, limit)
         record = run_campaign([planned], context, store=run.store, force=False)[0]

@@ -28,14 +28,13 @@ class EnvArgs:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", default="hopper", help="task registry name")
-    parser.add_argument(
-        "--num-envs", default=None, help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)"
-    )
-    parser.add_argument("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
-    parser.add_argument("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
-    parser.add_argument("--budget-steps", type=int, default=20_000, help="env steps measured per point")
-    parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each sweep's stdout/stderr log")
+    add = parser.add_argument
+    add("--task", default="hopper", help="task registry name")
+    add("--num-envs", help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)")
+    add("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
+    add("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
+    add("--budget-steps", type=int, default=20_000, help="env steps measured per point")
+    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each sweep's stdout/stderr log")
 
 
 def run(args: EnvArgs, bench_argv: list[str]) -> int:

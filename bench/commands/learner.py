@@ -27,18 +27,15 @@ class LearnerArgs:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--frameworks", default="jax-jit,torch-eager,torch-compile", help="comma-separated")
-    parser.add_argument(
-        "--preset", default="cpu-quick",
-        help="whose update is measured first (task sizes, batch, minibatches, epochs, networks); the sweep keeps its minibatch count and epochs",
-    )  # fmt: skip
-    parser.add_argument("--batch-sizes", default=None, help="comma-separated (default: by device)")
-    parser.add_argument("--hiddens", default=None, help="e.g. 64x64,256x256 (default: by device)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed updates per point")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
-    parser.add_argument(
-        "--logs-dir", type=Path, default=DEFAULT_LOGS, help="each framework's stdout/stderr log"
-    )
+    add = parser.add_argument
+    add("--frameworks", default="jax-jit,torch-eager,torch-compile", help="comma-separated")
+    add("--preset", default="cpu-quick", help="whose update is measured first (task sizes, batch, minibatches, "
+        "epochs, networks); the sweep keeps its minibatch count and epochs")  # fmt: skip
+    add("--batch-sizes", help="comma-separated (default: by device)")
+    add("--hiddens", help="e.g. 64x64,256x256 (default: by device)")
+    add("--rounds", type=int, help="timed updates per point")
+    add("--device", default="auto", choices=("auto", "cpu", "gpu"))
+    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each framework's stdout/stderr log")
 
 
 def run(args: LearnerArgs, bench_argv: list[str]) -> int:

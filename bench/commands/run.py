@@ -54,33 +54,22 @@ class RunArgs:
 
 def add_arguments(parser: argparse.ArgumentParser, seeds: int) -> None:
     """The flags of `run` (and `all`), with `seeds` as the default seed count."""
-    parser.add_argument(
-        "--preset", default="auto", help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)"
-    )
-    parser.add_argument("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
-    parser.add_argument(
-        "--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs"
-    )
-    parser.add_argument("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
-    parser.add_argument(
-        "--tasks",
-        default=None,
-        help="comma-separated tasks, each run with the preset's other values (default: its own)",
-    )
-    parser.add_argument(
-        "--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run"
-    )
-    parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override"
-    )
-    parser.add_argument("--force", action="store_true", help="rerun runs already recorded ok")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--preset", default="auto", help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)")
+    add("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
+    add("--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs")
+    add("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
+    add("--tasks", help="comma-separated tasks, each run with the preset's other values (default: its own)")
+    add("--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run")
+    add("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override")
+    add("--force", action="store_true", help="rerun runs already recorded ok")
+    add(
         "--executor",
         default="local",
         help="local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)",
     )
-    parser.add_argument("--address", default=None, help="the Ray cluster's address (with --executor ray)")
-    parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")  # fmt: skip
+    add("--address", help="the Ray cluster's address (with --executor ray)")
+    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")
 
 
 def parse_tasks(args: RunArgs) -> list[str]:

@@ -41,9 +41,8 @@ class PlannedRun:
     log_path: Path
     code_version: str
     """Hash of the files this run can execute (bench.harness.code_version)."""
-    round: int = 0
-    """Round r runs seed r of every contender."""
     position_in_round: int = 0
+    """Its place in its round (round r runs seed r of every contender)."""
 
     def key(self, spec_hash: str) -> RunKey:
         return (spec_hash, self.contender.name, self.seed, self.num_seeds, self.code_version)
@@ -71,36 +70,22 @@ def plan_runs(
             num_seeds = seeds if contender.vmap_seeds else 1
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            plan.append(
-                PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], seed, position)
-            )
+            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], position))
     return plan
 
 
 def recorded_ok(store: Path) -> set[RunKey]:
     """Keys of the `ok` run records already in the store (unreadable lines are reported and skipped)."""
-    keys = set()
-    for record in read_records(store, record_type="run"):
-        if record.get("status") == "ok":
-            keys.add(
-                (
-                    record.get("spec_hash"),
-                    record.get("contender"),
-                    record.get("seed"),
-                    record.get("num_seeds") or 1,
-                    record.get("code_version"),
-                )
-            )
-    return keys
+    runs = [r for r in read_records(store, record_type="run") if r.get("status") == "ok"]
+    keys = ("spec_hash", "contender", "seed")
+    return {(*(r.get(k) for k in keys), r.get("num_seeds") or 1, r.get("code_version")) for r in runs}  # type: ignore[misc]
 
 
 class Progress:
     """One line per run start and finish with an ETA from the finished runs; a tqdm bar on a terminal only."""
 
     def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.durations: list[float] = []
+        self.total, self.done, self.durations = total, 0, []
         self.bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
@@ -108,16 +93,13 @@ class Progress:
             self.bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
 
     def _say(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr, flush=True)
+        (self.bar.write if self.bar is not None else print)(line, file=sys.stderr)  # type: ignore[operator]
 
     def eta_s(self) -> float | None:
         """Mean duration of the finished runs times the runs left (None before the first run finished)."""
-        if not self.durations:
-            return None
-        return sum(self.durations) / len(self.durations) * (self.total - self.done)
+        return (
+            sum(self.durations) / len(self.durations) * (self.total - self.done) if self.durations else None
+        )
 
     def _eta_text(self) -> str:
         eta = self.eta_s()
@@ -140,16 +122,11 @@ class Progress:
         self.durations.append(record["harness_wall_s"])
         error = f"  {record['error']}" if record.get("error") else ""
         self._say(
-            f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} "
-            f"in {record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  "
-            f"({self._eta_text()}){error}"
+            f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} in "
+            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta_text()}){error}"
         )
         if self.bar is not None:
             self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 @dataclass(frozen=True)
@@ -173,15 +150,14 @@ class RunContext:
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
         outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
         record = self.record(run, outcome, timeout_s)
-        record["provenance"]["started_unix"] = started
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
-        record["provenance"]["load_avg_1m"] = {
-            "start": round(load_before, 2),
-            "end": round(os.getloadavg()[0], 2),
-        }
+        load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+        record["provenance"].update(started_unix=started, load_avg_1m=load)
         return record
 
-    def record(self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None) -> dict[str, Any]:
+    def record(
+        self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
+    ) -> dict[str, Any]:
         """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
         provenance = run_provenance(
             contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
@@ -192,13 +168,9 @@ class RunContext:
             outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
             num_seeds=run.num_seeds, device=self.device, provenance=provenance, timeout_s=timeout_s,
         )  # fmt: skip
-        record.update(
-            code_version=run.code_version,
-            code_version_missed=missed_modules(run.contender, outcome.loaded_modules),
-            round=run.round,
-            position_in_round=run.position_in_round,
-        )
-        return record
+        missed = missed_modules(run.contender, outcome.loaded_modules)
+        record.update(code_version=run.code_version, code_version_missed=missed, round=run.seed)
+        return {**record, "position_in_round": run.position_in_round}
 
 
 Execute = Callable[[PlannedRun], dict[str, Any]]
@@ -247,5 +219,6 @@ def run_campaign(
             records.append(record)
             progress.finish(run, record)
     finally:
-        progress.close()
+        if progress.bar is not None:
+            progress.bar.close()
     return records

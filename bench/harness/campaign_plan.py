@@ -69,6 +69,8 @@ class Plan:
     rehearsal_budget_s: float = 1500
     rehearsal_sets: tuple[str, ...] = ()
     """`--set` overrides of every run on a rehearsal (the presets shrunk to toy scale)."""
+    rehearsal_cap_factor: float = 4
+    """A command step's cap_s times this on a rehearsal: a CPU compiles the same programs more slowly."""
 
 
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:

@@ -60,7 +60,10 @@ def classify(
     """(status, error) of one run; see the module docstring for the rules."""
     last_line = outcome.stderr_tail(1).strip() or "(no stderr)"
     if outcome.timed_out:
-        return "timeout", f"timed out after {timeout_s:g} s (spec.run_timeout_s, or a campaign's budget); killed"
+        return (
+            "timeout",
+            f"timed out after {timeout_s:g} s (spec.run_timeout_s, or a campaign's budget); killed",
+        )
     if _looks_oom(outcome):
         return "failed", f"out of memory (exit code {outcome.exit_code}): {last_line}"
     if result is not None and result.get("spec_hash") != spec_hash:

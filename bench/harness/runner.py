@@ -1,15 +1,11 @@
 """Run one child process and measure what only the parent can see: exit status, wall time, peak host memory.
 
-The one way the bench starts a child (trainers, control sweeps, the env parity check): own process group,
-time limit, peak memory, output into one log file; its JSON lines on stdout are what it reports.
-
-Peak RSS is per run: the larger of (a) the summed RSS of the child's process tree, polled every
-`POLL_INTERVAL_S` with psutil (catches worker processes such as async vector envs), and (b) the child's own
-`ru_maxrss` from `os.wait4` on that one pid (exact for the main process, catches peaks between polls). Neither is
-the cumulative `RUSAGE_CHILDREN` maximum, which would carry one run's peak into every later run.
-
-The child gets its own session so that a timeout can kill its whole process group. Stdout and stderr go to
-temporary files (no pipe can fill up and block the child), then into one log file.
+The one way the bench starts a child (trainers, control sweeps, the env parity check, a campaign's steps):
+its own session, so that a timeout can end everything it started; stdout and stderr to temporary files (no
+pipe can fill up and block it), then into one log file; its JSON lines on stdout are what it reports. Peak
+RSS is per run: the summed high-water mark (VmHWM) of the child's process tree, polled with psutil (worker
+processes such as async vector envs count), never the cumulative `RUSAGE_CHILDREN` maximum, which would carry
+one run's peak into the next.
 """
 
 from __future__ import annotations
@@ -67,9 +63,8 @@ def _high_water_bytes(member: psutil.Process) -> int:
 def _tree_rss_bytes(proc: psutil.Process) -> int:
     """Summed peak RSS (VmHWM) of `proc` and its descendants; processes that vanish mid-walk count as 0.
 
-    Polled every POLL_INTERVAL_S; VmHWM keeps a peak between polls, but a process that lives less than one
-    interval after its peak can be missed. Not `ru_maxrss` from wait4: Linux keeps the high-water mark across exec, so it would include the pages of
-    the (possibly large) harness process the child was forked from.
+    VmHWM keeps a peak between polls, but a process that lives less than one interval after its peak can be
+    missed. Not `ru_maxrss` from wait4: Linux keeps it across exec, so it would count the harness's pages.
     """
     total = 0
     try:
@@ -98,8 +93,8 @@ def _kill_group(pid: int) -> None:
                 member.send_signal(sig)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
-        psutil.wait_procs(descendants, timeout=grace)
         deadline = time.monotonic() + grace
+        psutil.wait_procs(descendants, timeout=grace)
         while time.monotonic() < deadline and not _exited(pid):
             time.sleep(0.05)
 

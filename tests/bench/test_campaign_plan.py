@@ -99,7 +99,8 @@ def test_a_spent_budget_skips_every_run_and_fails(campaign, capsys) -> None:
     assert not (campaign.out / "results.jsonl").exists()
     printed = capsys.readouterr().out
     assert (
-        "run:ok:smoke:s0] SKIPPED: 0 s left of the budget, 1 s needed" in printed and "[platform] exit 0" in printed
+        "run:ok:smoke:s0] SKIPPED: 0 s left of the budget, 1 s needed" in printed
+        and "[platform] exit 0" in printed
     )  # final steps still run
 
 

@@ -29,7 +29,7 @@ def test_plan_runs_seed_by_seed_with_the_order_rotating() -> None:
         ("c", 2, 0), ("a", 2, 1), ("b", 2, 2),
     ]  # fmt: skip
     later = plan_runs([a, b, c], 1, "smoke", [], resolve_spec("smoke"), Path("logs"), first_seed=4)
-    assert [(run.contender.name, run.round) for run in later] == [("b", 4), ("c", 4), ("a", 4)]
+    assert [(run.contender.name, run.seed) for run in later] == [("b", 4), ("c", 4), ("a", 4)]
 
 
 def test_runs_are_recorded_interleaved_with_their_round(bench) -> None:
