@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import EXIT_RUN_FAILED, fail
+from bench.commands.common import EXIT_RUN_FAILED, fail, split
 from bench.commands.run import RunArgs, check_arguments, resolve
 from bench.harness.campaign import RunContext, plan_runs, recorded_ok, run_campaign
 from bench.harness.campaign_plan import (
@@ -41,6 +41,8 @@ class CampaignArgs:
     first_seed: int = 0
     rehearsal: bool = False
     state: Path | None = None
+    skip: str | None = None
+    """Comma-separated step names left out of this call."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs")
     add("--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)")
     add("--state", type=Path, help="store and caches (default: the plan's state_dir)")
+    add("--skip", help="comma-separated step names to leave out of this call (e.g. env-brax,env-gym)")
 
 
 def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
@@ -74,7 +77,9 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
     child_environment(run)
     steps = [s for s in plan.steps if selected(s, args.part) and not s.final]
     for step in [*steps, *[s for s in plan.steps if s.final]]:
-        if step.gpu_only and args.rehearsal:
+        if step.name in split(args.skip):
+            run.note(step.name, None, "SKIPPED: --skip", failed=False)
+        elif step.gpu_only and args.rehearsal:
             run.note(step.name, None, "SKIPPED: GPU only (rehearsal on the CPU)", failed=False)
         elif step.contenders:
             run_rounds(run, step, table, bench_argv)
