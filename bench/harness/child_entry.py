@@ -18,12 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def loaded_project_modules(root: Path = ROOT) -> dict[str, str]:
     """Module name -> file, for every imported module whose file is under `root` (the bench, this bootstrap
-    included, left out)."""
+    included, left out; so are relative `__file__` names, which some libraries' pseudo-modules carry)."""
     loaded = {}
     for name, module in list(sys.modules.items()):
-        path = Path(getattr(module, "__file__", None) or "/").resolve()
-        if path.is_relative_to(root) and not path.is_relative_to(root / "bench"):
-            loaded[name] = str(path)
+        path = Path(str(getattr(module, "__file__", None) or "/"))
+        if (
+            path.is_absolute()
+            and path.resolve().is_relative_to(root)
+            and not path.resolve().is_relative_to(root / "bench")
+        ):
+            loaded[name] = str(path.resolve())
     return loaded
 
 
