@@ -18,11 +18,11 @@ def test_env_and_learner_controls_store_records_and_render(tmp_path: Path) -> No
     store = tmp_path / "results.jsonl"
     env_status = main(
         ["--store", str(store), "env", "--task", "inverted_pendulum", "--num-envs", "1,4",
-         "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400"]
+         "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400", "--logs-dir", str(tmp_path)]
     )  # fmt: skip
     learner_status = main(
         ["--store", str(store), "learner", "--frameworks", "jax-jit,torch-eager", "--preset", "smoke",
-         "--batch-sizes", "256", "--hiddens", "16x16", "--rounds", "2", "--device", "cpu"]
+         "--batch-sizes", "256", "--hiddens", "16x16", "--rounds", "2", "--device", "cpu", "--logs-dir", str(tmp_path)]
     )  # fmt: skip
     assert (env_status, learner_status) == (0, 0)
     env_rows = read_records(store, "env_throughput")
