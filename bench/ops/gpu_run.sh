@@ -19,6 +19,8 @@ SITE=${GPU_RUN_SITE:-/tmp/site}
 WHEELS=(${WHEELHOUSE:-$ROOT/wheelhouse}/*.whl)
 export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 {
+	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), $(nproc) cores, repo $ROOT, out $OUT"
+	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 	stamp=$(ls "${WHEELS[@]}" 2>/dev/null | md5sum)
 	if [ ! -e "${WHEELS[0]}" ]; then
 		echo "install: no wheels: nothing installed ($PY must already have brax, mujoco, gymnasium, radon)"
