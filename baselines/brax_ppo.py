@@ -25,8 +25,7 @@ Where Brax's algorithm still differs from docs/ALGORITHM.md (so its returns are 
 
 Measured honestly: the curve (eval return at each progress callback, wall time since process start) and
 sps (the mean of Brax's own `training/sps` of every training epoch after the first two: the first holds
-compilation and Brax 0.14.2 compiles again in the second, 36x slower than the rest in `make bench`'s record of
-2026-11-27; with fewer than three epochs, those after the first; evaluation excluded by Brax itself). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
+compilation and Brax 0.14.2 compiles again in the second (docs/RESULTS.md); with fewer than three epochs, those after the first; evaluation excluded by Brax itself). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
 after a whole epoch of updates), rollout_s/update_s: reported null, with the time to the first and second
 callbacks in `extra`. If `brax.training` cannot be imported or run here, the result line carries the error
 and the exit code is 4.
@@ -131,6 +130,8 @@ class ProgressLog:
         self.curve: list[list[float]] = []
         self.epoch_sps: list[float] = []
         self.callback_s: list[float] = []
+        self.jax_shim: str | None = None
+        """What stood in for a JAX call brax.training needs and this JAX lacks (None: nothing)."""
 
     def __call__(self, step: int, metrics: dict) -> None:
         now = seconds_since_start()
@@ -146,6 +147,9 @@ def run(spec: PPOSpec, seed: int) -> tuple[ProgressLog, str | None]:
     """Train with Brax's PPO; returns the log and an error text when brax.training is unusable."""
     log = ProgressLog(spec)
     try:
+        from baselines.jax_compat import ensure_device_put_replicated
+
+        log.jax_shim = ensure_device_put_replicated()
         from brax.training.agents.ppo import train as brax_ppo
 
         from ppo_envs.brax_envs import brax_native_env
@@ -156,7 +160,7 @@ def run(spec: PPOSpec, seed: int) -> tuple[ProgressLog, str | None]:
             progress_fn=log,
             **brax_train_kwargs(spec, seed),
         )
-    except Exception as err:  # brax.training breaks on some JAX versions (0.11 here): report, don't crash
+    except Exception as err:  # brax.training may break on other JAX versions: report, don't crash
         traceback.print_exc(file=sys.stderr)
         return log, f"brax.training unusable here: {type(err).__name__}: {err}"
     return log, None
@@ -169,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     with stdout_noise_to_stderr():
         import jax
 
-        from jax_ppo.run import VERSIONED, device_or_exit  # the JAX contender's own device choice
+        from jax_ppo.device import device_or_exit  # the JAX contender's own device choice
+        from jax_ppo.run import VERSIONED
         from ppo_envs.precision import apply_jax_matmul_precision
 
     device, device_record = device_or_exit(spec.device)
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             "sps_from_epoch": compiling + 1,
             "train_s": time.perf_counter() - start,
             "resources": xla_resources_record(**numerics),
+            "jax_shim": log.jax_shim,
             "phase_split": (
                 "not separable: brax.training runs rollout and update inside one compiled training epoch "
                 "and exposes no hook between them"

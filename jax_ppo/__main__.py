@@ -2,7 +2,7 @@
 
 `--env-backend brax` (default, contender `jax` or `jax-vmap`): the whole training in one compiled program on
 Brax. `--env-backend gymnasium` (contender `jax-gym`): the same learner on the Gymnasium MuJoCo envs torch_ppo
-steps, a host loop around compiled steps (gym_train.py, gym_run.py).
+steps, a host loop around compiled steps (gym_train.py).
 
 Progress goes to stderr; the last stdout line is one `RunResult` JSON object. Exit codes
 (shared_spec.exit_codes): 0 ok, 2 bad spec (or a device that is not there), 3 diverged.
@@ -52,13 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     with stdout_noise_to_stderr():
         import jax
 
-        from jax_ppo.run import (
-            build_result,
-            device_or_exit,
-            measure_phase_split,
-            peak_device_mb,
-            run_training,
-        )
+        from jax_ppo.device import device_or_exit, peak_device_mb
+        from jax_ppo.phase_split import measure_phase_split
+        from jax_ppo.run import build_result, run_training
         from ppo_envs.precision import apply_jax_matmul_precision
     STARTUP.mark("imports")
 
@@ -99,11 +95,11 @@ def main_gymnasium(preset: str, seed: int, spec: PPOSpec) -> int:
 
         # Before the CPU backend exists (device_or_exit creates it): a host loop calls one tiny program per env
         # step and waits for its action, so the CPU client's async dispatch (a hand-off to a worker thread
-        # and back) only adds latency; synchronous dispatch halved the policy step's 70-120 us at hopper 1 env.
+        # and back) only adds latency (docs/RESULTS.md).
         jax.config.update("jax_cpu_enable_async_dispatch", False)
 
-        from jax_ppo.gym_run import run_training
-        from jax_ppo.run import device_or_exit, peak_device_mb
+        from jax_ppo.device import device_or_exit, peak_device_mb
+        from jax_ppo.run import run_gym_training
         from ppo_envs.precision import apply_jax_matmul_precision
     STARTUP.mark("imports")
 
@@ -115,7 +111,7 @@ def main_gymnasium(preset: str, seed: int, spec: PPOSpec) -> int:
         print(line, file=sys.stderr, flush=True)
 
     with jax.default_device(device):
-        result, _ = run_training(spec, seed, device_record, preset, progress)
+        result, _ = run_gym_training(spec, seed, device_record, preset, progress)
     result.extra["peak_device_mb"] = peak_device_mb(device)
     result.extra["startup_phases"] = STARTUP.phases()
     result.extra["cpu_async_dispatch"] = bool(jax.config.read("jax_cpu_enable_async_dispatch"))

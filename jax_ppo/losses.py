@@ -11,7 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jax_ppo.networks import Params, gaussian_entropy, gaussian_log_prob, make_network
+from jax_ppo.networks import ActorCritic, Params, gaussian_entropy, gaussian_log_prob
 from shared_spec.spec import PPOSpec
 
 
@@ -110,9 +110,14 @@ def value_loss(
     return 0.5 * jnp.mean(jnp.maximum(v_loss_unclipped, v_loss_clipped))
 
 
-def ppo_loss(params: Params, minibatch: Batch, spec: PPOSpec) -> tuple[jax.Array, LossMetrics]:
-    """pg_loss - ent_coef * entropy_loss + vf_coef * v_loss on one minibatch, and its metrics."""
-    network = make_network(spec, action_size=params["params"]["log_std"].shape[-1])
+def ppo_loss(
+    network: ActorCritic, params: Params, minibatch: Batch, spec: PPOSpec
+) -> tuple[jax.Array, LossMetrics]:
+    """pg_loss - ent_coef * entropy_loss + vf_coef * v_loss on one minibatch, and its metrics.
+
+    `network` comes first so that `functools.partial(ppo_loss, network)` is a function of the parameters, as
+    Brax binds its `compute_ppo_loss`.
+    """
     mean, log_std, new_values = network.apply(params, minibatch.obs)
     new_log_prob = gaussian_log_prob(mean, log_std, minibatch.actions)
     advantages = minibatch.advantages

@@ -1,4 +1,4 @@
-"""The actor-critic network (flax linen), the diagonal Gaussian policy, and the framework-neutral params layout.
+"""The actor-critic network (flax linen), the diagonal Gaussian policy, Adam and the learning-rate schedule.
 
 Why linen and not nnx: the trainer is one pure function scanned and `fori_loop`-ed under `jax.jit` and
 vmapped over seeds. Linen's `init`/`apply` give parameters as a plain pytree that goes straight into a scan
@@ -17,7 +17,6 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from shared_spec.spec import PPOSpec
@@ -116,39 +115,3 @@ def gaussian_entropy(log_std: jax.Array, mean: jax.Array) -> jax.Array:
     """Entropy of the diagonal Gaussian, summed over actions, broadcast to the batch shape of `mean`."""
     per_dim = jnp.broadcast_to(log_std + 0.5 * (1.0 + LOG_2PI), mean.shape)
     return jnp.sum(per_dim, axis=-1)
-
-
-def _layers_to_numpy(mlp_params: dict) -> list[dict[str, np.ndarray]]:
-    count = len(mlp_params)
-    return [
-        {name: np.asarray(mlp_params[f"layer_{i}"][name], np.float32) for name in ("kernel", "bias")}
-        for i in range(count)
-    ]
-
-
-def params_to_numpy(params: Params) -> dict:
-    """The framework-neutral layout of docs/ALGORITHM.md: actor/critic layer lists ([in, out] kernels), log_std."""
-    inner = params["params"]
-    return {
-        "actor": _layers_to_numpy(inner["actor"]),
-        "critic": _layers_to_numpy(inner["critic"]),
-        "log_std": np.asarray(inner["log_std"], np.float32),
-    }
-
-
-def params_from_numpy(tree: dict) -> Params:
-    """Inverse of `params_to_numpy`: a flax params pytree of float32 jax arrays."""
-
-    def layers(items: list[dict]) -> dict:
-        return {
-            f"layer_{i}": {name: jnp.asarray(layer[name], jnp.float32) for name in ("kernel", "bias")}
-            for i, layer in enumerate(items)
-        }
-
-    return {
-        "params": {
-            "actor": layers(tree["actor"]),
-            "critic": layers(tree["critic"]),
-            "log_std": jnp.asarray(tree["log_std"], jnp.float32),
-        }
-    }

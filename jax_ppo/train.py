@@ -1,18 +1,14 @@
-"""PPO's training steps in JAX, named as in torch_ppo/train.py (docs/ALGORITHM.md): rollout, GAE, epochs and
-minibatches as `lax.scan`, updates as a `fori_loop`.
+"""PPO's training steps in JAX, as Brax and purejaxrl write them: pure functions over one typed state, every
+loop a `lax.scan`, the step names of torch_ppo/train.py (docs/ALGORITHM.md).
 
-One update is `collect_batch` (`collect_rollout`: a scan of `env_step`, then values in one batched critic
-call; `compute_gae`; `flatten_batch`) then `learn_from_batch` (`update_epochs` x `num_minibatches` of
-`minibatch_step` on `ppo_loss`); `update_step` is both. State is named (`TrainState`, `Transition`, ...),
-never positional tuples. Static context (envs, network, optimizer, spec) lives in one frozen `Trainer` and is
-bound with `functools.partial`, so no closure nests more than two deep.
-
-One compiled program, `train_chunk(trainer, carry, num_updates)`, runs `num_updates` updates in a
-`lax.fori_loop` whose trip count is a traced argument, so the host can run any number of updates between
-evaluations without recompiling. Not in here: envs (ppo_envs.brax_envs), loss maths (losses.py), timing,
-compilation ahead of time and the result line (run.py). The learning half (`learn_from_batch` and below) is
-also the learner of `gym_train.py` (contender `jax-gym`, on Gymnasium), so Brax is imported only where an env
-is built or stepped: importing it costs about 1.4 s of `startup_s` on CPU.
+One update, `update_step`, is `collect_batch` (a scan of `env_step`, values in one batched critic call,
+`compute_gae`, `flatten_batch`) then `learn_from_batch` (`update_epochs` x `num_minibatches` of
+`minibatch_step` on `ppo_loss`, one scan): three levels from an update to the loss, as Brax's
+`training_step -> sgd_step -> minibatch_step`. Static context (network, optimizer, envs, spec) is a frozen
+`Learner` / `Trainer` bound with `functools.partial`; what changes is `LearnerState` (the learning half's) inside
+`TrainState` (plus the envs and the normalizer). `train_chunk` runs a traced number of updates in one
+`lax.fori_loop`, so the host can run any number between evaluations without recompiling.
+Not in here: envs (ppo_envs.brax_envs), loss maths (losses.py), timing and the result line (run.py).
 """
 
 from __future__ import annotations
@@ -80,19 +76,25 @@ class EnvStep(NamedTuple):
     """float32 [B, O]: normalized true next observation (pre-reset where the episode ended)."""
 
 
-class TrainState(NamedTuple):
-    """Everything that changes during training (the carry of every loop)."""
+class LearnerState(NamedTuple):
+    """What the learning half changes: parameters, Adam state, the PRNG key and the update count."""
 
     params: Params
     opt_state: optax.OptState
+    key: jax.Array
+    update_index: jax.Array
+    """int32 scalar: updates done so far (drives the learning-rate schedule)."""
+
+
+class TrainState(NamedTuple):
+    """Everything that changes during training on Brax: the learner, the envs, the normalizer, the observation."""
+
+    learner: LearnerState
     env_state: Any
     """brax.envs.State of the `num_envs` training envs."""
     norm: NormalizationState
     obs: jax.Array
     """float32 [B, O]: current normalized observation."""
-    key: jax.Array
-    update_index: jax.Array
-    """int32 scalar: updates done so far (drives the learning-rate schedule)."""
 
 
 class UpdateMetrics(NamedTuple):
@@ -108,22 +110,8 @@ class UpdateMetrics(NamedTuple):
     """bool: loss, metrics and all parameters finite after this update."""
 
 
-class ChunkCarry(NamedTuple):
-    """The `fori_loop` carry over updates: the state and the metrics of the last update."""
-
-    state: TrainState
-    metrics: UpdateMetrics
-
-
-class OptimizerState(NamedTuple):
-    """The minibatch scan carry."""
-
-    params: Params
-    opt_state: optax.OptState
-
-
 class EvalCarry(NamedTuple):
-    """The evaluation scan carry."""
+    """The evaluation loop's carry."""
 
     env_state: Any
     returns: jax.Array
@@ -135,49 +123,53 @@ class EvalCarry(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class Trainer:
-    """Static context of one training run: never traced, bound into the compiled functions."""
+class Learner:
+    """Static context of the learning half: never traced, bound into the compiled functions."""
 
     spec: PPOSpec
-    env: Any
-    eval_env: Any
     network: ActorCritic
     optimizer: optax.GradientTransformation
 
 
+@dataclass(frozen=True, eq=False)
+class Trainer(Learner):
+    """Static context of a training run on Brax: the learner and its envs."""
+
+    env: Any
+    eval_env: Any
+
+
+def make_learner(spec: PPOSpec, action_size: int) -> Learner:
+    """Network and optimizer of `spec` for an env with `action_size` actions."""
+    return Learner(spec, make_network(spec, action_size), make_optimizer(spec))
+
+
 def make_trainer(spec: PPOSpec) -> Trainer:
     """Envs, network and optimizer of `spec`."""
-    from ppo_envs import brax_envs  # here, not at the top: gym_train.py reuses the update without Brax
+    from ppo_envs import brax_envs  # here, not at the top: jax-gym reuses the learner without Brax
 
     env = brax_envs.make_train_env(spec, spec.num_envs)
-    return Trainer(
-        spec=spec,
-        env=env,
-        eval_env=brax_envs.make_eval_env(spec, spec.eval_episodes),
-        network=make_network(spec, action_size=env.action_size),
-        optimizer=make_optimizer(spec),
-    )
+    learner = make_learner(spec, env.action_size)
+    eval_env = brax_envs.make_eval_env(spec, spec.eval_episodes)
+    return Trainer(learner.spec, learner.network, learner.optimizer, env=env, eval_env=eval_env)
 
 
 # ----------------------------------------------------------------------------------------------- steps
+def init_learner_state(learner: Learner, obs_size: int, key: jax.Array) -> LearnerState:
+    """Fresh parameters and Adam state of one seed."""
+    key, net_key = jax.random.split(key)
+    params = learner.network.init(net_key, jnp.zeros((1, obs_size), jnp.float32))
+    return LearnerState(params, learner.optimizer.init(params), key, jnp.zeros((), jnp.int32))
+
+
 def init_train_state(trainer: Trainer, key: jax.Array) -> TrainState:
-    """Fresh parameters, optimizer state, envs (reset) and normalization statistics for one seed."""
-    spec = trainer.spec
-    key, net_key, env_key = jax.random.split(key, 3)
+    """Fresh learner, envs (reset) and normalization statistics for one seed."""
+    key, env_key = jax.random.split(key)
     obs_size = trainer.env.observation_size
-    params = trainer.network.init(net_key, jnp.zeros((1, obs_size), jnp.float32))
     env_state = trainer.env.reset(env_key)
-    norm = init_normalization(obs_size, spec.num_envs)
-    norm, obs = normalize_obs(norm, env_state.obs, spec.obs_clip, spec.normalize_obs)
-    return TrainState(
-        params=params,
-        opt_state=trainer.optimizer.init(params),
-        env_state=env_state,
-        norm=norm,
-        obs=obs,
-        key=key,
-        update_index=jnp.zeros((), jnp.int32),
-    )
+    norm = init_normalization(obs_size, trainer.spec.num_envs)
+    norm, obs = normalize_obs(norm, env_state.obs, trainer.spec.obs_clip, trainer.spec.normalize_obs)
+    return TrainState(init_learner_state(trainer, obs_size, key), env_state, norm, obs)
 
 
 def env_step(trainer: Trainer, state: TrainState, _: None) -> tuple[TrainState, EnvStep]:
@@ -187,10 +179,10 @@ def env_step(trainer: Trainer, state: TrainState, _: None) -> tuple[TrainState, 
     """
     from ppo_envs import brax_envs  # at trace time only (see make_trainer)
 
-    spec = trainer.spec
-    key, action_key = jax.random.split(state.key)
-    mean = trainer.network.apply(state.params, state.obs, method=ActorCritic.action_mean)
-    log_std = state.params["params"]["log_std"]
+    spec, learner = trainer.spec, state.learner
+    key, action_key = jax.random.split(learner.key)
+    mean = trainer.network.apply(learner.params, state.obs, method=ActorCritic.action_mean)
+    log_std = learner.params["params"]["log_std"]
     actions = mean + jnp.exp(log_std) * jax.random.normal(action_key, mean.shape)
     log_probs = gaussian_log_prob(mean, log_std, actions)
     env_state = trainer.env.step(state.env_state, actions)
@@ -210,7 +202,7 @@ def env_step(trainer: Trainer, state: TrainState, _: None) -> tuple[TrainState, 
         final_obs = scale_obs(norm.obs_rms, final_obs, spec.obs_clip)
 
     record = EnvStep(state.obs, actions, log_probs, rewards, terminations, truncations, final_obs)
-    return state._replace(env_state=env_state, norm=norm, obs=next_obs, key=key), record
+    return TrainState(learner._replace(key=key), env_state, norm, next_obs), record
 
 
 def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, Transition]:
@@ -218,7 +210,7 @@ def collect_rollout(trainer: Trainer, state: TrainState) -> tuple[TrainState, Tr
     step_fn = functools.partial(env_step, trainer)
     state, steps = jax.lax.scan(step_fn, state, None, length=trainer.spec.num_steps)
     both_obs = jnp.stack([steps.obs, steps.next_obs])
-    values, next_values = trainer.network.apply(state.params, both_obs, method=ActorCritic.value)
+    values, next_values = trainer.network.apply(state.learner.params, both_obs, method=ActorCritic.value)
     transition = Transition(
         obs=steps.obs,
         actions=steps.actions,
@@ -256,14 +248,17 @@ def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Batc
 
 
 def minibatch_step(
-    trainer: Trainer, learning_rate: jax.Array, carry: OptimizerState, minibatch: Batch
-) -> tuple[OptimizerState, tuple[jax.Array, LossMetrics]]:
-    """One optimizer step on `ppo_loss`: clip, Adam, then scale by -learning_rate."""
-    grad_fn = jax.value_and_grad(ppo_loss, has_aux=True)
-    (loss, metrics), grads = grad_fn(carry.params, minibatch, trainer.spec)
-    updates, opt_state = trainer.optimizer.update(grads, carry.opt_state, carry.params)
+    learner: Learner, learning_rate: jax.Array, state: LearnerState, minibatch: Batch
+) -> tuple[LearnerState, tuple[jax.Array, LossMetrics]]:
+    """One optimizer step on `ppo_loss`: gradients, global-norm clip and Adam, scaled by -learning_rate."""
+    loss_fn = functools.partial(ppo_loss, learner.network)
+    (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, minibatch, learner.spec)
+    updates, opt_state = learner.optimizer.update(grads, state.opt_state, state.params)
     updates = jax.tree.map(lambda u: -learning_rate * u, updates)
-    return OptimizerState(optax.apply_updates(carry.params, updates), opt_state), (loss, metrics)
+    return state._replace(params=optax.apply_updates(state.params, updates), opt_state=opt_state), (
+        loss,
+        metrics,
+    )
 
 
 def epoch_permutations(key: jax.Array, spec: PPOSpec) -> jax.Array:
@@ -272,35 +267,10 @@ def epoch_permutations(key: jax.Array, spec: PPOSpec) -> jax.Array:
     return jax.vmap(lambda k: jax.random.permutation(k, spec.batch_size))(keys)
 
 
-def epoch_step(
-    trainer: Trainer,
-    learning_rate: jax.Array,
-    batch: Batch,
-    carry: OptimizerState,
-    permutation: jax.Array,
-) -> tuple[OptimizerState, tuple[jax.Array, LossMetrics]]:
-    """One epoch: the batch in `permutation` order, split into `num_minibatches` minibatches, scanned."""
-    spec = trainer.spec
-    shuffled = jax.tree.map(
-        lambda x: x[permutation].reshape((spec.num_minibatches, spec.minibatch_size, *x.shape[1:])), batch
-    )
-    return jax.lax.scan(functools.partial(minibatch_step, trainer, learning_rate), carry, shuffled)
-
-
-def update_ppo(
-    trainer: Trainer, state: TrainState, batch: Batch, permutations: jax.Array
-) -> tuple[TrainState, jax.Array, LossMetrics]:
-    """`update_epochs` epochs of minibatch steps on the flattened batch [T*B]; returns losses [E, M].
-
-    `permutations` [E, T*B] (from `epoch_permutations`) orders the batch in each epoch; passing them in keeps
-    this function deterministic given its inputs, which the cross-framework parity test relies on.
-    """
-    learning_rate = learning_rate_at(trainer.spec, state.update_index)
-    carry = OptimizerState(state.params, state.opt_state)
-    carry, (losses, metrics) = jax.lax.scan(
-        functools.partial(epoch_step, trainer, learning_rate, batch), carry, permutations
-    )
-    return state._replace(params=carry.params, opt_state=carry.opt_state), losses, metrics
+def shuffled_minibatches(batch: Batch, permutations: jax.Array, spec: PPOSpec) -> Batch:
+    """The batch in each epoch's `permutations` order, cut into minibatches: leaves [E * M, N, ...]."""
+    minibatch_shape = (-1, spec.minibatch_size)
+    return jax.tree.map(lambda x: x[permutations].reshape((*minibatch_shape, *x.shape[1:])), batch)
 
 
 def explained_variance(values: jax.Array, returns: jax.Array) -> jax.Array:
@@ -308,43 +278,45 @@ def explained_variance(values: jax.Array, returns: jax.Array) -> jax.Array:
     return 1.0 - jnp.var(returns - values) / jnp.var(returns)
 
 
-def _tree_all_finite(tree: Any) -> jax.Array:
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]
-    return jnp.all(jnp.stack(leaves))
+def all_finite(tree: Any) -> jax.Array:
+    """bool: every leaf of `tree` finite."""
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
 
 
-def learn_from_batch(trainer: Trainer, state: TrainState, batch: Batch) -> tuple[TrainState, UpdateMetrics]:
-    """The learning half of an update: fresh epoch permutations, update_ppo, the update's diagnostics."""
-    key, update_key = jax.random.split(state.key)
-    permutations = epoch_permutations(update_key, trainer.spec)
-    state, losses, loss_metrics = update_ppo(trainer, state._replace(key=key), batch, permutations)
+def learn_from_batch(
+    learner: Learner, state: LearnerState, batch: Batch
+) -> tuple[LearnerState, UpdateMetrics]:
+    """The learning half of an update: `update_epochs` x `num_minibatches` of `minibatch_step`, one scan."""
+    key, permutation_key = jax.random.split(state.key)
+    minibatches = shuffled_minibatches(batch, epoch_permutations(permutation_key, learner.spec), learner.spec)
+    step = functools.partial(minibatch_step, learner, learning_rate_at(learner.spec, state.update_index))
+    state, (losses, loss_metrics) = jax.lax.scan(step, state, minibatches)
     metrics = UpdateMetrics(
         *jax.tree.map(jnp.mean, loss_metrics),
         explained_variance=explained_variance(batch.values, batch.returns),
-        all_finite=jnp.all(jnp.isfinite(losses)) & _tree_all_finite(state.params),
+        all_finite=all_finite(losses) & all_finite(state.params),
     )
-    return state._replace(update_index=state.update_index + 1), metrics
+    return state._replace(key=key, update_index=state.update_index + 1), metrics
 
 
-def update_step(trainer: Trainer, carry: ChunkCarry) -> ChunkCarry:
+def update_step(trainer: Trainer, state: TrainState) -> tuple[TrainState, UpdateMetrics]:
     """One full PPO update: collect_batch (rollout + GAE), then learn_from_batch (epochs of minibatches)."""
-    state, batch = collect_batch(trainer, carry.state)
-    return ChunkCarry(*learn_from_batch(trainer, state, batch))
+    state, batch = collect_batch(trainer, state)
+    learner, metrics = learn_from_batch(trainer, state.learner, batch)
+    return state._replace(learner=learner), metrics
 
 
-def _fori_body(trainer: Trainer, _index: jax.Array, carry: ChunkCarry) -> ChunkCarry:
-    return update_step(trainer, carry)
+def train_chunk(
+    trainer: Trainer, state: TrainState, metrics: UpdateMetrics, num_updates: jax.Array
+) -> tuple[TrainState, UpdateMetrics]:
+    """`num_updates` (traced) PPO updates in one `lax.fori_loop`: one compiled program for every chunk length."""
+    return jax.lax.fori_loop(
+        0, num_updates, lambda _, carry: update_step(trainer, carry[0]), (state, metrics)
+    )
 
 
-def train_chunk(trainer: Trainer, carry: ChunkCarry, num_updates: jax.Array) -> ChunkCarry:
-    """`num_updates` (traced) PPO updates: one compiled program for every chunk length."""
-    return jax.lax.fori_loop(0, num_updates, functools.partial(_fori_body, trainer), carry)
-
-
-def eval_step(
-    trainer: Trainer, params: Params, obs_rms: RunningMeanStd, carry: EvalCarry, _: None
-) -> tuple[EvalCarry, None]:
-    """One deterministic step (clipped mean action) of every evaluation episode still running."""
+def eval_step(trainer: Trainer, params: Params, obs_rms: RunningMeanStd, carry: EvalCarry) -> EvalCarry:
+    """One deterministic step (the mean action, clipped by the env) of every evaluation episode still running."""
     spec = trainer.spec
     obs = carry.env_state.obs
     if spec.normalize_obs:
@@ -352,27 +324,23 @@ def eval_step(
     mean = trainer.network.apply(params, obs, method=ActorCritic.action_mean)
     env_state = trainer.eval_env.step(carry.env_state, mean)
     returns = carry.returns + jnp.where(carry.active > 0, env_state.reward, 0.0)
-    active = carry.active * (1.0 - env_state.done)
-    return EvalCarry(env_state, returns, active, carry.steps + 1), None
+    return EvalCarry(env_state, returns, carry.active * (1.0 - env_state.done), carry.steps + 1)
 
 
 def evaluate(trainer: Trainer, params: Params, obs_rms: RunningMeanStd, key: jax.Array) -> jax.Array:
     """Raw undiscounted returns [eval_episodes] of the mean action on fresh envs, normalization frozen.
 
     Each env's first episode counts; a `lax.while_loop` stops when every episode is done (at most
-    `episode_length` steps), as torch's loop does, so neither side pays for steps that no longer count.
+    `episode_length` steps), as torch's loop does.
     """
     spec = trainer.spec
-    env_state = trainer.eval_env.reset(key)
-    zeros = jnp.zeros((spec.eval_episodes,), jnp.float32)
-    carry = EvalCarry(env_state, zeros, jnp.ones_like(zeros), jnp.int32(0))
 
     def running(carry: EvalCarry) -> jax.Array:
         return (carry.steps < spec.episode_length) & jnp.any(carry.active > 0)
 
-    def step(carry: EvalCarry) -> EvalCarry:
-        return eval_step(trainer, params, obs_rms, carry, None)[0]
-
+    zeros = jnp.zeros((spec.eval_episodes,), jnp.float32)
+    carry = EvalCarry(trainer.eval_env.reset(key), zeros, jnp.ones_like(zeros), jnp.int32(0))
+    step = functools.partial(eval_step, trainer, params, obs_rms)
     return jax.lax.while_loop(running, step, carry).returns
 
 

@@ -7,8 +7,8 @@ raw observations and rewards with actions clipped. A trainer wraps these in its 
 
 Action clipping uses Gymnasium's vector `TransformAction` with one `np.clip` over the whole batch, not the
 vector `ClipAction`: that one applies the single-env clip env by env in Python, then concatenates and
-deep-copies the batch, which measured 53 us per step at 1 env (Hopper-v5, 15% of the raw simulator step)
-and grows with num_envs. Same result: actions clipped to the action space's bounds.
+deep-copies the batch, a cost that grows with num_envs (docs/RESULTS.md). Same result: actions clipped to the
+action space's bounds.
 
 One exception to "Gymnasium's own wrappers", and why: Gymnasium 1.4's vector `NormalizeObservation` refuses
 SAME_STEP autoreset (it would leave `info["final_obs"]` unnormalized). `NormalizeObservationSameStep` does

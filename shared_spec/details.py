@@ -39,8 +39,8 @@ DETAILS: tuple[Detail, ...] = (
            "torch_ppo.networks:learning_rate_at", "same", "Linear to 0, constant within an update (parity-tested)."),
     Detail("Generalized advantage estimation", "core 5", "jax_ppo.losses:compute_gae", "torch_ppo.losses:compute_gae",
            "same", "Reverse lax.scan vs a Python loop over T; parity-tested with terminations and truncations."),
-    Detail("Mini-batch updates with a fresh shuffle per epoch", "core 6", "jax_ppo.train:update_ppo",
-           "torch_ppo.train:update_ppo", "same",
+    Detail("Mini-batch updates with a fresh shuffle per epoch", "core 6", "jax_ppo.train:shuffled_minibatches",
+           "torch_ppo.train:shuffled_minibatches", "same",
            "Given the same permutations, one whole update gives the same parameters (tests/parity); the "
            "permutations themselves come from each side's random stream (epoch_permutations)."),
     Detail("Advantage normalization per minibatch", "core 7", "jax_ppo.losses:normalize_advantages",
@@ -80,11 +80,11 @@ DETAILS: tuple[Detail, ...] = (
            "ppo_envs.brax_envs:FinalObsAutoResetWrapper", "ppo_envs.gym_envs:NormalizeObservationSameStep", "same",
            "spec.bootstrap_on_truncation; Brax wrapper keeps the pre-reset obs, Gymnasium's SAME_STEP final_obs."),
     Detail("Deterministic evaluation on a fresh env with frozen statistics", "bench", "jax_ppo.train:evaluate",
-           "torch_ppo.train:evaluate", "same", "Mean action, eval_episodes episodes, raw undiscounted return."),
+           "torch_ppo.train:Trainer.evaluate", "same", "Mean action, eval_episodes episodes, raw undiscounted return."),
     Detail("Physics simulator", "bench", "ppo_envs.brax_envs:base_env", "ppo_envs.gym_envs:make_gym_vec", "differs",
            "Brax (spec.brax_backend, on the accelerator) vs MuJoCo C (CPU): same models, different integrators and "
            "contact handling; returns are comparable in kind, not identical. See the env parity table."),
-    Detail("Random streams", "bench", "jax_ppo.run:seed_keys", "torch_ppo.train:make_trainer", "differs",
+    Detail("Random streams", "bench", "jax_ppo.run:seed_keys", "torch_ppo.train:Learner", "differs",
            "JAX's counter-based PRNG vs torch/NumPy generators: the same seed gives different (equally distributed) "
            "samples, so per-seed curves differ; compare distributions over seeds."),
 )  # fmt: skip

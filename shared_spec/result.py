@@ -130,21 +130,3 @@ def package_versions(names: tuple[str, ...]) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
-
-
-@dataclass
-class Timings:
-    """Where a host-loop trainer's training time went (torch, jax-gym); steady state = every update after the first."""
-
-    first_iteration_s: float = 0.0
-    rollout_s: float = 0.0
-    update_s: float = 0.0
-    steady_updates: int = 0
-
-    @property
-    def steady_s(self) -> float:
-        return self.rollout_s + self.update_s
-
-    def sps(self, batch_size: int) -> float:
-        steady = self.steady_s
-        return self.steady_updates * batch_size / steady if steady > 0 else math.nan

@@ -102,7 +102,7 @@ class PPOSpec:
     vector_env: str = "sync"
     """Gymnasium vectorization: sync (one process), async (one worker process per env), auto (by core count)."""
     torch_threads: int = 1
-    """torch intra-op threads; 0 = one per core. 1 is fastest for these small MLPs (measured 10x on 2 cores)."""
+    """torch intra-op threads; 0 = one per core. 1 is fastest for these small MLPs (docs/RESULTS.md)."""
     matmul_precision: str = "float32"
     """float32 matmuls on both frameworks (JAX 'highest', torch 'highest'), or tf32 on both (a labelled variant)."""
     run_timeout_s: int = 900

@@ -1,6 +1,6 @@
 """Where `startup_s` goes: each trainer marks the end of its startup phases, and the record keeps the
-phases' durations as `extra.startup_phases`, so a slow start (33-71 s per run on the H200 host) can be read
-off the records instead of guessed.
+phases' durations as `extra.startup_phases`, so a slow start can be read off the records
+instead of guessed.
 
 Phases, in order (a trainer marks those it has):
 - `interpreter`: process start to the trainer's `main` (Python, the CLI module and its light imports);

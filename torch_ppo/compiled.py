@@ -1,4 +1,5 @@
-"""The compiled variant of the torch trainer: `torch.compile` over whole steps, CUDA graphs on a GPU.
+"""Every speed choice of the torch trainer in one place, as LeanRL keeps them: which Adam kernel, torch.compile
+over whole steps, CUDA graphs on a GPU. The algorithm (train.py) reads the same with or without them.
 
 What `--compile` compiles, and why, as the PyTorch camp does it (LeanRL's
 `ppo_continuous_action_torchcompile.py`; PyTorch's "compiled optimizer" recipe):
@@ -7,7 +8,7 @@ What `--compile` compiles, and why, as the PyTorch camp does it (LeanRL's
 - Dynamo traces `loss.backward()` into the graph (`trace_autograd_ops`), so forward, backward and clipping
   are one graph; the only graph break left is the one torch's optimizer inserts on purpose around its step
   (torch/optim/optimizer.py `_use_grad`, so AOTAutograd sees the update as an inference graph);
-- the learning rate is a tensor (networks.adam_implementation), so the schedule never recompiles;
+- the learning rate is a tensor (`adam_options`), so the schedule never recompiles;
 - the rollout's policy step (mean action plus the pre-drawn noise) is compiled too;
 - on CUDA both replay as CUDA graphs (`mode="reduce-overhead"`: torch.compile's own CUDA-graph trees);
   on CPU inductor's default mode.
@@ -26,6 +27,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 OPTIMIZER_BREAK_FILE = os.path.join("torch", "optim", "optimizer.py")
 """Where torch's deliberate optimizer graph break lives (the one break a compiled step may have)."""
+
+
+def adam_options(device: torch.device, compiled: bool = False) -> dict[str, Any]:
+    """torch's fastest Adam for `device`, eager or compiled (keyword arguments of `torch.optim.Adam`).
+
+    Eager: one fused kernel on CUDA, the multi-tensor (foreach) one elsewhere. Compiled: a tensor learning rate
+    (the schedule changes a value, not a constant baked into the graph) and, on CUDA, `capturable` step
+    counters, which CUDA graphs need; torch allows a tensor learning rate with foreach only when capturable,
+    so the compiled CPU step is the single-tensor one (inductor fuses it either way).
+    """
+    if not compiled:
+        return {"fused": True} if device.type == "cuda" else {"foreach": True}
+    if device.type == "cuda":
+        return {"capturable": True, "foreach": True, "tensor_lr": True}
+    return {"foreach": False, "tensor_lr": True}
+
+
+def describe_optimizer(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """What the record says about Adam: its implementation and whether the learning rate is a tensor."""
+    group = optimizer.param_groups[0]
+    kind = "fused" if group.get("fused") else "foreach" if group.get("foreach") else "single-tensor"
+    return {
+        "implementation": kind,
+        "capturable": bool(group.get("capturable")),
+        "tensor_lr": isinstance(group["lr"], torch.Tensor),
+    }
 
 
 def compile_mode_for(device: torch.device, cuda_graphs: bool | None = None) -> str | None:

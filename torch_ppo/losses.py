@@ -101,19 +101,16 @@ def value_loss(
 
 
 def ppo_loss(
-    params: ActorCritic, minibatch: Batch, spec: Any
+    network: ActorCritic, minibatch: Batch, spec: Any
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """pg_loss - ent_coef * entropy_loss + vf_coef * v_loss for one minibatch, and the detached metrics.
 
-    `params` is the ActorCritic module (torch keeps parameters inside it); `minibatch` a `Batch` (or a
-    mapping with its field names); `spec` anything with PPOSpec's loss fields.
+    `network` holds the parameters (torch keeps them in the module); `spec` anything with PPOSpec's loss fields.
     """
-    if not isinstance(minibatch, Batch):
-        minibatch = Batch(**minibatch)
-    mean = params.action_mean(minibatch.obs)
-    new_log_prob = gaussian_log_prob(mean, params.log_std, minibatch.actions)
-    entropy = gaussian_entropy(params.log_std, mean)
-    new_values = params.value(minibatch.obs)
+    mean = network.action_mean(minibatch.obs)
+    new_log_prob = gaussian_log_prob(mean, network.log_std, minibatch.actions)
+    entropy = gaussian_entropy(network.log_std, mean)
+    new_values = network.value(minibatch.obs)
 
     advantages = minibatch.advantages
     if spec.norm_adv:

@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | parity | loc | report | campaign`: the command line of the bench.
+"""`python -m bench run | all | env | learner | parity | loc | code | report | campaign`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import campaign, envs, learner, parity, report, run
+from bench.commands import campaign, code, envs, learner, parity, report, run
 from bench.commands.common import EXIT_INTERRUPTED, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
+from bench.metrics.field_code import DEFAULT_CACHE
 from bench.report import DEFAULT_OUT
 
 
@@ -26,11 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run.add_arguments(sub.add_parser("run", help="run contenders x seeds, each in its own process"), seeds=1)
     sub.add_parser("loc", help="code metrics of each implementation (radon)")
+    code.add_arguments(
+        sub.add_parser("code", help="the field's PPO (pinned PyPI archives, never installed) and this pair")
+    )
     everything = sub.add_parser(
         "all", help="run the main contenders, the controls, measure code, render the report"
     )
     run.add_arguments(everything, seeds=5)  # 5: the fewest seeds the report puts an interval on
     everything.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
+    everything.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="field code archives (bench code)"
+    )
     everything.add_argument(
         "--no-controls", action="store_true",
         help="skip the control contenders (1 seed each), the env parity check and the short env-only and learner-only sweeps",
@@ -44,9 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parity.add_arguments(
         sub.add_parser("parity", help="env parity check: every task's two envs vs the registry")
     )
-    sub.add_parser("report", help="render the HTML report from the store").add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="report path"
-    )
+    report_parser = sub.add_parser("report", help="render the HTML report from the store")
+    report_parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
+    report_parser.add_argument("--published", type=Path, metavar="DIR", help="re-render DIR/index.html")
     campaign.add_arguments(sub.add_parser("campaign", help="run a campaign plan file (docs/GPU.md)"))
     return parser
 
@@ -61,7 +68,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "env": lambda: envs.run(typed(envs.EnvArgs, ns), bench_argv),
         "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
         "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
-        "loc": lambda: report.loc(ns.store, bench_argv),
+        "loc": lambda: code.loc(ns.store, bench_argv),
+        "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
         "campaign": lambda: campaign.campaign(typed(campaign.CampaignArgs, ns), contenders, bench_argv),
     }

@@ -1,5 +1,5 @@
 """`python -m bench all` (`make bench`): the main contenders, then the controls and the env parity check, code
-metrics and the report; prints the total wall time; non-zero if anything failed."""
+metrics (this pair's and the field's) and the report; prints the total wall time; non-zero if anything failed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands import envs, learner, report, run
+from bench.commands import code, envs, learner, report, run
 from bench.commands.common import EXIT_RUN_FAILED
 from bench.harness.contenders import CONTROL_CONTENDERS, Contender
 from bench.harness.env_parity import check_and_store
+from bench.metrics.field_code import DEFAULT_CACHE
 from bench.report import DEFAULT_OUT
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 
@@ -23,10 +24,11 @@ class AllArgs(run.RunArgs):
     seeds: int = 5  # the fewest seeds the report puts an interval on
     out: Path = DEFAULT_OUT
     no_controls: bool = False
+    cache: Path = DEFAULT_CACHE
 
 
 def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """run, controls (unless `no_controls`), loc, report; the worst status of them."""
+    """run, controls (unless `no_controls`), loc, code (not fatal offline), report; the worst status of them."""
     start = time.monotonic()
     try:
         statuses = [run.run(args, table, bench_argv)]
@@ -35,10 +37,9 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
                 run_control_contenders(args, table, bench_argv),
                 run_quick_controls(args, bench_argv),
             ]
-        statuses += [
-            report.loc(args.store, bench_argv),
-            report.report(report.ReportArgs(args.store, args.out)),
-        ]
+        statuses.append(code.loc(args.store, bench_argv))
+        code.code(code.CodeArgs(args.store, cache=args.cache), bench_argv, not_fatal=True)
+        statuses.append(report.report(report.ReportArgs(args.store, args.out)))
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
     return max(statuses)

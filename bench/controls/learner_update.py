@@ -1,9 +1,9 @@
 """Control 2, learner-only: the identical PPO update (same network, epochs, minibatches) on a synthetic batch.
 
 Why: end-to-end SPS mixes the learner with the simulator. Here each framework runs exactly its trainer's own
-update (`jax_ppo.train.update_ppo` jitted and AOT-compiled; `torch_ppo.train.update_ppo` eager or with
-the whole minibatch step under `torch.compile`, with or without CUDA graphs) on the same random batch with the same precomputed permutations, so only the
-framework differs. The shapes are a preset's own (its task's observation and action sizes, batch, minibatch
+update (`jax_ppo.train.learn_from_batch` jitted and AOT-compiled; `torch_ppo.train.Learner.learn_from_batch`
+eager or with the whole minibatch step under `torch.compile`, with or without CUDA graphs) on the same random
+batch, each drawing its epochs' shuffles as in training, so only the framework differs. The shapes are a preset's own (its task's observation and action sizes, batch, minibatch
 size, epochs, networks: `preset_case_spec`), plus a sweep of batch and width around it (`case_spec`). As in
 the trainers, the batch is an input of the compiled JAX program (never a constant folded into it) and a tensor
 argument on the torch side. Each returns a `run()` callable that performs one whole update and waits for it.
@@ -38,10 +38,13 @@ class LearnerCase:
 
 
 def case_spec(base: PPOSpec, batch_size: int, hidden: tuple[int, ...] | None = None) -> PPOSpec:
-    """`base` with one env x `batch_size` steps, one update, and `hidden` for both networks (None: base's)."""
+    """`base` with one env x `batch_size` steps, one update, and `hidden` for both networks (None: base's).
+
+    The learning rate is constant: the benchmark repeats the one update many times, past the schedule's end.
+    """
     networks = {} if hidden is None else {"actor_hidden": hidden, "critic_hidden": hidden}
     return base.replace(
-        num_envs=1, num_steps=batch_size, total_timesteps=batch_size, num_evals=1, **networks
+        num_envs=1, num_steps=batch_size, total_timesteps=batch_size, num_evals=1, anneal_lr=False, **networks
     )  # fmt: skip
 
 
@@ -50,13 +53,13 @@ def preset_case_spec(base: PPOSpec) -> PPOSpec:
     return case_spec(base, base.batch_size)
 
 
-def synthetic_batch(case: LearnerCase, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
-    """Random loss inputs (obs, actions, log_probs, values, advantages, returns) and epoch permutations."""
+def synthetic_batch(case: LearnerCase, seed: int = 0) -> list[np.ndarray]:
+    """Random loss inputs: obs, actions, log_probs, values, advantages, returns."""
     g = np.random.default_rng(seed)
     n = case.spec.batch_size
     values = g.normal(0, 1, n).astype(np.float32)
     advantages = g.normal(0, 1, n).astype(np.float32)
-    arrays = [
+    return [
         g.normal(0, 1, (n, case.obs_size)).astype(np.float32),
         g.normal(0, 1, (n, case.act_size)).astype(np.float32),
         g.normal(-case.act_size, 0.5, n).astype(np.float32),
@@ -64,50 +67,39 @@ def synthetic_batch(case: LearnerCase, seed: int = 0) -> tuple[list[np.ndarray],
         advantages,
         (values + advantages).astype(np.float32),
     ]
-    permutations = np.stack([g.permutation(n) for _ in range(case.spec.update_epochs)])
-    return arrays, permutations
 
 
 def make_jax_update(case: LearnerCase) -> tuple[Callable[[], None], float]:
-    """(run one update, AOT compile seconds) with jax_ppo's own `update_ppo`."""
+    """(run one update, AOT compile seconds) with jax_ppo's own `learn_from_batch`."""
+    import functools
+
     import jax
     import jax.numpy as jnp
 
-    from jax_ppo import losses, networks, train
+    from jax_ppo import losses, train
 
-    spec = case.spec
-    network, optimizer = networks.make_network(spec, case.act_size), networks.make_optimizer(spec)
-    trainer = train.Trainer(spec, None, None, network, optimizer)
-    params = network.init(jax.random.PRNGKey(0), jnp.zeros((1, case.obs_size), jnp.float32))
-    state = train.TrainState(
-        params, optimizer.init(params), None, None, None, None, jnp.asarray(0, jnp.int32)
-    )
-    arrays, permutations = synthetic_batch(case)
-    batch = losses.Batch(*(jnp.asarray(a) for a in arrays))
-    perms = jnp.asarray(permutations)
-
-    def update(state: train.TrainState, batch: losses.Batch, perms: jax.Array) -> train.TrainState:
-        new_state, _, _ = train.update_ppo(trainer, state, batch, perms)
-        return new_state
-
+    learner = train.make_learner(case.spec, case.act_size)
+    state = train.init_learner_state(learner, case.obs_size, jax.random.PRNGKey(0))
+    batch = losses.Batch(*(jnp.asarray(a) for a in synthetic_batch(case)))
+    update = functools.partial(train.learn_from_batch, learner)
     start = time.perf_counter()
-    compiled = jax.jit(update).lower(state, batch, perms).compile()  # batch traced, as in learn_from_batch
+    compiled = jax.jit(update).lower(state, batch).compile()  # batch traced, as in training
     compile_s = time.perf_counter() - start
     holder = {"state": state}
 
     def run() -> None:
-        holder["state"] = compiled(holder["state"], batch, perms)
+        holder["state"], _ = compiled(holder["state"], batch)
         jax.block_until_ready(holder["state"].params)
 
     return run, compile_s
 
 
 def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[[], None], float]:
-    """(run one update, compile seconds: first update minus a steady one) with torch_ppo's own `update_ppo`."""
+    """(run one update, compile seconds: first update minus a steady one) with torch_ppo's own `Learner`."""
     import torch
 
     from torch_ppo import device as torch_device
-    from torch_ppo import losses, networks, train
+    from torch_ppo import losses, train
 
     spec, cuda_graphs = case.spec, TORCH_MODES[case.framework]
     compiled = cuda_graphs is not None
@@ -116,17 +108,17 @@ def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[
     torch_device.set_threads(spec.torch_threads)  # as the trainer does (1 thread: fastest for these MLPs)
     if device == "cpu":
         torch.use_deterministic_algorithms(True)  # as the trainer does on CPU
-    torch.manual_seed(0)
-    agent = networks.make_network(spec, case.obs_size, case.act_size).to(device)
-    optimizer = networks.make_optimizer(agent, spec, compiled=compiled)
-    step = train.make_minibatch_step(agent, optimizer, spec, compiled, cuda_graphs)
-    arrays, permutations = synthetic_batch(case)
-    batch = losses.Batch(*(torch.as_tensor(a, device=device) for a in arrays))
-    perms = torch.as_tensor(permutations, device=device)
+    learner = train.Learner(
+        spec, case.obs_size, case.act_size, torch.device(device), seed=0, compile_mode=compiled
+    )
+    if compiled:  # the ladder's rung: with or without CUDA graphs
+        learner.minibatch_step = train.make_minibatch_step(
+            learner.network, learner.optimizer, spec, compiled, cuda_graphs
+        )
+    batch = losses.Batch(*(torch.as_tensor(a, device=device) for a in synthetic_batch(case)))
 
     def run() -> None:
-        nonfinite, _ = train.update_ppo(step, batch, spec, perms)
-        bool(nonfinite)  # one host sync per update, as in training
+        bool(learner.learn_from_batch(batch).all_finite)  # one host sync per update, as in training
 
     start = time.perf_counter()
     run()

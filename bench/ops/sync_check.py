@@ -17,7 +17,7 @@ import torch
 
 from shared_spec.presets import resolve_spec
 from torch_ppo.envs import StepResult
-from torch_ppo.train import init_train_state, make_trainer, update_step
+from torch_ppo.train import Trainer
 
 
 class DeviceNoiseEnv:
@@ -58,14 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     spec = resolve_spec(args.preset)
     device = torch.device("cuda")
     envs = DeviceNoiseEnv(spec.num_envs, 11, 3, device)
-    trainer = make_trainer(spec, envs, envs, device, seed=0)
-    state = init_train_state(trainer, seed=0)
+    trainer = Trainer(spec, envs, envs, device, seed=0)
     for _ in range(2):
-        state, _ = update_step(trainer, state)
+        trainer.update_step()
     torch.cuda.synchronize()
     try:
         torch.cuda.set_sync_debug_mode("error")
-        state, metrics = update_step(trainer, state)
+        metrics = trainer.update_step()
     except RuntimeError as err:
         print(f"sync check: FAILED: a host sync in a steady update: {err}")
         return 1

@@ -1,8 +1,9 @@
 """The HTML report: `render_report(store, out)` turns the result store into one self-contained page.
 
-Layout: `data` reads and labels records, `stats` computes IQM and bootstrap CIs with scipy.stats, `tables` and `plots` present, `debate`
-answers the quoted claims, `sections` assembles them, `html` is the page. `cli.main` is the command line; `settings` holds the contenders' order and colours, the comparisons and the
-matrix.
+Layout: `data` reads and labels records, `stats` computes intervals, paired ratios and the noise band with
+scipy.stats, `tables` and `plots` present, `debate` answers the quoted claims, `sections` assembles them,
+`html` is the page. `cli.main` is the command line; `settings`
+holds the contenders' order and colours, the comparisons and the matrix.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bench.report.data import load_store
+from bench.report.data import LOCAL_SOURCE, load_store
 from bench.report.html import page
 from bench.report.sections import build_sections
 
@@ -23,16 +24,18 @@ def render_report(
     out_path: Path,
     published_dir: Path | None = None,
     seed: int = 0,
+    source: str = LOCAL_SOURCE,
 ) -> Path:
     """Render `store_path` (plus `published_dir/*/results.jsonl`) to the self-contained page `out_path`.
 
     `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
-    store renders the same numbers. It reads records only (no environment is built). Returns `out_path`.
+    store renders the same numbers. It reads records only (no environment is built). `source` labels the
+    store's records ("published: <folder>" when a published folder is re-rendered). Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:
         published_dir = store_path.parent / "published"
-    store = load_store(store_path, published_dir)
+    store = load_store(store_path, published_dir, source)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Generated {generated} from {store_path} (bootstrap seed {seed})."
     html = page(TITLE, meta, build_sections(store, seed))

@@ -8,6 +8,7 @@ reads and labels; statistics live in `stats.py`, presentation in `tables.py`, `p
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +135,8 @@ def finite(value: Any) -> float | None:
 
 
 def hardware_label(record: dict[str, Any]) -> tuple[str, str]:
-    """(label, kind) for the device a record ran on; a GPU fallback to CPU is labelled CPU and says so."""
+    """(label, kind) for the device a record ran on: what was used. A CPU run says a GPU was missing only when
+    one was asked for (`requested: gpu`); `--device auto` on a machine without one is plain CPU."""
     device = record.get("device") if isinstance(record.get("device"), dict) else {}
     provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     kind = device.get("kind")
@@ -147,9 +149,21 @@ def hardware_label(record: dict[str, Any]) -> tuple[str, str]:
     model = provenance.get("cpu_model") or device.get("name") or "unknown model"
     cores = provenance.get("cpu_cores")
     label = f"CPU: {model}, {cores} cores" if cores else f"CPU: {model}"
-    if device.get("fallback"):
-        label += " (GPU requested, fell back to CPU)"
+    if "gpu" in (device.get("requested"), device.get("trainer_requested")):
+        label += " (GPU requested but absent)"
     return label, "cpu"
+
+
+def source_label(source: str, hardware: str) -> str:
+    """How a group's heading names where it comes from: local runs 'local'; published runs 'published, <card>,
+    <date>' (the date a published folder's name ends with, '<machine>-<YYYY-MM-DD>'; else the folder name).
+    A CPU keeps its 'CPU: ' prefix, so a published CPU run never reads as a card."""
+    if not source.startswith(PUBLISHED_PREFIX):
+        return source
+    card = hardware.removeprefix("GPU: ")
+    folders = source.removeprefix(PUBLISHED_PREFIX).split(" + ")
+    dates = [match.group(1) if (match := re.search(r"(\d{4}-\d{2}-\d{2})$", f)) else f for f in folders]
+    return f"published, {card}, {' + '.join(dates)}"
 
 
 def to_run(record: dict[str, Any], source: str) -> Run:
@@ -184,15 +198,17 @@ class Store:
     """Run records that do not count, each with the reason (older code version, or rerun of the same seed)."""
 
 
-def load_store(store_path: Path, published_dir: Path | None) -> Store:
-    """Read the local store and every `published_dir/*/results.jsonl`."""
+def load_store(store_path: Path, published_dir: Path | None, source: str = LOCAL_SOURCE) -> Store:
+    """Read the store (its records labelled `source`: a published folder re-rendered on its own says so) and
+    every `published_dir/*/results.jsonl`."""
     runs: list[Run] = []
     others: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    sources = [(LOCAL_SOURCE, store_path)]
-    published = []
+    sources = [(source, store_path)]
+    published = [] if source == LOCAL_SOURCE else [store_path.parent]
     if published_dir is not None and published_dir.is_dir():
-        published = sorted(p for p in published_dir.iterdir() if (p / "results.jsonl").is_file())
-        sources += [(f"published: {p.name}", p / "results.jsonl") for p in published]
+        found = sorted(p for p in published_dir.iterdir() if (p / "results.jsonl").is_file())
+        sources += [(f"published: {p.name}", p / "results.jsonl") for p in found]
+        published += found
     for source, path in sources:
         for record in read_records(path):
             record_type = record.get("record_type", "run")

@@ -1,7 +1,8 @@
 """The debate section: each widely quoted claim about JAX vs PyTorch, answered from the store's measurements.
 
 Claims come from a widely read post on kscalelabs/minppo. Every sentence with a verdict is computed from the
-records (SLOC, radon metrics, startup/compile/steady speed, time to threshold); where the answer turns on
+records (SLOC, radon metrics, startup/compile/steady speed, time to threshold, and the field's independent PPO
+pairs measured by `bench code`); where the answer turns on
 run length, hardware or the reader, the text says "it depends" and on what. Wording stays neutral: "the JAX
 side" and "the PyTorch side", numbers first.
 """
@@ -12,14 +13,25 @@ from html import escape
 from typing import Any
 
 from bench.report.data import GroupKey
+from bench.report.field_code import CITATIONS, pair_ratios
 from bench.report.matrix import matrix_cells, shown_rows, where
 from bench.report.settings import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
-from bench.report.tables import Summary, fmt, fmt_estimate, fmt_threshold_cell
+from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
+from bench.report.tables import (
+    Summary,
+    fmt,
+    fmt_band,
+    fmt_estimate,
+    fmt_ratio,
+    fmt_threshold_cell,
+    paired_ratio,
+)
 
 CLAIMS = (
     "JAX code is about 20% shorter than PyTorch.",
     "It is much harder to read.",
     "It brings little speed in practice.",
+    "PyTorch takes about three days to learn, JAX about a year.",
 )
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
@@ -92,6 +104,75 @@ def answer_length(code_records: list[dict[str, Any]]) -> str:
     )
 
 
+def _pairs(field: list[dict[str, Any]], key: str, project: bool) -> list[str]:
+    """'pair ratio' of `key` (JAX / PyTorch) per field pair, or 'classification ratio' for this project's."""
+    found = [r for r in pair_ratios(field) if r["project"] == project and r[key] is not None]
+    return [f"{r['classification'] if project else r['pair']} {fmt(r[key])}" for r in found]
+
+
+def field_length(field: list[dict[str, Any]]) -> str:
+    """Claim 1 from independent pairs: each pair's JAX / PyTorch SLOC and how many fit the claimed 20%."""
+    ratios = [r for r in pair_ratios(field) if not r["project"] and r["sloc"] is not None]
+    if not ratios:
+        return "The field's pairs were not measured (run `python -m bench code`)."
+    low, high = 1 - (CLAIMED_SHORTER + CLAIM_TOLERANCE) / 100, 1 - (CLAIMED_SHORTER - CLAIM_TOLERANCE) / 100
+    fits = sum(low <= r["sloc"] <= high for r in ratios)
+    longer = sum(r["sloc"] > 1 for r in ratios)
+    return (
+        f"Independent pairs, JAX / PyTorch SLOC (bench code, pinned versions, no hardware involved): "
+        f"{'; '.join(_pairs(field, 'sloc', False))}. {fits} of {len(ratios)} pairs fall within "
+        f"{CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}% shorter ({low:.1f} to {high:.1f}), {longer} have "
+        f"the JAX side longer. This project's pair by classification: {'; '.join(_pairs(field, 'sloc', True))}. "
+        "Limit: a handful of pairs, each counted by declared file lists, not a sample of all PPO code."
+    )
+
+
+def field_readability(field: list[dict[str, Any]]) -> str:
+    """Claim 2 from independent pairs: cognitive complexity ratios, with what the metric is worth."""
+    pairs = _pairs(field, "cognitive", False)
+    if not pairs:
+        return "The field's pairs were not measured (run `python -m bench code`)."
+    return (
+        f"Cognitive complexity, JAX / PyTorch: {'; '.join(pairs)}; this project "
+        f"{'; '.join(_pairs(field, 'cognitive', True))}. {CITATIONS} Limit: readability itself cannot be "
+        "measured by this tool; these are structural proxies."
+    )
+
+
+def answer_learning(field: list[dict[str, Any]]) -> str:
+    """Claim 4: learning time is not measured; the vocabulary proxy is what the tool can show."""
+    pairs = _pairs(field, "vocabulary", False)
+    if not pairs:
+        return (
+            "Not measured: learning time cannot be measured by this tool, and its proxy (framework vocabulary, "
+            "bench code) has no records in this store."
+        )
+    usage = "; ".join(
+        f"{r.get('implementation')} transforms {r.get('transforms')}, loops {r.get('python_loops')}"
+        for r in field
+        if r.get("classification") in ("as declared", "core")
+    )
+    return (
+        "Learning time cannot be measured by this tool. What it can show is a proxy: the distinct framework API "
+        f"names each implementation uses, JAX / PyTorch: {'; '.join(pairs)}; this project "
+        f"{'; '.join(_pairs(field, 'vocabulary', True))}. Function transforms against Python loops per "
+        f"implementation: {usage}. Limit: a count of names to know says nothing of how long they take to learn, "
+        "nor of what a reader already knows."
+    )
+
+
+def learning_line(field: list[dict[str, Any]]) -> str:
+    """Claim 4 in one line."""
+    pairs = _pairs(field, "vocabulary", False)
+    return (
+        "not measurable by this tool; its proxy, distinct framework API names JAX / PyTorch (static, no hardware): "
+        + "; ".join(pairs)
+        + "."
+        if pairs
+        else "not measurable by this tool; its vocabulary proxy is not measured yet (bench code)."
+    )
+
+
 def _structure(code_records: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]] | None:
     """(per-metric 'name: JAX a vs PyTorch b', metrics where JAX is higher, where lower), or None."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
@@ -130,16 +211,19 @@ def answer_readability(code_records: list[dict[str, Any]]) -> str:
     )
 
 
-def length_line(code_records: list[dict[str, Any]]) -> str:
-    """Claim 1 in one line, for the report's opening block."""
+def length_line(code_records: list[dict[str, Any]], field: list[dict[str, Any]] | None = None) -> str:
+    """Claim 1 in one line, for the report's opening block (the field's pairs after this project's)."""
+    pairs = _pairs(field or [], "sloc", False)
+    field_text = f" Independent pairs, JAX / PyTorch SLOC: {'; '.join(pairs)}." if pairs else ""
     length = _length(code_records)
     if length is None:
-        return "not measured (no code metrics for both jax_ppo and torch_ppo)."
+        return "not measured (no code metrics for both jax_ppo and torch_ppo)." + field_text
     jax_sloc, torch_sloc, _shorter, direction, consistent = length
     verdict = "consistent with the claim" if consistent else "not consistent with the claim"
     return (
         f"jax_ppo {fmt(jax_sloc)} vs torch_ppo {fmt(torch_sloc)} SLOC (core PPO files, radon; no hardware "
         f"involved): {direction}, {verdict} (within {CLAIM_TOLERANCE:.0f} points of {CLAIMED_SHORTER:.0f}%)."
+        + field_text
     )
 
 
@@ -157,7 +241,8 @@ def readability_line(code_records: list[dict[str, Any]]) -> str:
 
 def speed_line(key: GroupKey, rows: list[Summary]) -> str:
     """Claim 3 in one line, from the framework x simulator table: the framework ratio on each simulator, JAX
-    against each PyTorch row that has runs (eager; compiled where measured)."""
+    against each PyTorch row that has runs (eager; compiled where measured), over pairs of runs; a verdict only
+    where `stats.verdict` gives one (figures only where it gives none)."""
     cells = matrix_cells(rows)
     pairs = []
     for other in shown_rows(cells)[1:]:
@@ -165,22 +250,34 @@ def speed_line(key: GroupKey, rows: list[Summary]) -> str:
         for col, simulator in enumerate(MATRIX_SIMULATORS):
             jax, torch = cells[0][col], cells[other][col]
             a, b = MATRIX[0][col], MATRIX[other][col]
-            if not (jax and torch and jax.sps and torch.sps and torch.sps.value > 0):
-                parts.append(f"on {simulator} not measured (needs ok runs of {a} and {b})")
+            ratio = paired_ratio(jax, torch, "sps") if jax and torch else None
+            if ratio is None:
+                parts.append(f"on {simulator} not measured (needs ok runs of {a} and {b} with the same seed)")
                 continue
-            ratio = jax.sps.value / torch.sps.value
-            parts.append(
-                f"on {simulator} {a} at {ratio:.2f}x of {b}'s steady SPS "
-                f"({a} n = {jax.ok_runs}, {b} n = {torch.ok_runs})"
-            )
-            if 1 / LITTLE_SPEEDUP <= ratio <= LITTLE_SPEEDUP:
-                verdicts.append(f"little on {simulator} (within {LITTLE_SPEEDUP}x either way)")
-            else:
-                faster = MATRIX_LEARNERS[0] if ratio > 1 else MATRIX_LEARNERS[other]
-                verdicts.append(f"not little on {simulator} ({faster} faster by more than {LITTLE_SPEEDUP}x)")
-        verdict = f": {'; '.join(verdicts)}" if verdicts else ""
-        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}: {', '.join(parts)}{verdict}")
+            parts.append(f"on {simulator} {a} at {fmt_ratio(ratio)} of {b}'s steady SPS")
+            band = jax.band("sps")  # type: ignore[union-attr]
+            word = verdict(ratio, band)
+            if word is not None:
+                verdicts.append(
+                    f"{_little(word, ratio, MATRIX_LEARNERS[0], MATRIX_LEARNERS[other])} on {simulator} ({fmt_band(band)})"
+                )
+        verdict_text = f": {'; '.join(verdicts)}" if verdicts else ""
+        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}: {', '.join(parts)}{verdict_text}")
     return f"On {where(key)}, {' / '.join(pairs)}."
+
+
+def _little(word: str, ratio: Estimate, left: str, right: str) -> str:
+    """The 'little speed' answer for a decided verdict word: little only when the whole interval lies within
+    1/LITTLE_SPEEDUP to LITTLE_SPEEDUP, not little only when it lies wholly beyond."""
+    if word == NO_DIFFERENCE:
+        return NO_DIFFERENCE
+    faster = left if word == "faster" else right
+    assert ratio.low is not None and ratio.high is not None
+    if 1 / LITTLE_SPEEDUP <= ratio.low and ratio.high <= LITTLE_SPEEDUP:
+        return f"little ({faster} faster, within {LITTLE_SPEEDUP}x)"
+    if ratio.low > LITTLE_SPEEDUP or ratio.high < 1 / LITTLE_SPEEDUP:
+        return f"not little ({faster} faster by more than {LITTLE_SPEEDUP}x)"
+    return f"{faster} faster; whether by more than {LITTLE_SPEEDUP}x is not settled at this n"
 
 
 PairResults = dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]]
@@ -198,28 +295,39 @@ def _means_n(summary: Summary) -> str:
 
 
 def answer_pair(comparison: Comparison, key: GroupKey, left: Summary, right: Summary) -> str:
-    """One group's answer for one comparison: every sentence names the hardware and its n."""
-    source, hardware, preset, task, _spec, _code = key
-    where = f"On {hardware} ({task}, preset {preset}, {source})"
+    """One group's answer for one comparison: every sentence names the hardware and its n; ratios over pairs."""
+    on = f"On {where(key)}"
     a, b = comparison.left, comparison.right
     counts = f"{a} n = {left.ok_runs + left.failed_runs}, {b} n = {right.ok_runs + right.failed_runs} runs"
-    sentences = [f"{where}, {comparison.compared} ({counts}); shared: {comparison.held_fixed}."]
-    if left.sps and right.sps and right.sps.value > 0:
-        ratio = left.sps.value / right.sps.value
+    sentences = [f"{on}, {comparison.compared} ({counts}); shared: {comparison.held_fixed}."]
+    sps = paired_ratio(left, right, "sps")
+    if left.sps and right.sps and sps is not None:
+        word, band = verdict(sps, left.band("sps")), fmt_band(left.band("sps"))
+        said = (
+            ""
+            if word is None
+            else f": {NO_DIFFERENCE} ({band})"
+            if word == NO_DIFFERENCE
+            else f": {a} {word} than {b} ({band})"
+        )
         sentences.append(
-            f"{where}, steady SPS {a} {fmt_estimate(left.sps)} vs {b} {fmt_estimate(right.sps)}: "
-            f"{a} at {ratio:.2f}x of {b}."
+            f"{on}, steady SPS {a} {fmt_estimate(left.sps)} vs {b} {fmt_estimate(right.sps)}: "
+            f"{a} at {fmt_ratio(sps)} of {b}{said}."
         )
     if left.first_update_s is not None and right.first_update_s is not None:
+        first = paired_ratio(left, right, "first_update_s")
+        ratio = "" if first is None else f"; {a} / {b} {fmt_ratio(first)} over cold-start pairs"
         sentences.append(
-            f"{where}, time to the end of the first update (startup + compile, evaluation excluded) {a} "
+            f"{on}, time to the end of the first update (startup + compile, evaluation excluded) {a} "
             f"{fmt(left.first_update_s)} s ({_means_n(left)}) vs {b} {fmt(right.first_update_s)} s "
-            f"({_means_n(right)})."
+            f"({_means_n(right)}){ratio}."
         )
+    threshold = paired_ratio(left, right, "time_to_threshold_s")
+    ratio = "" if threshold is None else f"; {a} / {b} {fmt_ratio(threshold)} over pairs that both reached it"
     sentences.append(
-        f"{where}, time to threshold {a} {fmt_threshold_cell(left)} vs {b} {fmt_threshold_cell(right)}."
+        f"{on}, time to threshold {a} {fmt_threshold_cell(left)} vs {b} {fmt_threshold_cell(right)}{ratio}."
     )
-    sentences.append(f"{where}: {_break_even(a, left, b, right)}")
+    sentences.append(f"{on}: {_break_even(a, left, b, right)}")
     return " ".join(escape(sentence) for sentence in sentences)
 
 
@@ -241,18 +349,33 @@ def answer_speed(results: PairResults) -> str:
 
 
 def _break_even(a: str, left: Summary, b: str, right: Summary) -> str:
-    """When does the side with the higher fixed cost catch up, given both steady speeds?"""
-    if not (left.sps and right.sps and left.first_update_s is not None and right.first_update_s is not None):
+    """When does the side with the higher fixed cost catch up, given both steady speeds? Said only where the
+    first-update and SPS ratios both clear their noise bands (`stats.verdict`); else the figures' standing."""
+    first = paired_ratio(left, right, "first_update_s")
+    sps = paired_ratio(left, right, "sps")
+    if first is None or sps is None or left.first_update_s is None or right.first_update_s is None:
         return "not enough data to say at which run length one overtakes the other."
+    start = verdict(first, left.band("first_update_s"), ("later", "sooner"))
+    speed = verdict(sps, left.band("sps"))
+    n = f"n = {min(first.n, sps.n)} pair{'s' if min(first.n, sps.n) != 1 else ''}"
+    if start is None or speed is None:
+        return f"figures only at {n}: no verdict on which side a run of a given length favours."
+    if start == NO_DIFFERENCE:
+        return f"time to the first update: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('first_update_s'))})."
+    slow_start, other = (a, b) if start == "later" else (b, a)
+    if speed == NO_DIFFERENCE:
+        return (
+            f"{other} starts sooner; steady SPS: {NO_DIFFERENCE} ({n}, {fmt_band(left.band('sps'))}), so "
+            "no verdict on which side long runs favour."
+        )
+    if (speed == "faster") == (other == a):
+        return (
+            f"{other} starts sooner and is faster in steady state, so it is ahead at every run length ({n})."
+        )
     fixed = {a: left.first_update_s, b: right.first_update_s}
-    speed = {a: left.sps.value, b: right.sps.value}
-    slow_start = max(fixed, key=fixed.get)  # type: ignore[arg-type]
-    other = b if slow_start == a else a
-    n = f"n = {left.ok_runs} and {right.ok_runs} runs"
-    if speed[slow_start] <= speed[other]:
-        return f"{other} starts sooner and is at least as fast in steady state, so it is ahead at every run length ({n})."
+    speeds = {a: left.sps.value, b: right.sps.value}  # type: ignore[union-attr]
     extra_s = fixed[slow_start] - fixed[other]
-    steps = extra_s / (1.0 / speed[other] - 1.0 / speed[slow_start])
+    steps = extra_s / (1.0 / speeds[other] - 1.0 / speeds[slow_start])
     run_steps = left.env_steps or right.env_steps
     position = ""
     if run_steps:
@@ -270,6 +393,7 @@ def debate_html(
     results: PairResults,
     any_gpu: bool,
     matrix_sentences: tuple[str, ...] = (),
+    field: list[dict[str, Any]] | None = None,
 ) -> str:
     """The claims, each followed by what this store's measurements say (speed: the framework x simulator
     table's sentences first, then each pair)."""
@@ -287,8 +411,12 @@ def debate_html(
         "<p>Claims quoted from a widely read post on kscalelabs/minppo, each answered from this store's own "
         "measurements. The wording is generated from the numbers; nothing here is written in advance.</p>"
         f"<h3>“{escape(CLAIMS[0])}”</h3><p>{escape(answer_length(code_records))}</p>"
+        f"<p>{escape(field_length(field or []))}</p>"
         f"<h3>“{escape(CLAIMS[1])}”</h3><p>{escape(answer_readability(code_records))}</p>"
+        f"<p>{escape(field_readability(field or []))}</p>"
         f"<h3>“{escape(CLAIMS[2])}”</h3><p>Speed is answered per question: the framework only from pairs "
         "that share a simulator, the simulator only from pairs that share a learner, and each framework "
-        f"as usually run with both named as differing.</p>{speed}{gpu_note}"
+        f"as usually run with both named as differing. The field's implementations are measured as code only, "
+        f"never run here. Limit: every speed figure holds for its hardware, preset and n only.</p>{speed}{gpu_note}"
+        f"<h3>“{escape(CLAIMS[3])}”</h3><p>{escape(answer_learning(field or []))}</p>"
     )

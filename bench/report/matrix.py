@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from html import escape
 
-from bench.report.data import GroupKey, Run
+from bench.report.data import GroupKey, Run, source_label
 from bench.report.settings import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
-from bench.report.tables import MISSING, Summary, fmt, fmt_estimate, fmt_threshold_cell
+from bench.report.tables import (
+    MISSING,
+    Summary,
+    fmt,
+    fmt_estimate,
+    fmt_ratio,
+    fmt_threshold_cell,
+    paired_ratio,
+)
 
 Cells = tuple[tuple[Summary | None, ...], ...]
 """The cells' summaries, MATRIX's layout; None where the contender has no ok run in the group."""
@@ -34,9 +42,13 @@ def has_cells(rows: list[Summary]) -> bool:
 
 
 def where(key: GroupKey) -> str:
-    """The hardware and what ran, for every sentence: '<hardware>, preset P, task T, <source>'."""
+    """The hardware and what ran, for every sentence: '<hardware>, preset P, task T, local', or for published
+    runs 'published, <card>, <date>, preset P, task T' (data.source_label)."""
     source, hardware, preset, task, _spec, _code = key
-    return f"{hardware}, preset {preset}, task {task}, {source}"
+    label = source_label(source, hardware)
+    if label == source:  # local runs
+        return f"{hardware}, preset {preset}, task {task}, {source}"
+    return f"{label}, preset {preset}, task {task}"
 
 
 def _runs(summary: Summary) -> int:
@@ -85,15 +97,17 @@ def matrix_table_html(key: GroupKey, rows: list[Summary]) -> str:
 
 
 def _ratio(a: str, left: Summary | None, b: str, right: Summary | None) -> str:
-    """'a at R x of b (SPS x, n = k vs y, n = m)', or what is missing."""
+    """'a at R x of b (SPS x, n = k vs y, n = m)', R over pairs of runs (tables.paired_ratio), or what is missing."""
     missing = [name for name, s in ((a, left), (b, right)) if s is None or s.sps is None]
     if missing:
         return f"not measured (no ok run of {' or '.join(missing)})"
     assert left is not None and right is not None and left.sps is not None and right.sps is not None
-    if right.sps.value <= 0:
-        return f"not measured ({b} has no steady speed)"
-    ratio = left.sps.value / right.sps.value
-    return f"{a} at {ratio:.2f}x of {b} (steady SPS {fmt_estimate(left.sps)} vs {fmt_estimate(right.sps)})"
+    ratio = paired_ratio(left, right, "sps")
+    if ratio is None:
+        return f"not measured (no run of {a} and run of {b} with the same seed and a steady speed)"
+    return (
+        f"{a} at {fmt_ratio(ratio)} of {b} (steady SPS {fmt_estimate(left.sps)} vs {fmt_estimate(right.sps)})"
+    )
 
 
 def framework_sentence(key: GroupKey, rows: list[Summary]) -> str:

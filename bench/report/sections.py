@@ -28,14 +28,17 @@ from bench.report.data import (
     hardware_label,
     latest_code_metrics,
     runs_per_origin,
+    source_label,
 )
 from bench.report.debate import (
     CLAIMS,
     debate_html,
+    learning_line,
     length_line,
     readability_line,
     speed_line,
 )
+from bench.report.field_code import field_code_section, field_rows
 from bench.report.matrix import (
     framework_sentence,
     matrix_block,
@@ -72,7 +75,8 @@ CODE_LABEL = (
 def group_label(key: GroupKey) -> str:
     """The caption every figure and table of a group carries: hardware, preset, task, spec, code, source."""
     source, hardware, preset, task, spec_hash, code_version = key
-    return f"{hardware} · preset {preset} · task {task} · spec {spec_hash} · code {code_version} · {source}"
+    place = f"{hardware} · {source}" if source == LOCAL_SOURCE else source_label(source, hardware)
+    return f"{place} · preset {preset} · task {task} · spec {spec_hash} · code {code_version}"
 
 
 def _task_threshold(task: str) -> float | None:
@@ -280,7 +284,8 @@ def answer_so_far(
         if keys
         else "not measured (no ok run of a framework x simulator contender)."
     )
-    lines = (length_line(code), readability_line(code), speed)
+    field = field_rows(store)[0]
+    lines = (length_line(code, field), readability_line(code), speed, learning_line(field))
     claims = "".join(
         f"<li><b>“{escape(claim)}”</b> {escape(line)}</li>" for claim, line in zip(CLAIMS, lines, strict=True)
     )
@@ -290,7 +295,7 @@ def answer_so_far(
         else '<p class="note">No framework x simulator table yet: no ok run of jax, jax-gym, torch-brax or torch.</p>'
     )
     intro = (
-        "<p class=\"note\">The most recent hardware's framework x simulator tables, then the debate's three "
+        "<p class=\"note\">The most recent hardware's framework x simulator tables, then the debate's four "
         "claims, one line each; every number names its hardware and n. Details and the other groups below.</p>"
     )
     return "answer", "The answer so far", f"{intro}{table}<ul>{claims}</ul>"
@@ -315,7 +320,7 @@ def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
     return (
         "debate",
         "The debate's claims, answered from this store",
-        debate_html(latest, results, any_gpu, sentences),
+        debate_html(latest, results, any_gpu, sentences, field_rows(store)[0]),
     )
 
 
@@ -579,6 +584,7 @@ def build_sections(store: Store, seed: int = 0) -> list[Section]:
         figures(groups, summaries, seed),
         debate(store, summaries),
         code_metrics(store),
+        field_code_section(store),
         env_parity(store),
         implementation_details(),
         controls(store),

@@ -1,7 +1,15 @@
-"""Across-seed statistics for the report: IQM and 95% percentile-bootstrap CIs, computed by scipy.stats.
+"""Across-seed statistics for the report: means with Student-t intervals, paired ratios, the noise band.
 
-Data convention (rliable's): scores shaped runs x tasks (here runs = seeds). Every estimate in the report is
-per task and contender, i.e. one column, where rliable's stratified bootstrap reduces to the ordinary
+Means (SPS, final return per task) get a Student-t 95% interval from MIN_RUNS_FOR_CI runs on: at n = 5 a
+percentile bootstrap of the mean is narrower than t with 4 degrees of freedom and covers well under 95%
+(tests/report/test_report_pairs.py simulates both). A ratio of two contenders is estimated over pairs of runs
+(same seed index, same round when recorded): the geometric mean of the per-pair ratios, with a Student-t
+interval on the log ratios (a ratio of two means has no interval of its own). The noise band is the group's
+run-to-run spread; `verdict`, the one place verdict words are decided, gives a word only outside it.
+
+Where the report pools across tasks or draws curve bands it keeps rliable's bootstrap. Data convention
+(rliable's): scores shaped runs x tasks (here runs = seeds). A bootstrap of one task and contender is
+one column, where rliable's stratified bootstrap reduces to the ordinary
 percentile bootstrap over runs; `scipy.stats.bootstrap` computes exactly that, with an explicit
 `numpy.random.Generator` (reproducible: same store and seed, same numbers). The IQM is
 `scipy.stats.trim_mean(x, 0.25)`, the definition rliable's `aggregate_iqm` uses.
@@ -9,7 +17,6 @@ percentile bootstrap over runs; `scipy.stats.bootstrap` computes exactly that, w
 Why not rliable itself: rliable 1.2.0 imports `arch`, which fails to import under pandas 3 (the pinned stack),
 and its bootstrap draws from NumPy's global RNG, ignoring the `random_state` it is given.
 Learning-curve bands resample whole runs (all points of a curve together), so a band is a set of curves.
-This module is not for point metrics that need no resampling (plain means live with the tables).
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ class Estimate:
     n: int
     kind: str = "ci"
     statistic: str = "mean"
-    """"mean" or "IQM"."""
+    """"mean", "IQM" or RATIO (the geometric mean of per-pair ratios)."""
 
     @property
     def has_interval(self) -> bool:
@@ -52,7 +59,8 @@ def seed_estimate(
     scores: list[float], statistic: str = "mean", seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
 ) -> Estimate:
     """The report's across-seed estimate, saying what it is: n = 1 the value; n < 5 the mean and the range of
-    the runs (no interval claimed); n >= 5 the `statistic` ("mean" or "IQM") with its 95% bootstrap CI."""
+    the runs (no interval claimed); n >= 5 the mean with its Student-t 95% CI, or the IQM with its bootstrap
+    CI (`statistic` "mean" or "IQM")."""
     values = [float(v) for v in scores]
     n = len(values)
     if n == 0:
@@ -126,9 +134,84 @@ def iqm_estimate(
 def mean_estimate(
     scores: np.ndarray | list[float], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
 ) -> Estimate:
-    """Mean over all runs with its 95% bootstrap CI (for throughput, SPS)."""
-    point, interval = bootstrap_ci(scores, lambda s: np.array([np.mean(s)]), seed, reps)
-    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0])
+    """Mean over all runs with its Student-t 95% CI (`seed`, `reps`: unused, kept for callers' symmetry)."""
+    values = as_runs_by_tasks(scores)[:, 0]
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError("scores: got no runs or non-finite values; allowed: finite numbers, at least 1 run")
+    mean = float(np.mean(values))
+    if values.size < 2:
+        return Estimate(mean, None, None, 1, "single")
+    low, high = t_interval(values)
+    return Estimate(mean, low, high, int(values.size), "ci")
+
+
+def t_interval(values: np.ndarray) -> tuple[float, float]:
+    """Student's t 95% interval of the mean of `values` (at least 2): mean -/+ t(0.975, n - 1) s / sqrt(n)."""
+    n = values.size
+    half = float(scipy_stats.t.ppf((1 + CI_SIZE) / 2, n - 1)) * float(np.std(values, ddof=1)) / math.sqrt(n)
+    mean = float(np.mean(values))
+    return mean - half, mean + half
+
+
+RATIO = "geometric mean of paired ratios"
+RATIO_METHOD = "Student's t on the log ratios"
+
+
+def ratio_estimate(pairs: Sequence[tuple[float, float]]) -> Estimate | None:
+    """left / right over pairs of runs: the geometric mean of the per-pair ratios; n = 1 the one ratio; n < 5
+    its range (min to max of the ratios, no interval claimed); n >= 5 a 95% CI, Student's t on the log ratios
+    transformed back. None when no pair has two positive values (a ratio needs both)."""
+    logs = np.array([math.log(a / b) for a, b in pairs if a > 0 and b > 0], dtype=float)
+    if logs.size == 0:
+        return None
+    value = math.exp(float(np.mean(logs)))
+    if logs.size == 1:
+        return Estimate(value, None, None, 1, "single", RATIO)
+    if logs.size < MIN_RUNS_FOR_CI:
+        return Estimate(
+            value, math.exp(float(logs.min())), math.exp(float(logs.max())), int(logs.size), "range", RATIO
+        )
+    low, high = t_interval(logs)
+    return Estimate(value, math.exp(low), math.exp(high), int(logs.size), "ci", RATIO)
+
+
+def noise_band(values_by_contender: Mapping[str, Sequence[float]]) -> float | None:
+    """Run-to-run spread on one machine: the coefficient of variation (sample sd / mean) of each contender's
+    runs, pooled over the contenders with 2 or more runs by their degrees of freedom
+    (sqrt(sum (n_c - 1) cv_c^2 / sum (n_c - 1))). None without a contender of 2 runs."""
+    weighted, dof = 0.0, 0
+    for values in values_by_contender.values():
+        array = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
+        if array.size < 2 or np.mean(array) <= 0:
+            continue
+        weighted += (array.size - 1) * (float(np.std(array, ddof=1)) / float(np.mean(array))) ** 2
+        dof += array.size - 1
+    return math.sqrt(weighted / dof) if dof else None
+
+
+NO_DIFFERENCE = "no difference measured at this n"
+MIN_PAIRS_FOR_RANGE_VERDICT = 4
+"""Below MIN_RUNS_FOR_CI pairs a verdict needs every one of at least this many pairs beyond the band: the
+fewest pairs for which two contenders of equal speed get a word by chance less often than a 95% CI's 5%
+(the band estimated from the same runs; tests/report/test_report_pairs.py simulates it)."""
+
+
+def verdict(
+    ratio: Estimate | None, band: float | None, words: tuple[str, str] = ("faster", "slower")
+) -> str | None:
+    """The one place a verdict word is decided: `words[0]` when the ratio's interval lies wholly above
+    1 + band, `words[1]` wholly below 1 - band, else NO_DIFFERENCE. The interval is the 95% CI from
+    MIN_RUNS_FOR_CI pairs, the range of the pairs from MIN_PAIRS_FOR_RANGE_VERDICT; with fewer pairs (one
+    included), or without a ratio or a band, None: figures only."""
+    if ratio is None or band is None or ratio.low is None or ratio.high is None:
+        return None
+    if ratio.n < MIN_PAIRS_FOR_RANGE_VERDICT:
+        return None
+    if ratio.low > 1 + band:
+        return words[0]
+    if ratio.high < 1 - band:
+        return words[1]
+    return NO_DIFFERENCE
 
 
 def pointwise_mean_band(

@@ -14,10 +14,36 @@ import numpy as np
 import pandas as pd
 
 from bench.report.data import Run, by_contender
-from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, seed_estimate
+from bench.report.stats import (
+    MIN_PAIRS_FOR_RANGE_VERDICT,
+    MIN_RUNS_FOR_CI,
+    RATIO_METHOD,
+    Estimate,
+    noise_band,
+    ratio_estimate,
+    seed_estimate,
+)
 from shared_spec.startup import PHASES
 
 MISSING = "–"
+PAIRED_METRICS = ("sps", "first_update_s", "time_to_threshold_s")
+"""The figures the report takes ratios of, over pairs of runs."""
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """One ok run's paired figures: what pairs it (seed index, round when recorded) and PAIRED_METRICS' values
+    (compile-dependent ones None for a warm-cache run: not a cold start)."""
+
+    seed: str
+    round: Any
+    values: tuple[float | None, ...]
+
+    def pairs_with(self, other: RunFigures) -> bool:
+        """Same seed index, and the same round where both record one."""
+        return self.seed == other.seed and (
+            self.round is None or other.round is None or self.round == other.round
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,42 @@ class Summary:
     """(phase, mean seconds) over the ok runs that split their startup (shared_spec/startup.py order)."""
     startup_phase_runs: int = 0
     """How many ok runs those means are over."""
+    per_run: tuple[RunFigures, ...] = ()
+    """Every ok run's paired figures (`paired_ratio` pairs them with another contender's)."""
+    bands: tuple[float | None, ...] = (None, None, None)
+    """The group's noise band per PAIRED_METRICS (stats.noise_band over every contender of the group)."""
+
+    def band(self, metric: str) -> float | None:
+        return self.bands[PAIRED_METRICS.index(metric)]
+
+
+def run_figures(run: Run) -> RunFigures:
+    """The paired figures of one ok run (`round`: the harness's interleaved round, absent in older records)."""
+    cold = not run.warm_cache
+    values = tuple(run.metric(m) if m == "sps" or cold else None for m in PAIRED_METRICS)
+    return RunFigures(str(run.seed), run.record.get("round"), values)
+
+
+def paired_ratio(left: Summary, right: Summary, metric: str) -> Estimate | None:
+    """left / right of `metric` over pairs of runs (stats.ratio_estimate); None without a pair."""
+    index = PAIRED_METRICS.index(metric)
+    pairs = [
+        (a.values[index], b.values[index])
+        for a in left.per_run
+        for b in right.per_run
+        if a.pairs_with(b) and a.values[index] is not None and b.values[index] is not None
+    ]
+    return ratio_estimate(pairs)  # type: ignore[arg-type]
+
+
+def group_bands(figures: dict[str, list[RunFigures]]) -> tuple[float | None, ...]:
+    """Per PAIRED_METRICS, the noise band of one group from every contender's runs."""
+    return tuple(
+        noise_band(
+            {name: [v for f in runs if (v := f.values[i]) is not None] for name, runs in figures.items()}
+        )
+        for i in range(len(PAIRED_METRICS))
+    )
 
 
 def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
@@ -118,7 +180,10 @@ def _per_seed_returns(ok: list[Run]) -> tuple[tuple[Any, float], ...]:
 def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
     """One Summary per contender of `runs` (runs of one group)."""
     out = []
-    for contender, group in by_contender(runs).items():
+    grouped = by_contender(runs)
+    figures = {name: [run_figures(r) for r in group if r.ok] for name, group in grouped.items()}
+    bands = group_bands(figures)
+    for contender, group in grouped.items():
         ok = [r for r in group if r.ok]
         cold = [r for r in ok if not r.warm_cache]  # compile-dependent figures: cold starts only
         returns = [v for r in ok for v in r.final_returns()]
@@ -141,7 +206,7 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 train_s=_mean_if_all([r.metric("train_s") for r in ok]),
                 eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
                 sps=seed_estimate(sps, "mean", seed) if sps else None,
-                final_return=seed_estimate(returns, "IQM", seed) if returns else None,
+                final_return=seed_estimate(returns, "mean", seed) if returns else None,
                 tt_threshold_median=statistics.median(reached) if reached else None,
                 tt_reached=len(reached),
                 peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),
@@ -155,6 +220,8 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 warm_runs=len(ok) - len(cold),
                 startup_phases=_mean_phases(phased),
                 startup_phase_runs=len(phased),
+                per_run=tuple(figures[contender]),
+                bands=bands,
             )
         )
     return out
@@ -181,7 +248,7 @@ def fmt(value: float | None) -> str:
 
 def fmt_estimate(estimate: Estimate | None) -> str:
     """What the estimate is, with n: "x (n = 1)"; "mean x (min a to max b), n = k" below MIN_RUNS_FOR_CI
-    runs (no interval claimed); "IQM x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
+    runs (no interval claimed); "mean x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
     if estimate is None:
         return MISSING
     if estimate.kind == "single" or estimate.low is None or estimate.high is None:
@@ -189,6 +256,29 @@ def fmt_estimate(estimate: Estimate | None) -> str:
     if estimate.kind == "range":
         return f"mean {fmt(estimate.value)} ({fmt(estimate.low)} to {fmt(estimate.high)}), n = {estimate.n}"
     return f"{estimate.statistic} {fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}] 95% CI, n = {estimate.n}"
+
+
+def fmt_times(value: float) -> str:
+    """A ratio as '1.63x' (two decimals; two significant digits below 0.1)."""
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
+
+
+def fmt_ratio(ratio: Estimate | None) -> str:
+    """A paired ratio with its n: "1.63x (n = 1 pair)"; "1.60x (1.55x to 1.66x), n = 3 pairs" below
+    MIN_RUNS_FOR_CI pairs; "1.60x [1.55x, 1.66x] 95% CI, n = 5 pairs" from there on."""
+    if ratio is None:
+        return MISSING
+    if ratio.kind == "single" or ratio.low is None or ratio.high is None:
+        return f"{fmt_times(ratio.value)} (n = 1 pair)"
+    low, high = fmt_times(ratio.low), fmt_times(ratio.high)
+    if ratio.kind == "range":
+        return f"{fmt_times(ratio.value)} ({low} to {high}), n = {ratio.n} pairs"
+    return f"{fmt_times(ratio.value)} [{low}, {high}] 95% CI, n = {ratio.n} pairs"
+
+
+def fmt_band(band: float | None) -> str:
+    """'noise band +/-4.2%' (the group's run-to-run spread), or that it is unknown (no repeated runs)."""
+    return "noise band unknown (no repeated runs)" if band is None else f"noise band ±{100 * band:.1f}%"
 
 
 def fmt_return_cell(summary: Summary) -> str:
@@ -224,7 +314,13 @@ def fmt_per_seed(summary: Summary) -> str:
 
 STATISTICS_RULE = (
     f"n = 1: the value; n < {MIN_RUNS_FOR_CI}: mean (min to max), no interval claimed; n >= {MIN_RUNS_FOR_CI}: "
-    "IQM (final return) or mean (SPS) with a 95% percentile-bootstrap CI over runs (rliable's method)"
+    "the mean (SPS, final return) with a 95% Student-t CI over runs. Ratios of two contenders are over pairs of "
+    "runs (same seed index, same round where recorded): the geometric mean of the per-pair ratios; one pair: "
+    f"its ratio; fewer than {MIN_RUNS_FOR_CI}: their range; {MIN_RUNS_FOR_CI} or more: a 95% CI "
+    f"({RATIO_METHOD}). Noise band: the coefficient of variation of each contender's runs in the group, pooled "
+    "over contenders. A verdict word (faster, little, ahead) only where the ratio's CI (or, from "
+    f"{MIN_PAIRS_FOR_RANGE_VERDICT} pairs, its range) lies wholly outside 1 -/+ the band; otherwise "
+    f"no difference measured at this n; below {MIN_PAIRS_FOR_RANGE_VERDICT} pairs, figures only"
 )
 
 

@@ -8,8 +8,15 @@ import pytest
 
 from bench.commands import main
 from bench.harness.contenders import Contender
+from bench.metrics import field_code
 
 FAKES_DIR = Path(__file__).parent / "fake_contenders"
+
+
+@pytest.fixture(autouse=True)
+def offline_field_code(monkeypatch):
+    """Tests never reach the network: `bench code` and `bench all` can download no archive."""
+    monkeypatch.setattr(field_code, "pip_download", lambda archive, cache: False)
 
 
 def fake(name: str, script: str, *extra: str) -> Contender:

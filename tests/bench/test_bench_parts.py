@@ -184,6 +184,7 @@ def _run_all(bench, out: Path) -> int:
     return bench.main(
         "--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "1",
         "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(out), "--no-controls",
+        "--cache", str(out.parent / "field-code"),
     )  # fmt: skip
 
 
@@ -199,7 +200,13 @@ def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
     out = tmp_path / "index.html"
     assert _run_all(bench, out) == 0
     assert rendered == [(bench.store_path, out)]
-    assert {r["record_type"] for r in read_records(bench.store_path)} == {"run", "code_metrics"}
+    assert {r["record_type"] for r in read_records(bench.store_path)} == {
+        "run",
+        "code_metrics",
+        "field_code_metrics",
+    }
+    (field,) = read_records(bench.store_path, record_type="field_code_metrics")  # offline: why, not a failure
+    assert field["status"] == "not_measured" and "cannot download" in field["reason"]
     captured = capsys.readouterr()
     assert str(out.resolve()) in captured.out and "total wall time" in captured.err
 
@@ -215,7 +222,8 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
     )  # the real sweeps: test_controls.py
     monkeypatch.setattr(report_command, "render_report", lambda store, out: out.write_text("report") and out)
     argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
-            "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html")]  # fmt: skip
+            "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html"),
+            "--cache", str(tmp_path / "field-code")]  # fmt: skip
     assert main(argv, contenders=table) == 0
     runs = read_records(bench.store_path, record_type="run")
     assert [(r["contender"], r["seed"], r["status"]) for r in runs] == [

@@ -10,7 +10,7 @@ import torch
 
 from bench.ops.sync_check import DeviceNoiseEnv
 from shared_spec.presets import resolve_spec
-from torch_ppo.train import init_train_state, make_trainer, update_step
+from torch_ppo.train import Trainer
 
 
 def test_the_checked_update_runs_on_its_device_env() -> None:
@@ -19,9 +19,9 @@ def test_the_checked_update_runs_on_its_device_env() -> None:
     )
     device = torch.device("cpu")
     envs = DeviceNoiseEnv(spec.num_envs, 11, 3, device)
-    trainer = make_trainer(spec, envs, envs, device, seed=0)
-    state, metrics = update_step(trainer, init_train_state(trainer, seed=0))
-    assert state.update_index == 1 and bool(metrics.all_finite)
+    trainer = Trainer(spec, envs, envs, device, seed=0)
+    metrics = trainer.update_step()
+    assert trainer.update_index == 1 and bool(metrics.all_finite)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from jax_ppo import gym_train
-from jax_ppo.gym_run import run_training
-from jax_ppo.run import params_digest
+from jax_ppo.run import params_digest, run_gym_training
 from shared_spec.presets import resolve_spec
 
 TINY = [
@@ -27,9 +26,9 @@ CPU = {"kind": "cpu", "name": "cpu", "requested": "cpu", "fallback": False}
 
 
 def _train_once(seed: int) -> tuple[str, list[float]]:
-    result, state = run_training(resolve_spec("smoke", TINY), seed, CPU)
+    result, trainer = run_gym_training(resolve_spec("smoke", TINY), seed, CPU)
     assert result.status == "ok" and result.total_env_steps == 512
-    return params_digest(state.learner.params), [point[2] for point in result.curve]
+    return params_digest(trainer.state.params), [point[2] for point in result.curve]
 
 
 def test_same_seed_same_parameters_on_cpu() -> None:
@@ -53,35 +52,33 @@ def test_policy_step_is_traced_once_and_never_again_over_rollouts(monkeypatch: p
     monkeypatch.setattr(gym_train, "sample_action", _counting(gym_train.sample_action, counts, "policy"))
     monkeypatch.setattr(gym_train, "eval_action", _counting(gym_train.eval_action, counts, "eval"))
     spec = resolve_spec("smoke", TINY)
-    trainer = gym_train.make_trainer(spec)
-    state = gym_train.init_train_state(trainer, seed=0)
-    trainer = gym_train.compile_programs(trainer, state)
+    trainer = gym_train.GymTrainer(spec)
+    trainer.reset(seed=0)
+    trainer.compile_programs()
     assert counts == {"policy": 1, "eval": 1}  # the ahead-of-time compilation
     for _ in range(3):  # 3 x 64 policy steps, with the updates (and so new parameters) between rollouts
-        state, _ = gym_train.update_step(trainer, state)
-    gym_train.evaluate(trainer, state.learner.params, seed=1)
+        trainer.update_step()
+    trainer.evaluate(seed=1)
     assert counts == {"policy": 1, "eval": 1}
-    assert state.update_index == 3
-    trainer.envs.close()
-    trainer.eval_envs.close()
+    assert trainer.update_index == 3
+    trainer.close()
 
 
 def test_rollout_buffer_is_the_batch_the_update_sees() -> None:
     """The host buffer goes to the device whole: the batch's observations are the buffer's, [T*B] flattened."""
     spec = resolve_spec("smoke", TINY)
-    trainer = gym_train.make_trainer(spec)
-    state = gym_train.init_train_state(trainer, seed=0)
-    trainer = gym_train.compile_programs(trainer, state)
-    first_obs = state.obs.copy()
-    state, batch = gym_train.collect_batch(trainer, state)
+    trainer = gym_train.GymTrainer(spec)
+    trainer.reset(seed=0)
+    trainer.compile_programs()
+    first_obs = trainer.obs.copy()
+    batch = trainer.collect_batch()
     obs = np.asarray(batch.obs)
     assert obs.shape == (spec.batch_size, trainer.envs.obs_size)
     np.testing.assert_array_equal(obs[: spec.num_envs], first_obs)
-    np.testing.assert_array_equal(obs.reshape(trainer.buffer.obs.shape), trainer.buffer.obs)
+    np.testing.assert_array_equal(obs.reshape(trainer.rollout.obs.shape), trainer.rollout.obs)
     assert np.all(np.isfinite(np.asarray(batch.advantages)))
     assert jax.tree.all(jax.tree.map(lambda x: x.shape[0] == spec.batch_size, batch))
-    trainer.envs.close()
-    trainer.eval_envs.close()
+    trainer.close()
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

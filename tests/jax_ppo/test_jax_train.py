@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from jax_ppo import train
-from jax_ppo.networks import learning_rate_at, params_from_numpy, params_to_numpy
+from jax_ppo.networks import learning_rate_at
 from jax_ppo.run import params_digest
 from shared_spec.presets import resolve_spec
+from tests.parity.weights import jax_params_to_numpy, to_jax
 
 TINY = (
     "brax_backend=spring",  # the fastest backend to compile; the loop does not depend on it
@@ -45,8 +46,9 @@ def test_every_scan_carry_keeps_its_shape(trainer):
     assert signature(stepped) == signature(state)
     assert record.next_obs.shape == record.obs.shape == (3, trainer.env.observation_size)
 
-    carry = train.ChunkCarry(state, train.initial_metrics())
-    assert signature(jax.eval_shape(functools.partial(train.update_step, trainer), carry)) == signature(carry)
+    stepped, metrics = jax.eval_shape(functools.partial(train.update_step, trainer), state)
+    assert signature(stepped) == signature(state)
+    assert signature(metrics) == signature(train.initial_metrics())
 
     _, rollout = jax.eval_shape(functools.partial(train.collect_rollout, trainer), state)
     assert rollout.values.shape == rollout.next_values.shape == rollout.rewards.shape == (12, 3)
@@ -55,7 +57,7 @@ def test_every_scan_carry_keeps_its_shape(trainer):
     zeros = jax.ShapeDtypeStruct((2,), jnp.float32)
     eval_carry = train.EvalCarry(eval_state, zeros, zeros, jax.ShapeDtypeStruct((), jnp.int32))
     step = functools.partial(train.eval_step, trainer)
-    stepped_eval, _ = jax.eval_shape(step, state.params, state.norm.obs_rms, eval_carry, None)
+    stepped_eval = jax.eval_shape(step, state.learner.params, state.norm.obs_rms, eval_carry)
     assert signature(stepped_eval) == signature(eval_carry)
 
 
@@ -77,26 +79,26 @@ def test_rollout_keeps_final_obs_and_runs_are_deterministic(trainer):
     assert not np.allclose(next_values[4], values[5])
 
     chunk = jax.jit(functools.partial(train.train_chunk, trainer))
-    first = chunk(train.ChunkCarry(state, train.initial_metrics()), jnp.int32(2))
-    again = chunk(train.ChunkCarry(init(key), train.initial_metrics()), jnp.int32(2))
-    assert params_digest(first.state.params) == params_digest(again.state.params)
-    assert int(first.state.update_index) == 2
-    assert bool(first.metrics.all_finite)
+    first, first_metrics = chunk(state, train.initial_metrics(), jnp.int32(2))
+    again, _ = chunk(init(key), train.initial_metrics(), jnp.int32(2))
+    assert params_digest(first.learner.params) == params_digest(again.learner.params)
+    assert int(first.learner.update_index) == 2
+    assert bool(first_metrics.all_finite)
     evaluate = jax.jit(functools.partial(train.evaluate, trainer))
-    returns = [np.asarray(evaluate(c.state.params, c.state.norm.obs_rms, key)) for c in (first, again)]
+    returns = [np.asarray(evaluate(s.learner.params, s.norm.obs_rms, key)) for s in (first, again)]
     np.testing.assert_array_equal(returns[0], returns[1])
 
 
 def test_params_round_trip_and_init(trainer):
     params = trainer.network.init(jax.random.PRNGKey(0), jnp.zeros((1, trainer.env.observation_size)))
-    tree = params_to_numpy(params)
+    tree = jax_params_to_numpy(params)
     assert [layer["kernel"].shape for layer in tree["actor"]] == [(4, 64), (64, 64), (64, 1)]
     assert [layer["kernel"].shape for layer in tree["critic"]] == [(4, 64), (64, 64), (64, 1)]
     np.testing.assert_array_equal(tree["log_std"], np.zeros(1, np.float32))
     assert all(np.all(layer["bias"] == 0) for layer in tree["actor"] + tree["critic"])
     hidden = tree["actor"][1]["kernel"]  # orthogonal with gain sqrt(2): K^T K = 2 I
     np.testing.assert_allclose(hidden.T @ hidden, 2 * np.eye(64), atol=1e-4)
-    back = params_to_numpy(params_from_numpy(tree))
+    back = jax_params_to_numpy(to_jax(tree))
     for side in ("actor", "critic"):
         for a, b in zip(tree[side], back[side], strict=True):
             np.testing.assert_array_equal(a["kernel"], b["kernel"])
@@ -132,7 +134,8 @@ def test_evaluation_stops_when_every_episode_is_done():
     counting = dataclasses.replace(plain, eval_env=StepCountingEnv(plain.eval_env, steps))
     state = jax.jit(functools.partial(train.init_train_state, plain))(jax.random.PRNGKey(0))
     key = jax.random.PRNGKey(3)
-    returns = jax.jit(functools.partial(train.evaluate, counting))(state.params, state.norm.obs_rms, key)
+    params = state.learner.params
+    returns = jax.jit(functools.partial(train.evaluate, counting))(params, state.norm.obs_rms, key)
     jax.block_until_ready(returns)
     assert 0 < steps[0] < spec.episode_length  # the untrained pendulum falls long before 1000 steps
 
@@ -140,9 +143,9 @@ def test_evaluation_stops_when_every_episode_is_done():
         zeros = jnp.zeros((spec.eval_episodes,), jnp.float32)
         carry = train.EvalCarry(plain.eval_env.reset(key), zeros, jnp.ones_like(zeros), jnp.int32(0))
         step = functools.partial(train.eval_step, plain, params, obs_rms)
-        return jax.lax.scan(step, carry, None, length=spec.episode_length)[0].returns
+        return jax.lax.scan(lambda c, _: (step(c), None), carry, None, length=spec.episode_length)[0].returns
 
-    full = jax.jit(full_scan)(state.params, state.norm.obs_rms, key)
+    full = jax.jit(full_scan)(params, state.norm.obs_rms, key)
     np.testing.assert_array_equal(np.asarray(returns), np.asarray(full))
     assert np.all(np.asarray(returns) < steps[0] + 1)  # pendulum: reward 1 per step alive
 

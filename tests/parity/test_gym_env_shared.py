@@ -30,7 +30,7 @@ def test_both_trainers_build_their_envs_with_the_same_constructors(monkeypatch: 
 
     monkeypatch.setattr(gym_envs, "make_gym_vec", recording)
     spec = resolve_spec("smoke", SPEC)
-    jax_trainer = gym_train.make_trainer(spec)
+    jax_trainer = gym_train.GymTrainer(spec)
     jax_calls = list(calls)
     torch_train, torch_eval = torch_envs.GymTrainEnv(spec, spec.num_envs), torch_envs.GymEvalEnv(spec, 2)
     torch_calls = calls[len(jax_calls) :]
@@ -51,7 +51,7 @@ def _scripted_actions(steps: int, num_envs: int, act_size: int) -> np.ndarray:
 
 def test_scripted_actions_give_identical_observations_and_rewards() -> None:
     spec = resolve_spec("smoke", SPEC)
-    jax_envs = gym_train.make_trainer(spec).envs
+    jax_envs = gym_train.GymTrainer(spec).envs
     torch_env = torch_envs.GymTrainEnv(spec, spec.num_envs)
     actions = _scripted_actions(120, spec.num_envs, jax_envs.act_size)  # 3 episodes of at most 40 steps
     jax_obs, torch_obs = jax_envs.reset(seed=3), torch_env.reset(seed=3).numpy()

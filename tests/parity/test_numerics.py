@@ -5,6 +5,8 @@ Every function compared here is the one the trainers call; inputs are random, dr
 
 from __future__ import annotations
 
+import functools
+
 import gymnasium as gym
 import jax
 import jax.numpy as jnp
@@ -19,7 +21,13 @@ from ppo_envs import gym_envs
 from shared_spec.spec import build_spec
 from tests.parity import vectors as v
 from tests.parity.scripted_env import ScriptedVectorEnv
-from tests.parity.weights import assert_trees_close, to_jax, to_torch
+from tests.parity.weights import (
+    assert_trees_close,
+    jax_params_to_numpy,
+    to_jax,
+    to_torch,
+    torch_params_to_numpy,
+)
 from torch_ppo import losses as tl
 from torch_ppo import networks as tn
 from torch_ppo import train as ttrain
@@ -112,17 +120,17 @@ def test_forward_pass_with_copied_weights() -> None:
 
 def test_weight_copy_round_trips_exactly() -> None:
     tree = v.neutral_params(seed=25)
-    assert_trees_close(jn.params_to_numpy(to_jax(tree)), tree, 0, 0)
-    assert_trees_close(tn.params_to_numpy(to_torch(tree)), tree, 0, 0)
+    assert_trees_close(jax_params_to_numpy(to_jax(tree)), tree, 0, 0)
+    assert_trees_close(torch_params_to_numpy(to_torch(tree)), tree, 0, 0)
 
 
 def _torch_grads(agent: tn.ActorCritic) -> dict:
     """Gradients of a torch ActorCritic in the neutral layout (same traversal as params_to_numpy)."""
-    holder = tn.params_from_numpy(tn.params_to_numpy(agent))
+    holder = to_torch(torch_params_to_numpy(agent))
     with torch.no_grad():
         for target, source in zip(holder.parameters(), agent.parameters(), strict=True):
             target.copy_(source.grad)
-    return tn.params_to_numpy(holder)
+    return torch_params_to_numpy(holder)
 
 
 @pytest.mark.parametrize("norm_adv", [True, False])
@@ -131,7 +139,8 @@ def test_ppo_loss_metrics_and_gradients(norm_adv: bool, clip_vloss: bool) -> Non
     spec = SPEC.replace(norm_adv=norm_adv, clip_vloss=clip_vloss)
     tree, mb = v.neutral_params(seed=26), v.minibatch_vectors(seed=27)
     jax_batch = jl.Batch(*(jnp.asarray(x) for x in mb))
-    (jax_loss, jax_metrics), jax_grads = jax.value_and_grad(jl.ppo_loss, has_aux=True)(
+    loss_fn = functools.partial(jl.ppo_loss, jn.make_network(spec, v.ACT_SIZE))
+    (jax_loss, jax_metrics), jax_grads = jax.value_and_grad(loss_fn, has_aux=True)(
         to_jax(tree), jax_batch, spec
     )
     agent = to_torch(tree)
@@ -140,7 +149,7 @@ def test_ppo_loss_metrics_and_gradients(norm_adv: bool, clip_vloss: bool) -> Non
     close(jax_loss, torch_loss, msg="total loss")
     for name in ("pg_loss", "v_loss", "entropy_loss", "approx_kl", "clipfrac"):
         close(getattr(jax_metrics, name), torch_metrics[name], msg=name)
-    assert_trees_close(jn.params_to_numpy(jax_grads), _torch_grads(agent), rtol=1e-4, atol=1e-6)
+    assert_trees_close(jax_params_to_numpy(jax_grads), _torch_grads(agent), rtol=1e-4, atol=1e-6)
 
 
 def test_learning_rate_schedule_every_update() -> None:
@@ -160,11 +169,11 @@ def test_initialization_draws_the_same_distribution_per_layer() -> None:
     # Orthogonal init with gain g: every singular value of the kernel equals g; biases are zero.
     spec = build_spec({"actor_hidden": [64, 32], "critic_hidden": [48, 64], "num_evals": 1})
     obs_size, act_size = 11, 3
-    jax_tree = jn.params_to_numpy(
+    jax_tree = jax_params_to_numpy(
         jn.make_network(spec, act_size).init(jax.random.PRNGKey(0), jnp.zeros((1, obs_size)))
     )
     torch.manual_seed(0)
-    torch_tree = tn.params_to_numpy(tn.make_network(spec, obs_size, act_size))
+    torch_tree = torch_params_to_numpy(tn.make_network(spec, obs_size, act_size))
     gains = {"actor": [np.sqrt(2), np.sqrt(2), 0.01], "critic": [np.sqrt(2), np.sqrt(2), 1.0]}
     for tree in (jax_tree, torch_tree):
         np.testing.assert_allclose(tree["log_std"], spec.init_log_std)
@@ -230,7 +239,7 @@ def test_reward_scaling_statistics() -> None:
 
 
 def test_one_full_update_gives_the_same_parameters() -> None:
-    """The strongest check: all epochs and minibatches of one PPO update, fixed permutations, same start."""
+    """The strongest check: all epochs and minibatches of one PPO update, the same shuffles, same start."""
     from jax_ppo import train as jtrain
 
     spec = build_spec(
@@ -238,30 +247,48 @@ def test_one_full_update_gives_the_same_parameters() -> None:
          "critic_hidden": [8, 8], "ent_coef": 0.01, "learning_rate": 1e-3, "total_timesteps": 64 * 8, "num_evals": 1}
     )  # fmt: skip
     tree, data = v.neutral_params(seed=40), v.minibatch_vectors(seed=41, n=spec.batch_size)
-    permutations = np.stack([v.rng(42 + e).permutation(spec.batch_size) for e in range(spec.update_epochs)])
 
-    network, optimizer = jn.make_network(spec, v.ACT_SIZE), jn.make_optimizer(spec)
-    trainer = jtrain.Trainer(spec, None, None, network, optimizer)
+    learner = jtrain.make_learner(spec, v.ACT_SIZE)
     params = to_jax(tree)
-    state = jtrain.TrainState(
-        params, optimizer.init(params), None, None, None, None, jnp.asarray(0, jnp.int32)
-    )
-    jax_batch = jl.Batch(*(jnp.asarray(x) for x in data))
-    state, _, _ = jtrain.update_ppo(trainer, state, jax_batch, jnp.asarray(permutations))
+    key = jax.random.PRNGKey(42)
+    state = jtrain.LearnerState(params, learner.optimizer.init(params), key, jnp.asarray(0, jnp.int32))
+    state, _ = jtrain.learn_from_batch(learner, state, jl.Batch(*(jnp.asarray(x) for x in data)))
+    # the shuffles JAX drew (learn_from_batch splits the state's key, then draws one permutation per epoch)
+    permutations = np.array(jtrain.epoch_permutations(jax.random.split(key)[1], spec))
+    assert sorted(permutations[0]) == list(range(spec.batch_size))
 
-    agent = to_torch(tree)
-    torch_optimizer = tn.make_optimizer(agent, spec)
-    for group in torch_optimizer.param_groups:
-        group["lr"] = tn.learning_rate_at(spec, 0)
-    step = ttrain.make_minibatch_step(agent, torch_optimizer, spec, compiled=False)
-    ttrain.update_ppo(
-        step, tl.Batch(*(torch.as_tensor(x) for x in data)), spec, torch.as_tensor(permutations)
-    )
+    torch_learner = ttrain.Learner(spec, v.OBS_SIZE, v.ACT_SIZE, torch.device("cpu"), seed=0)
+    agent = to_torch(tree, torch_learner.network)
+    tn.set_learning_rate(torch_learner.optimizer, tn.learning_rate_at(spec, 0))
+    batch = tl.Batch(*(torch.as_tensor(x) for x in data))
+    for minibatch in ttrain.shuffled_minibatches(batch, torch.as_tensor(permutations), spec):
+        torch_learner.minibatch_step(minibatch)
 
-    after_jax, after_torch = jn.params_to_numpy(state.params), tn.params_to_numpy(agent)
+    after_jax, after_torch = jax_params_to_numpy(state.params), torch_params_to_numpy(agent)
     moved = np.abs(after_torch["actor"][0]["kernel"] - tree["actor"][0]["kernel"]).max()
     assert moved > 1e-4, "the update must actually move the parameters"
     assert_trees_close(after_jax, after_torch, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_learn_from_batch_is_its_minibatch_steps_in_shuffle_order() -> None:
+    """torch's learn_from_batch = the update's learning rate, then minibatch_step over shuffled_minibatches."""
+    spec = build_spec(
+        {"num_envs": 4, "num_steps": 16, "num_minibatches": 4, "update_epochs": 2, "actor_hidden": [8, 8],
+         "critic_hidden": [8, 8], "learning_rate": 1e-3, "total_timesteps": 64 * 8, "num_evals": 1}
+    )  # fmt: skip
+    tree, data = v.neutral_params(seed=43), v.minibatch_vectors(seed=44, n=spec.batch_size)
+    batch = tl.Batch(*(torch.as_tensor(x) for x in data))
+    whole = ttrain.Learner(spec, v.OBS_SIZE, v.ACT_SIZE, torch.device("cpu"), seed=5)
+    to_torch(tree, whole.network)
+    metrics = whole.learn_from_batch(batch)
+    by_hand = ttrain.Learner(spec, v.OBS_SIZE, v.ACT_SIZE, torch.device("cpu"), seed=5)
+    to_torch(tree, by_hand.network)
+    tn.set_learning_rate(by_hand.optimizer, tn.learning_rate_at(spec, 0))
+    permutations = ttrain.epoch_permutations(by_hand.generator, spec)
+    for minibatch in ttrain.shuffled_minibatches(batch, permutations, spec):
+        by_hand.minibatch_step(minibatch)
+    assert bool(metrics.all_finite) and whole.update_index == 1
+    assert_trees_close(torch_params_to_numpy(whole.network), torch_params_to_numpy(by_hand.network), 0, 0)
 
 
 def test_torch_device_normalization_matches_jax() -> None:

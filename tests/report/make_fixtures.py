@@ -9,6 +9,9 @@ so the report looks as it will, but they measure nothing and must never be cited
   torch-brax (1 seed) and jax-gym (3 seeds, its own RNG) every cell of the framework x simulator table.
 - single_seed.jsonl: CPU, one seed of jax and torch (no interval is possible); no controls, no code metrics.
 - gpu.jsonl: GPU-labelled records (H100, gpu-brax, hopper) with device memory; used as a published store too.
+- paired_seeds.jsonl: CPU, cpu-quick; 6 interleaved rounds (each record has `round`) of jax, jax-gym, torch
+  and torch-brax, every round's speeds shifted by one shared drift factor (what pairing cancels): jax about
+  2x torch-brax (a verdict), jax-gym about torch (inside the noise band: no verdict word).
 """
 
 from __future__ import annotations
@@ -443,6 +446,39 @@ def gpu(rng: np.random.Generator) -> list[dict[str, Any]]:
     return records
 
 
+PAIRED_CONTENDERS = {  # contender: (startup s, compile s, SPS, learning speed, RSS MB)
+    "jax": (4.6, 17.5, 9200, 1.3, 1450),
+    "jax-gym": (2.6, 3.2, 2650, 1.2, 700),
+    "torch": (2.2, 0.0, 2600, 1.2, 610),
+    "torch-brax": (2.4, 3.0, 4600, 1.2, 900),
+}
+PAIRED_ROUNDS = 6
+
+
+def paired_seeds(rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Interleaved rounds: round r runs seed r of every contender, with a drift factor shared by the round."""
+    records = []
+    for round_index in range(PAIRED_ROUNDS):
+        drift = rng.uniform(0.85, 1.15)
+        for contender, (startup, compile_s, sps, speed, rss) in PAIRED_CONTENDERS.items():
+            record = run_record(
+                rng,
+                contender=contender,
+                preset="cpu-quick",
+                seed=round_index,
+                machine=CPU_MACHINE,
+                kind="cpu",
+                startup=startup,
+                compile_s=compile_s,
+                sps=sps * drift,
+                speed=speed,
+                rss=rss,
+                day=24,
+            )
+            records.append({**record, "round": round_index})
+    return records
+
+
 def write(name: str, records: list[dict[str, Any]]) -> Path:
     path = FIXTURE_DIR / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -456,6 +492,7 @@ def main() -> None:
         ("several_seeds.jsonl", several_seeds),
         ("single_seed.jsonl", single_seed),
         ("gpu.jsonl", gpu),
+        ("paired_seeds.jsonl", paired_seeds),
     ):
         print(write(name, build(rng)))
 

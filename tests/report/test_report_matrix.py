@@ -43,14 +43,16 @@ def cells(block: str) -> list[list[str]]:
     return [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
 
 
-def mean_sps(fixture: str, contender: str) -> float:
+def paired_sps_ratio(fixture: str, a: str, b: str) -> tuple[float, int]:
+    """(geometric mean of sps_a / sps_b over the seeds both ran ok, number of pairs), from the raw records."""
     records = [json.loads(line) for line in (FIXTURES / fixture).read_text().splitlines() if line.strip()]
-    values = [
-        r["sps"]
+    sps = {
+        (r["contender"], r["seed"]): r["sps"]
         for r in records
-        if r.get("record_type") == "run" and r["contender"] == contender and r["status"] == "ok"
-    ]
-    return float(np.mean(values))
+        if r.get("record_type") == "run" and r["status"] == "ok" and r.get("num_seeds", 1) == 1
+    }
+    ratios = [sps[(a, seed)] / sps[(b, seed)] for (name, seed) in sps if name == a and (b, seed) in sps]
+    return float(np.exp(np.mean(np.log(ratios)))), len(ratios)
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +65,13 @@ def test_the_report_opens_with_the_answer_so_far(several: str) -> None:
     answer = section(several, "answer")
     assert '<table class="matrix"' in answer and CPU in answer
     claims = re.findall(r"<li>(.*?)</li>", answer, re.S)
-    assert len(claims) == 3  # one line per claim
+    assert len(claims) == 4  # one line per claim
+    assert "not measurable by this tool" in claims[3]  # learning time: the vocabulary proxy at most
     assert "312" in claims[0] and "371" in claims[0]  # SLOC of each core, from the code metrics
     speed = text(claims[2])
-    assert CPU in speed and "jax n = 4, torch-brax n = 1" in speed and "jax-gym n = 3, torch n = 3" in speed
+    # ratios over pairs of runs: torch-brax ran seed 0 only (one pair), jax-gym and torch seeds 0-2
+    assert CPU in speed and "of torch-brax's steady SPS" in speed and "(n = 1 pair) of torch-brax" in speed
+    assert "n = 3 pairs of torch's steady SPS" in speed
 
 
 def test_every_cell_holds_its_contender_speed_split_compile_threshold_and_n(several: str) -> None:
@@ -83,7 +88,7 @@ def test_every_cell_holds_its_contender_speed_split_compile_threshold_and_n(seve
 def test_sentences_state_each_effect_with_ratios_computed_from_the_runs(several: str) -> None:
     block = text(section(several, "matrix"))
     ratio = {
-        (a, b): mean_sps("several_seeds.jsonl", a) / mean_sps("several_seeds.jsonl", b)
+        (a, b): paired_sps_ratio("several_seeds.jsonl", a, b)[0]
         for a, b in (("jax", "torch-brax"), ("jax-gym", "torch"), ("jax", "jax-gym"), ("torch-brax", "torch"))
     }
     framework = re.search(r"Framework effect, simulator held fixed \(([^)]*)\)(.*?)\.\s", block, re.S)
@@ -91,10 +96,10 @@ def test_sentences_state_each_effect_with_ratios_computed_from_the_runs(several:
     assert framework and simulator
     for match in (framework, simulator):
         assert CPU in match.group(1)
-    assert f"jax at {ratio[('jax', 'torch-brax')]:.2f}x of torch-brax" in block
-    assert f"jax-gym at {ratio[('jax-gym', 'torch')]:.2f}x of torch" in block
-    assert f"jax at {ratio[('jax', 'jax-gym')]:.2f}x of jax-gym" in block
-    assert f"torch-brax at {ratio[('torch-brax', 'torch')]:.2f}x of torch" in block
+    assert f"jax at {ratio[('jax', 'torch-brax')]:.2f}x (n = 1 pair) of torch-brax" in block
+    assert f"jax-gym at {ratio[('jax-gym', 'torch')]:.2f}x (" in block and "n = 3 pairs of torch" in block
+    assert f"jax at {ratio[('jax', 'jax-gym')]:.2f}x (" in block and "n = 3 pairs of jax-gym" in block
+    assert f"torch-brax at {ratio[('torch-brax', 'torch')]:.2f}x (n = 1 pair) of torch" in block
     for simulator_name in MATRIX_SIMULATORS:
         assert f"on {simulator_name}" in block
     debate = text(section(several, "debate"))
@@ -113,7 +118,8 @@ def test_missing_cells_say_not_measured(tmp_path: Path) -> None:
 def test_the_answer_so_far_uses_the_most_recent_hardware(tmp_path: Path) -> None:
     html = render(tmp_path, "several_seeds.jsonl", published={"h100-run": "gpu.jsonl"})
     answer = section(html, "answer")
-    assert "GPU: NVIDIA H100 80GB HBM3" in answer and CPU not in answer  # the GPU runs are two days newer
+    # the GPU runs are two days newer; a published group is named "published, <card>, <folder's date>"
+    assert "published, NVIDIA H100 80GB HBM3, h100-run" in answer and CPU not in answer
     assert html.count('<table class="matrix"') == 3  # the opening block, then one per group
 
 
@@ -135,6 +141,9 @@ def test_compiled_torch_gets_its_own_row_where_it_has_runs() -> None:
     table = text(matrix_table_html(key, rows))
     assert "PyTorch compiled learner" in table and "torch-brax-compile (n = 1 run)" in table
     sentence = framework_sentence(key, rows)
-    assert "JAX jit vs PyTorch eager, on Brax MJX, jax at 10.00x of torch-brax" in sentence
-    assert "JAX jit vs PyTorch compiled, on Brax MJX, jax at 4.00x of torch-brax-compile" in sentence
+    assert "JAX jit vs PyTorch eager, on Brax MJX, jax at 10.00x (n = 1 pair) of torch-brax" in sentence
+    assert (
+        "JAX jit vs PyTorch compiled, on Brax MJX, jax at 4.00x (n = 1 pair) of torch-brax-compile"
+        in sentence
+    )
     assert "not measured (no ok run of jax-gym or torch-compile)" in sentence

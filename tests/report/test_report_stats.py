@@ -18,10 +18,21 @@ def test_iqm_matches_a_25_percent_trimmed_mean() -> None:
     assert estimate.n == len(SCORES)
 
 
-def test_interval_contains_the_estimate_and_stays_within_the_data() -> None:
-    for estimate in (iqm_estimate(SCORES, seed=3), mean_estimate(SCORES, seed=3)):
-        assert estimate.has_interval
-        assert min(SCORES) <= estimate.low <= estimate.value <= estimate.high <= max(SCORES)
+def test_bootstrap_interval_contains_the_estimate_and_stays_within_the_data() -> None:
+    estimate = iqm_estimate(SCORES, seed=3)
+    assert estimate.has_interval
+    assert min(SCORES) <= estimate.low <= estimate.value <= estimate.high <= max(SCORES)
+
+
+def test_mean_interval_is_students_t_computed_by_hand() -> None:
+    # n = 7: t(0.975, 6) = 2.446912; half-width = t * sample sd / sqrt(7).
+    mean = sum(SCORES) / 7
+    sd = (sum((x - mean) ** 2 for x in SCORES) / 6) ** 0.5
+    half = 2.446912 * sd / 7**0.5
+    estimate = mean_estimate(SCORES)
+    assert estimate.kind == "ci" and estimate.n == 7
+    assert estimate.value == pytest.approx(mean)
+    assert (estimate.low, estimate.high) == pytest.approx((mean - half, mean + half), rel=1e-6)
 
 
 def test_same_seed_same_interval_even_after_global_rng_use() -> None:

@@ -7,11 +7,11 @@ import torch
 
 from shared_spec.spec import build_spec
 from tests.parity import vectors as v
-from tests.parity.weights import assert_trees_close, to_torch
+from tests.parity.weights import assert_trees_close, to_torch, torch_params_to_numpy
 from torch_ppo import losses as tl
 from torch_ppo import networks as tn
 from torch_ppo import train as ttrain
-from torch_ppo.compiled import graph_breaks
+from torch_ppo.compiled import describe_optimizer, graph_breaks
 
 SPEC = build_spec(
     {"num_envs": 4, "num_steps": 16, "num_minibatches": 4, "update_epochs": 3, "actor_hidden": [8, 8],
@@ -29,8 +29,9 @@ def _one_update(compiled: bool, learning_rates: tuple[float, ...] = (1e-3,)) -> 
     batch = tl.Batch(*(torch.as_tensor(x) for x in data))
     for lr in learning_rates:
         tn.set_learning_rate(optimizer, lr)
-        ttrain.update_ppo(step, batch, SPEC, torch.as_tensor(permutations))
-    return tn.params_to_numpy(agent)
+        for minibatch in ttrain.shuffled_minibatches(batch, torch.as_tensor(permutations), SPEC):
+            step(minibatch)
+    return torch_params_to_numpy(agent)
 
 
 def test_compiled_update_gives_the_eager_parameters_without_recompiling_for_the_schedule() -> None:
@@ -47,9 +48,9 @@ def test_compiled_update_gives_the_eager_parameters_without_recompiling_for_the_
 
 def test_compiled_optimizer_has_a_tensor_learning_rate() -> None:
     agent = to_torch(v.neutral_params(seed=40))
-    described = tn.describe_optimizer(tn.make_optimizer(agent, SPEC, compiled=True))
+    described = describe_optimizer(tn.make_optimizer(agent, SPEC, compiled=True))
     assert described == {"implementation": "single-tensor", "capturable": False, "tensor_lr": True}
-    assert tn.describe_optimizer(tn.make_optimizer(agent, SPEC))["implementation"] == "foreach"
+    assert describe_optimizer(tn.make_optimizer(agent, SPEC))["implementation"] == "foreach"
 
 
 def test_minibatch_step_has_no_graph_break_of_its_own() -> None:

@@ -8,7 +8,7 @@ import torch
 from ppo_envs.gym_envs import make_gym_vec
 from shared_spec.spec import PPOSpec
 from torch_ppo.envs import GymEvalEnv, GymTrainEnv
-from torch_ppo.train import collect_batch, init_train_state, make_trainer
+from torch_ppo.train import Trainer
 
 EPISODE = 5
 SPEC = PPOSpec(
@@ -40,8 +40,8 @@ def test_true_next_obs_is_the_normalized_final_obs_not_the_reset_obs() -> None:
 def test_next_values_use_the_pre_reset_observation() -> None:
     spec = SPEC.replace(gae_lambda=0.0, init_log_std=-20.0)  # std ~ 0: actions are the mean
     envs = GymTrainEnv(spec, 2)
-    trainer = make_trainer(spec, envs, GymEvalEnv(spec, 2), torch.device("cpu"), seed=0)
-    _, batch = collect_batch(trainer, init_train_state(trainer, seed=0))
+    trainer = Trainer(spec, envs, GymEvalEnv(spec, 2), torch.device("cpu"), seed=0)
+    batch = trainer.collect_batch()
     buffer, network = trainer.buffer, trainer.network
     t = EPISODE - 1  # the truncated step
     assert buffer.truncations[t].all()

@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from shared_spec.spec import PPOSpec
+from tests.parity.weights import torch_params_to_numpy
 from torch_ppo.losses import Batch, compute_gae, normalize_advantages, policy_loss, ppo_loss, value_loss
-from torch_ppo.networks import ActorCritic, learning_rate_at, params_to_numpy
+from torch_ppo.networks import ActorCritic, learning_rate_at
 
 # Two envs over T = 3 steps, gamma = lambda = 0.5 (so gamma * lambda = 0.25 and every value is exact).
 # env 0: truncated at t=1, next_values 2 everywhere; env 1: terminated at t=0.
@@ -116,7 +117,7 @@ def test_ppo_loss_matches_numpy() -> None:
     batch = Batch(*map(torch.from_numpy, (obs, actions, old_lp, old_v, adv, ret)))
     loss, metrics = ppo_loss(agent, batch, spec)
 
-    p = params_to_numpy(agent)
+    p = torch_params_to_numpy(agent)
     mean, value = _numpy_mlp(p["actor"], obs), _numpy_mlp(p["critic"], obs)[:, 0]
     log_std = p["log_std"].astype(np.float64)
     logp = (-0.5 * ((actions - mean) / np.exp(log_std)) ** 2 - log_std - 0.5 * np.log(2 * np.pi)).sum(-1)

@@ -7,13 +7,8 @@ import pytest
 import torch
 from scipy import stats
 
-from torch_ppo.networks import (
-    ActorCritic,
-    gaussian_entropy,
-    gaussian_log_prob,
-    params_from_numpy,
-    params_to_numpy,
-)
+from tests.parity.weights import to_torch, torch_params_to_numpy
+from torch_ppo.networks import ActorCritic, gaussian_entropy, gaussian_log_prob
 
 
 def test_gaussian_log_prob_and_entropy_match_scipy() -> None:
@@ -32,7 +27,7 @@ def test_gaussian_log_prob_and_entropy_match_scipy() -> None:
 def test_init_is_orthogonal_with_the_documented_gains_and_zero_bias() -> None:
     torch.manual_seed(0)
     agent = ActorCritic(11, 3, (64, 64), (64, 64), "tanh", init_log_std=-0.5)
-    p = params_to_numpy(agent)
+    p = torch_params_to_numpy(agent)
     for layers, head_gain in ((p["actor"], 0.01), (p["critic"], 1.0)):
         gains = [np.sqrt(2.0)] * (len(layers) - 1) + [head_gain]
         for layer, gain in zip(layers, gains, strict=True):
@@ -46,11 +41,11 @@ def test_init_is_orthogonal_with_the_documented_gains_and_zero_bias() -> None:
 def test_params_round_trip_through_the_neutral_layout() -> None:
     torch.manual_seed(1)
     agent = ActorCritic(4, 2, (16, 8), (32,), "tanh")
-    tree = params_to_numpy(agent)
+    tree = torch_params_to_numpy(agent)
     assert tree["actor"][0]["kernel"].shape == (4, 16) and tree["critic"][-1]["kernel"].shape == (32, 1)
-    clone = params_from_numpy(tree)
+    clone = to_torch(tree)
     obs = torch.randn(7, 4)
     torch.testing.assert_close(clone.action_mean(obs), agent.action_mean(obs))
     torch.testing.assert_close(clone.value(obs), agent.value(obs))
     with pytest.raises(ValueError, match="actor"):
-        params_from_numpy({**tree, "actor": tree["actor"][:1]}, ActorCritic(4, 2, (16, 8), (32,)))
+        to_torch({**tree, "actor": tree["actor"][:1]}, ActorCritic(4, 2, (16, 8), (32,)))

@@ -95,10 +95,11 @@ def test_matmul_precision_policy_sets_and_records_torch() -> None:
 
 
 def test_adam_is_fused_on_cuda_and_foreach_on_cpu() -> None:
-    from torch_ppo.networks import adam_implementation, make_network, make_optimizer
+    from torch_ppo.compiled import adam_options
+    from torch_ppo.networks import make_network, make_optimizer
 
-    assert adam_implementation(torch.device("cuda")) == {"fused": True}
-    assert adam_implementation(torch.device("cpu")) == {"foreach": True}
+    assert adam_options(torch.device("cuda")) == {"fused": True}
+    assert adam_options(torch.device("cpu")) == {"foreach": True}
     spec = resolve_spec("smoke")
     group = make_optimizer(make_network(spec, 4, 1), spec).param_groups[0]
     assert group["foreach"] is True and not group["fused"]

@@ -1,0 +1,175 @@
+"""One measuring rule for any PPO source, ours or the field's: length, complexity, nesting and framework vocabulary.
+
+Per implementation (a list of files, or named top-level classes and functions of a file): SLOC (radon, the
+counter `bench loc` uses), cognitive complexity (complexipy, SonarSource's rule: the one code metric validated
+against human comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020; complexipy does not raise the
+nesting level inside a nested function as SonarSource's rule does, so closures score lower), cyclomatic complexity (radon: decision
+points plus one per function, method or closure, module-level code included), Halstead volume and difficulty
+(radon's operators and operands, pooled over the files), maximum nesting and closures (`code_metrics`), and a
+**vocabulary**: the distinct framework API names the code uses, resolved through each file's imports (a proxy for
+what a reader must learn, not a measure of learning time), with the uses of function transforms beside Python
+loops. Names called on arrays (`x.detach()`, `x.at[i].set()`) need types and are not seen by this static rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from radon.raw import analyze
+from radon.visitors import ComplexityVisitor, HalsteadVisitor
+
+from bench.metrics.code_metrics import _children_depth, _complexities, nested_function_count
+
+FRAMEWORK_PACKAGES = {
+    "jax": ("jax", "jaxlib", "flax", "optax", "distrax", "chex", "tensorflow_probability"),
+    "torch": ("torch", "tensordict"),
+}
+"""Import roots whose names count as framework vocabulary (tfp: SBX's distributions, tensordict: rsl_rl's batches)."""
+TRANSFORMS = frozenset((
+    "jit", "pjit", "pmap", "vmap", "xmap", "shard_map", "scan", "associative_scan", "grad", "value_and_grad",
+    "jacfwd", "jacrev", "hessian", "vjp", "jvp", "cond", "switch", "while_loop", "fori_loop", "tree_map",
+    "tree_map_with_path", "checkpoint", "remat", "custom_vjp", "custom_jvp", "compile",
+))  # fmt: skip
+"""Last parts of a framework name that make a function transform or a traced control-flow primitive."""
+QUALIFIED_TRANSFORMS = frozenset(
+    ("jax.lax.map", "jax.tree.map", "jax.tree.map_with_path", "torch.jit.script", "torch.jit.trace")
+)
+METRIC_KEYS = (
+    "sloc",
+    "cognitive",
+    "cognitive_max",
+    "cyclomatic",
+    "cyclomatic_max",
+    "halstead_volume",
+    "halstead_difficulty",
+    "max_nesting",
+    "closures",
+    "vocabulary",
+    "transforms",
+    "python_loops",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file's text, whole (`names` empty) or only its named top-level classes and functions."""
+
+    label: str
+    text: str
+    names: tuple[str, ...] = ()
+
+
+def import_aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted module or object it stands for, from the file's absolute imports."""
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    return aliases
+
+
+def framework_of(qualified: str) -> str | None:
+    root = qualified.split(".")[0]
+    return next((fw for fw, roots in FRAMEWORK_PACKAGES.items() if root in roots), None)
+
+
+def framework_uses(nodes: list[ast.AST], aliases: dict[str, str]) -> list[str]:
+    """Every use of a framework name, fully qualified (`jnp.mean` -> `jax.numpy.mean`), the longest attribute
+    chain only (`jax.random.split`, not also `jax.random`); import statements are not uses."""
+    uses: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return
+        parts, base = [], node
+        while isinstance(base, ast.Attribute):
+            parts.append(base.attr)
+            base = base.value
+        if isinstance(base, ast.Name) and base.id in aliases and framework_of(aliases[base.id]):
+            uses.append(".".join([aliases[base.id], *reversed(parts)]))
+            return
+        if parts:
+            visit(base)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for node in nodes:
+        visit(node)
+    return uses
+
+
+def is_transform(qualified: str) -> bool:
+    return qualified.split(".")[-1] in TRANSFORMS or qualified in QUALIFIED_TRANSFORMS
+
+
+def _selected(source: Source, tree: ast.Module) -> list[ast.stmt]:
+    """The module body, or the named top-level definitions (a missing name is a table error)."""
+    if not source.names:
+        return tree.body
+    by_name = {getattr(n, "name", None): n for n in tree.body}
+    missing = [name for name in source.names if name not in by_name]
+    if missing:
+        raise ValueError(f"files: {source.label} has no top-level {', '.join(missing)}")
+    return [by_name[name] for name in source.names]
+
+
+def _segment(text: str, node: ast.stmt) -> str:
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "\n".join(text.splitlines()[first - 1 : node.end_lineno]) + "\n"
+
+
+def measure(sources: list[Source]) -> dict[str, Any]:
+    """All metrics of one implementation: sums over its sources, maxima, and one vocabulary and Halstead pool."""
+    from complexipy import code_complexity  # here: `python -m bench run` never loads it
+
+    totals = dict.fromkeys(METRIC_KEYS, 0)
+    names: set[str] = set()
+    operators: set[Any] = set()
+    operands: set[Any] = set()
+    n_operators = n_operands = 0
+    for source in sources:
+        tree = ast.parse(source.text)
+        nodes = _selected(source, tree)
+        texts = [source.text] if not source.names else [_segment(source.text, n) for n in nodes]
+        for text in texts:
+            cognitive = code_complexity(text)
+            cc = _complexities(text)
+            totals["sloc"] += analyze(text).sloc
+            totals["cognitive"] += cognitive.complexity
+            totals["cognitive_max"] = max(
+                totals["cognitive_max"], *(f.complexity for f in cognitive.functions), 0
+            )
+            module_decisions = ComplexityVisitor.from_code(text).complexity - 1
+            totals["cyclomatic"] += sum(cc) + module_decisions
+            totals["cyclomatic_max"] = max(totals["cyclomatic_max"], *cc, 0)
+            halstead = HalsteadVisitor.from_code(text)
+            operators |= halstead.operators_seen
+            operands |= {(source.label, operand) for operand in halstead.operands_seen}
+            n_operators += halstead.operators
+            n_operands += halstead.operands
+        totals["max_nesting"] = max(totals["max_nesting"], _children_depth(nodes, 0))
+        totals["closures"] += sum(
+            nested_function_count(n, isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)) for n in nodes
+        )
+        totals["python_loops"] += sum(
+            isinstance(n, ast.For | ast.AsyncFor | ast.While) for node in nodes for n in ast.walk(node)
+        )
+        uses = framework_uses(list(nodes), import_aliases(tree))
+        names.update(uses)
+        totals["transforms"] += sum(map(is_transform, uses))
+    totals["vocabulary"] = len(names)
+    vocabulary = len(operators) + len(operands)
+    length = n_operators + n_operands
+    totals["halstead_volume"] = round(length * math.log2(vocabulary), 1) if vocabulary else 0.0
+    totals["halstead_difficulty"] = (
+        round(len(operators) / 2 * n_operands / len(operands), 1) if operands else 0.0
+    )
+    return {**totals, "vocabulary_names": sorted(names)}
