@@ -14,47 +14,32 @@ from pathlib import Path
 
 from bench.commands import all as all_command
 from bench.commands import campaign, code, envs, learner, parity, report, run
-from bench.commands.common import EXIT_INTERRUPTED, typed
+from bench.commands.common import EXIT_INTERRUPTED, add_flags, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
-from bench.metrics.field_code import DEFAULT_CACHE
-from bench.report import DEFAULT_OUT
+
+COMMANDS = {
+    "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
+    "loc": (None, "code metrics of each implementation (radon)"),
+    "code": (code.CodeArgs, "the field's PPO (pinned PyPI archives, never installed) and this pair"),
+    "all": (all_command.AllArgs, "run the main contenders, the controls, measure code, render the report"),
+    "env": (envs.EnvArgs, "control: env-only throughput, Brax vs Gymnasium, over num_envs"),
+    "learner": (learner.LearnerArgs, "control: learner-only throughput (pytest-benchmark)"),
+    "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
+    "report": (report.ReportArgs, "render the HTML report from the store"),
+    "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
+}
+"""Command -> (its arguments, its help line)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="result store (JSON lines)")
     sub = parser.add_subparsers(dest="command", required=True)
-    run.add_arguments(sub.add_parser("run", help="run contenders x seeds, each in its own process"), seeds=1)
-    sub.add_parser("loc", help="code metrics of each implementation (radon)")
-    code.add_arguments(
-        sub.add_parser("code", help="the field's PPO (pinned PyPI archives, never installed) and this pair")
-    )
-    everything = sub.add_parser(
-        "all", help="run the main contenders, the controls, measure code, render the report"
-    )
-    run.add_arguments(everything, seeds=5)  # 5: the fewest seeds the report puts an interval on
-    everything.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
-    everything.add_argument(
-        "--cache", type=Path, default=DEFAULT_CACHE, help="field code archives (bench code)"
-    )
-    everything.add_argument(
-        "--no-controls", action="store_true",
-        help="skip the control contenders (1 seed each), the env parity check and the short env-only and learner-only sweeps",
-    )  # fmt: skip
-    envs.add_arguments(
-        sub.add_parser("env", help="control: env-only throughput, Brax vs Gymnasium, over num_envs")
-    )
-    learner.add_arguments(
-        sub.add_parser("learner", help="control: learner-only throughput (pytest-benchmark)")
-    )
-    parity.add_arguments(
-        sub.add_parser("parity", help="env parity check: every task's two envs vs the registry")
-    )
-    report_parser = sub.add_parser("report", help="render the HTML report from the store")
-    report_parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
-    report_parser.add_argument("--published", type=Path, metavar="DIR", help="re-render DIR/index.html")
-    campaign.add_arguments(sub.add_parser("campaign", help="run a campaign plan file (docs/GPU.md)"))
+    for name, (args, help_line) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_line)
+        if args is not None:
+            add_flags(command, args)
     return parser
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.commands import code, envs, learner, report, run
-from bench.commands.common import EXIT_RUN_FAILED
+from bench.commands.common import EXIT_RUN_FAILED, flag
 from bench.harness.contenders import CONTROL_CONTENDERS, Contender
 from bench.harness.env_parity import check_and_store
 from bench.metrics.field_code import DEFAULT_CACHE
@@ -21,10 +21,11 @@ from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 
 @dataclass(frozen=True)
 class AllArgs(run.RunArgs):
-    seeds: int = 5  # the fewest seeds the report puts an interval on
-    out: Path = DEFAULT_OUT
-    no_controls: bool = False
-    cache: Path = DEFAULT_CACHE
+    seeds: int = flag(5, "seeds 0..N-1 of each contender")  # 5: the fewest the report puts an interval on
+    out: Path = flag(DEFAULT_OUT, "report path")
+    no_controls: bool = flag(False, "skip the control contenders (1 seed each), the env parity check and the "
+                             "short env-only and learner-only sweeps")  # fmt: skip
+    cache: Path = flag(DEFAULT_CACHE, "field code archives (bench code)")
 
 
 def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
@@ -38,7 +39,7 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
                 run_quick_controls(args, bench_argv),
             ]
         statuses.append(code.loc(args.store, bench_argv))
-        code.code(code.CodeArgs(args.store, cache=args.cache), bench_argv, not_fatal=True)
+        code.code(code.CodeArgs(cache=args.cache, store=args.store), bench_argv, not_fatal=True)
         statuses.append(report.report(report.ReportArgs(args.store, args.out)))
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)

@@ -6,13 +6,12 @@ Exit 0 when every step went well, 1 when one failed or was skipped for budget, 2
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
 from pathlib import Path
 
-from bench.commands.common import EXIT_RUN_FAILED, fail, split
+from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
 from bench.commands.run import RunArgs, check_arguments, resolve
 from bench.harness.campaign import RunContext, plan_runs, recorded_ok, run_campaign
 from bench.harness.campaign_plan import (
@@ -34,27 +33,16 @@ from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 
 @dataclass(frozen=True)
 class CampaignArgs:
-    plan: Path
-    out: Path = Path("reports/campaign")
-    budget_s: float | None = None
-    part: str = "all"
-    first_seed: int = 0
-    rehearsal: bool = False
-    state: Path | None = None
-    skip: str | None = None
-    """Comma-separated step names left out of this call."""
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add("plan", type=Path, help="the plan file (TOML), e.g. bench/ops/gpu.toml")
-    add("--out", type=Path, default=Path("reports/campaign"), help="results.jsonl, index.html, logs")
-    add("--budget-s", type=float, help="wall-time budget (default: the plan's)")
-    add("--part", choices=PARTS, default="all", help="run one part of the plan (a, b) or all")
-    add("--first-seed", type=int, default=0, help="round r runs seed K+r: add seeds to earlier runs")
-    add("--rehearsal", action="store_true", help="on the CPU at toy scale (the plan's rehearsal)")
-    add("--state", type=Path, help="store and caches (default: the plan's state_dir)")
-    add("--skip", help="comma-separated step names to leave out of this call (e.g. env-brax,env-gym)")
+    plan: Path = flag(MISSING, "the plan file (TOML), e.g. bench/ops/gpu.toml", flag="plan")
+    out: Path = flag(Path("reports/campaign"), "results.jsonl, index.html, logs")
+    budget_s: float | None = flag(None, "wall-time budget (default: the plan's)")
+    part: str = flag("all", "run one part of the plan (a, b) or all", choices=PARTS)
+    first_seed: int = flag(0, "round r runs seed K+r: add seeds to earlier runs")
+    rehearsal: bool = flag(False, "on the CPU at toy scale (the plan's rehearsal)")
+    state: Path | None = flag(None, "store and caches (default: the plan's state_dir)")
+    skip: str | None = flag(
+        None, "comma-separated step names to leave out of this call (e.g. env-brax,env-gym)"
+    )
 
 
 def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:

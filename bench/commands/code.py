@@ -3,12 +3,11 @@ field's PPO (pinned PyPI archives, never installed) beside this pair, stored for
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import fail
+from bench.commands.common import fail, flag
 from bench.harness.provenance import append_measured
 from bench.harness.store import DEFAULT_STORE, append_record
 from bench.metrics.code_metrics import REPO_ROOT, format_table, measure_all
@@ -26,17 +25,9 @@ from shared_spec.exit_codes import EXIT_OK
 
 @dataclass(frozen=True)
 class CodeArgs:
+    from_dir: Path | None = flag(None, "archives already here (offline)", flag="--from")
+    cache: Path = flag(DEFAULT_CACHE, "where downloaded archives are kept")
     store: Path = DEFAULT_STORE
-    from_dir: Path | None = None
-    """Archives already here (offline); None: download them into `cache`."""
-    cache: Path = DEFAULT_CACHE
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="from_dir", type=Path, help="archives already here (offline)")
-    parser.add_argument(
-        "--cache", type=Path, default=DEFAULT_CACHE, help="where downloaded archives are kept"
-    )
 
 
 def loc(store: Path, bench_argv: list[str]) -> int:

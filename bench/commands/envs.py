@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, split
+from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
 from bench.controls.env_throughput import CPU_SWEEP, GPU_SWEEP, run_env_sweep, store_env_rows
 from bench.harness.devices import select_device
 from bench.harness.store import DEFAULT_STORE
@@ -17,24 +16,13 @@ from shared_spec.tasks import TASKS
 
 @dataclass(frozen=True)
 class EnvArgs:
-    task: str = "hopper"
-    num_envs: str | None = None
-    """Comma-separated sweep; None: CPU_SWEEP or GPU_SWEEP by device."""
-    brax_backends: str = "mjx,generalized"
-    gym_modes: str = "sync,async"
-    budget_steps: int = 20_000
+    task: str = flag("hopper", "task registry name")
+    num_envs: str | None = flag(None, "comma-separated sweep (default: CPU 1..256, GPU 1..8192)")
+    brax_backends: str = flag("mjx,generalized", "comma-separated Brax backends")
+    gym_modes: str = flag("sync,async", "comma-separated Gymnasium vector modes")
+    budget_steps: int = flag(20_000, "env steps measured per point")
+    logs_dir: Path = flag(DEFAULT_LOGS, "each sweep's stdout/stderr log")
     store: Path = DEFAULT_STORE
-    logs_dir: Path = DEFAULT_LOGS
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add("--task", default="hopper", help="task registry name")
-    add("--num-envs", help="comma-separated sweep (default: CPU 1..256, GPU 1..8192)")
-    add("--brax-backends", default="mjx,generalized", help="comma-separated Brax backends")
-    add("--gym-modes", default="sync,async", help="comma-separated Gymnasium vector modes")
-    add("--budget-steps", type=int, default=20_000, help="env steps measured per point")
-    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each sweep's stdout/stderr log")
 
 
 def run(args: EnvArgs, bench_argv: list[str]) -> int:

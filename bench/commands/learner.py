@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, split
+from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
 from bench.controls.learner_throughput import CPU_GRID, GPU_GRID, run_learner_sweep, store_learner_rows
 from bench.harness.devices import DeviceError, select_device
 from bench.harness.store import DEFAULT_STORE
@@ -16,26 +15,15 @@ from shared_spec.exit_codes import EXIT_OK
 
 @dataclass(frozen=True)
 class LearnerArgs:
-    frameworks: str = "jax-jit,torch-eager,torch-compile"
-    preset: str = "cpu-quick"
-    batch_sizes: str | None = None
-    hiddens: str | None = None
-    rounds: int | None = None
-    device: str = "auto"
+    frameworks: str = flag("jax-jit,torch-eager,torch-compile", "comma-separated")
+    preset: str = flag("cpu-quick", "whose update is measured first (task sizes, batch, minibatches, epochs, "
+                       "networks); the sweep keeps its minibatch count and epochs")  # fmt: skip
+    batch_sizes: str | None = flag(None, "comma-separated (default: by device)")
+    hiddens: str | None = flag(None, "e.g. 64x64,256x256 (default: by device)")
+    rounds: int | None = flag(None, "timed updates per point")
+    device: str = flag("auto", "the device", choices=("auto", "cpu", "gpu"))
+    logs_dir: Path = flag(DEFAULT_LOGS, "each framework's stdout/stderr log")
     store: Path = DEFAULT_STORE
-    logs_dir: Path = DEFAULT_LOGS
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add("--frameworks", default="jax-jit,torch-eager,torch-compile", help="comma-separated")
-    add("--preset", default="cpu-quick", help="whose update is measured first (task sizes, batch, minibatches, "
-        "epochs, networks); the sweep keeps its minibatch count and epochs")  # fmt: skip
-    add("--batch-sizes", help="comma-separated (default: by device)")
-    add("--hiddens", help="e.g. 64x64,256x256 (default: by device)")
-    add("--rounds", type=int, help="timed updates per point")
-    add("--device", default="auto", choices=("auto", "cpu", "gpu"))
-    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="each framework's stdout/stderr log")
 
 
 def run(args: LearnerArgs, bench_argv: list[str]) -> int:

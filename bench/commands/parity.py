@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED
+from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, flag
 from bench.harness.env_parity import check_and_store
 from bench.harness.store import DEFAULT_STORE
 from shared_spec.exit_codes import EXIT_OK
@@ -14,14 +13,9 @@ from shared_spec.exit_codes import EXIT_OK
 
 @dataclass(frozen=True)
 class ParityArgs:
-    backend: str = "mjx"
+    backend: str = flag("mjx", "Brax physics backend (default: mjx)")
+    logs_dir: Path = flag(DEFAULT_LOGS, "the check's stdout/stderr log")
     store: Path = DEFAULT_STORE
-    logs_dir: Path = DEFAULT_LOGS
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", default="mjx", help="Brax physics backend (default: mjx)")
-    parser.add_argument("--logs-dir", type=Path, default=DEFAULT_LOGS, help="the check's stdout/stderr log")
 
 
 def parity(args: ParityArgs, bench_argv: list[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.commands.common import fail
+from bench.commands.common import fail, flag
 from bench.harness.store import DEFAULT_STORE
 from bench.report import DEFAULT_OUT, render_report
 from bench.report.cli import rerender_published
@@ -15,9 +15,8 @@ from shared_spec.exit_codes import EXIT_OK
 @dataclass(frozen=True)
 class ReportArgs:
     store: Path = DEFAULT_STORE
-    out: Path = DEFAULT_OUT
-    published: Path | None = None
-    """A published folder: DIR/index.html re-rendered from DIR/results.jsonl (store and out ignored)."""
+    out: Path = flag(DEFAULT_OUT, "report path")
+    published: Path | None = flag(None, "re-render DIR/index.html from DIR/results.jsonl", metavar="DIR")
 
 
 def report(args: ReportArgs) -> int:

@@ -6,7 +6,6 @@ without a GPU) exits 2 before any run starts; the command exits 1 when any run d
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib.util
 import sys
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, split
+from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
 from bench.harness.campaign import RunContext, plan_runs, run_campaign
 from bench.harness.contenders import MAIN_CONTENDERS, Contender, UnknownContenderError, parse_contenders
 from bench.harness.devices import DeviceChoice, DeviceError, select_device
@@ -36,40 +35,22 @@ EXECUTORS = ("local", "ray")
 class RunArgs:
     """The arguments of `bench run` (and of the runs of `bench all`)."""
 
-    preset: str = "auto"
-    seeds: int = 1
-    first_seed: int = 0
-    contenders: str = ",".join(MAIN_CONTENDERS)
-    tasks: str | None = None
-    device: str = "auto"
-    overrides: Sequence[str] = ()
-    force: bool = False
-    executor: str = "local"
-    address: str | None = None
-    logs_dir: Path = DEFAULT_LOGS
+    preset: str = flag("auto", "preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)")
+    seeds: int = flag(1, "seeds 0..N-1 of each contender")
+    first_seed: int = flag(0, "start at this seed (K..K+N-1): add seeds to earlier runs")
+    contenders: str = flag(",".join(MAIN_CONTENDERS), "comma-separated names")
+    tasks: str | None = flag(
+        None, "comma-separated tasks, each run with the preset's other values (default: its own)"
+    )
+    device: str = flag("auto", "device of every run", choices=("auto", "cpu", "gpu"))
+    overrides: Sequence[str] = flag((), "spec override", flag="--set", action="append", metavar="KEY=VALUE")
+    force: bool = flag(False, "rerun runs already recorded ok")
+    executor: str = flag("local", "local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)")
+    address: str | None = flag(None, "the Ray cluster's address (with --executor ray)")
+    logs_dir: Path = flag(DEFAULT_LOGS, "child stdout/stderr logs")
     store: Path = DEFAULT_STORE
     timeout_s: float | None = None
     """A tighter limit per run than the spec's run_timeout_s (a campaign's budget); not a flag."""
-
-
-def add_arguments(parser: argparse.ArgumentParser, seeds: int) -> None:
-    """The flags of `run` (and `all`), with `seeds` as the default seed count."""
-    add = parser.add_argument
-    add("--preset", default="auto", help="preset name, or auto (cpu-quick on CPU, gpu-quick on GPU)")
-    add("--seeds", type=int, default=seeds, help="seeds 0..N-1 of each contender")
-    add("--first-seed", type=int, default=0, help="start at this seed (K..K+N-1): add seeds to earlier runs")
-    add("--contenders", default=",".join(MAIN_CONTENDERS), help="comma-separated names")
-    add("--tasks", help="comma-separated tasks, each run with the preset's other values (default: its own)")
-    add("--device", default="auto", choices=("auto", "cpu", "gpu"), help="device of every run")
-    add("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="spec override")
-    add("--force", action="store_true", help="rerun runs already recorded ok")
-    add(
-        "--executor",
-        default="local",
-        help="local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)",
-    )
-    add("--address", help="the Ray cluster's address (with --executor ray)")
-    add("--logs-dir", type=Path, default=DEFAULT_LOGS, help="child stdout/stderr logs")
 
 
 def parse_tasks(args: RunArgs) -> list[str]:
