@@ -330,9 +330,9 @@ def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
 
 
 def env_parity(store: Store) -> Section:
-    """The env parity table of the newest local `env_parity` record (`python -m bench parity`), and the
-    registry's notes."""
-    records = [r for r in store.others.get("env_parity", []) if r.get("_source") == LOCAL_SOURCE]
+    """The env parity table of the newest `env_parity` record (`python -m bench parity`; a local one before a
+    published one), and the registry's notes."""
+    records = sorted(store.others.get("env_parity", []), key=lambda r: r.get("_source") == LOCAL_SOURCE)
     record = records[-1] if records else None
     if record is None:
         status = "not measured: no env_parity record in the store (run `python -m bench parity`)"
@@ -340,7 +340,8 @@ def env_parity(store: Store) -> Section:
         where = record.get("provenance", {})
         status = (
             f"{record.get('status')} ({len(record.get('rows') or [])} tasks, Brax backend {record.get('backend')}), "
-            f"run by `python -m bench parity` on {where.get('hostname')} at {where.get('date')}"
+            f"run by `python -m bench parity` on {where.get('hostname')} at {where.get('date')} "
+            f"({record.get('_source')})"
         )
         if record.get("error"):
             status += f"; error: {record['error']}"
