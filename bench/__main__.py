@@ -1,7 +1,7 @@
-"""`python -m bench`: see bench/harness/cli.py."""
+"""`python -m bench`: see bench/commands/__init__.py."""
 
 import sys
 
-from bench.harness.cli import main
+from bench.commands import main
 
 sys.exit(main())

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 import warnings
@@ -20,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.harness.provenance import run_provenance
-from bench.harness.store import append_record
+from bench.harness.provenance import append_measured
+from bench.harness.runner import run_rows
 
 CPU_SWEEP = (1, 4, 16, 64, 256)
 GPU_SWEEP = (1, 16, 256, 1024, 4096, 8192)
@@ -158,6 +156,7 @@ def run_env_sweep(
     gym_modes: list[str],
     num_envs: list[int],
     budget_steps: int,
+    logs_dir: Path,
     timeout_s: float = 900,
     on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
 ) -> list[dict[str, Any]]:
@@ -167,51 +166,22 @@ def run_env_sweep(
     stopped part-way keeps the sweeps already measured.
     """
     rows: list[dict[str, Any]] = []
-    sweeps = [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]
-    for simulator, setting in sweeps:
-        cmd = [
-            sys.executable,
-            "-m",
-            "bench.controls.env_throughput",
-            "--simulator",
-            simulator,
-            "--setting",
-            setting,
-        ]
-        cmd += [
-            "--task",
-            task,
-            "--num-envs",
-            ",".join(map(str, num_envs)),
-            "--budget-steps",
-            str(budget_steps),
-        ]
+    for simulator, setting in [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]:
+        cmd = [sys.executable, "-m", "bench.controls.env_throughput", "--simulator", simulator, "--setting",
+               setting, "--task", task, "--num-envs", ",".join(map(str, num_envs)), "--budget-steps", str(budget_steps)]  # fmt: skip
         print(
             f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}",
             file=sys.stderr,
             flush=True,
         )
-        try:
-            proc = subprocess.run(
-                cmd,
-                capture_output=True,
-                text=True,
-                timeout=timeout_s,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-            error = None if proc.returncode == 0 else proc.stderr.strip().splitlines()[-20:]
-            stdout = proc.stdout
-        except subprocess.TimeoutExpired as err:
-            error, stdout = [f"timeout after {timeout_s:.0f} s"], (err.stdout or b"").decode(errors="replace")
-        got = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        got, error = run_rows(cmd, timeout_s, logs_dir / f"env-{task}-{simulator}-{setting}.log")
         sweep_rows = [{**row, "status": "ok", "command": cmd} for row in got]
-        if error is not None:
-            done = {row["num_envs"] for row in got}
-            sweep_rows.extend(
-                {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
-                 "error": "\n".join(error), "command": cmd}
-                for n in num_envs if n not in done
-            )  # fmt: skip
+        done = {row["num_envs"] for row in got}
+        sweep_rows += [
+            {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
+             "error": error, "command": cmd}
+            for n in num_envs if error is not None and n not in done
+        ]  # fmt: skip
         on_rows(sweep_rows)
         rows.extend(sweep_rows)
     return rows
@@ -220,13 +190,11 @@ def run_env_sweep(
 def store_env_rows(rows: list[dict[str, Any]], store: Path, bench_argv: list[str]) -> None:
     """Append each row to the store as an `env_throughput` record with provenance."""
     for row in rows:
-        device = row.get("device") or {"kind": "cpu", "name": "unknown"}
-        provenance = run_provenance(
-            contender=None, preset="env-only", spec_hash="", seed=None, device=device,
-            command=row.get("command"), bench_argv=bench_argv,
-        )  # fmt: skip
         record = {k: v for k, v in row.items() if k != "command"}
-        append_record({**record, "record_type": "env_throughput", "provenance": provenance}, store)
+        record["device"] = row.get("device") or {"kind": "cpu", "name": "unknown"}
+        append_measured(
+            {**record, "record_type": "env_throughput"}, store, bench_argv, "env-only", row.get("command")
+        )
 
 
 if __name__ == "__main__":

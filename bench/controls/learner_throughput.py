@@ -9,8 +9,6 @@ named on the command line (a file given explicitly is collected whatever its nam
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -18,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.controls.learner_update import FRAMEWORKS, GPU_ONLY_FRAMEWORKS
-from bench.harness.provenance import run_provenance
-from bench.harness.store import append_record
+from bench.harness.provenance import append_measured
+from bench.harness.runner import run_rows
 
 BENCHMARK_FILE = Path(__file__).parent / "learner_benchmark.py"
 CPU_GRID = {"batch_sizes": [512, 2048, 8192], "hiddens": [[64, 64], [256, 256]], "rounds": 3}
@@ -27,25 +25,18 @@ GPU_GRID = {"batch_sizes": [2048, 8192, 32768, 131072], "hiddens": [[64, 64], [2
 
 
 def run_framework(
-    framework: str, grid: dict[str, Any], device: str, timeout_s: float
+    framework: str, grid: dict[str, Any], device: str, timeout_s: float, logs_dir: Path
 ) -> list[dict[str, Any]]:
     """Benchmark one framework over the grid; rows (a failed run gives failed rows with the error tail)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.json"
-        env = {
-            **os.environ,
-            "PPO_BENCH_LEARNER_GRID": json.dumps({**grid, "frameworks": [framework], "device": device}),
-        }
         cmd = [sys.executable, "-m", "pytest", str(BENCHMARK_FILE), "-q", "-p", "no:cacheprovider",
                "--benchmark-enable", f"--benchmark-json={out}", "--benchmark-columns=mean,stddev,rounds"]  # fmt: skip
         print(f"learner throughput: {framework} on {device}, grid {grid}", file=sys.stderr, flush=True)
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
-            error = (
-                None if proc.returncode == 0 else "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
-            )
-        except subprocess.TimeoutExpired:
-            error = f"timeout after {timeout_s:.0f} s"
+        grid_env = json.dumps({**grid, "frameworks": [framework], "device": device})
+        _, error = run_rows(
+            cmd, timeout_s, logs_dir / f"learner-{framework}.log", {"PPO_BENCH_LEARNER_GRID": grid_env}
+        )
         rows = [_row(b, device) for b in json.loads(out.read_text())["benchmarks"]] if out.exists() else []
     if error and not rows:
         rows = [{"framework": framework, "status": "failed", "error": error, "device": {"kind": device}}]
@@ -72,6 +63,7 @@ def run_learner_sweep(
     frameworks: list[str],
     grid: dict[str, Any],
     device: str,
+    logs_dir: Path,
     timeout_s: float = 1800,
     on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
 ) -> list[dict]:
@@ -86,7 +78,7 @@ def run_learner_sweep(
         )
     rows = []
     for framework in frameworks:
-        framework_rows = run_framework(framework, grid, device, timeout_s)
+        framework_rows = run_framework(framework, grid, device, timeout_s, logs_dir)
         on_rows(framework_rows)
         rows.extend(framework_rows)
     return rows
@@ -98,17 +90,5 @@ def store_learner_rows(
     """Append each row as a `learner_throughput` record with provenance."""
     for row in rows:
         device = {**row.get("device", {}), "name": device_name}
-        provenance = run_provenance(
-            contender=None, preset=preset, spec_hash="", seed=None, device=device,
-            command=None, bench_argv=bench_argv,
-        )  # fmt: skip
-        append_record(
-            {
-                "preset": preset,
-                **row,
-                "device": device,
-                "record_type": "learner_throughput",
-                "provenance": provenance,
-            },
-            store,
-        )
+        record = {"preset": preset, **row, "device": device, "record_type": "learner_throughput"}
+        append_measured(record, store, bench_argv, preset)

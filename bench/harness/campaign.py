@@ -1,14 +1,15 @@
 """A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
 
-Runs are strictly sequential so timings never share a device. A run already recorded `ok` for the same spec
-hash, contender, seed, seed count and code version (code_version.py: a hash of the source that would run) is
-skipped unless `force`; a run of other code is never reused. A failed run is recorded and the campaign goes
-on; the caller decides the exit code from the returned records.
+Runs are strictly sequential so timings never share a device, and interleaved: round r runs seed r of every
+contender, the order within a round rotating, so a slow hour of the machine falls on every contender alike
+(each record carries its `round` and `position_in_round`). A run already recorded `ok` for the same spec
+hash, contender, seed, seed count and code version (code_version.py: a hash of the files the contender can
+execute) is skipped unless `force`; a run of other code is never reused. A failed run is recorded and the
+campaign goes on; the caller decides the exit code from the returned records.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness.code_version import code_version
+from bench.harness.code_version import code_version, missed_modules
 from bench.harness.contenders import Contender, build_argv
 from bench.harness.provenance import run_provenance
 from bench.harness.records import build_run_record
-from bench.harness.runner import run_child
+from bench.harness.runner import ChildOutcome, run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
@@ -39,7 +40,9 @@ class PlannedRun:
     argv: list[str]
     log_path: Path
     code_version: str
-    """Hash of the source this run would execute (bench.harness.code_version)."""
+    """Hash of the files this run can execute (bench.harness.code_version)."""
+    position_in_round: int = 0
+    """Its place in its round (round r runs seed r of every contender)."""
 
     def key(self, spec_hash: str) -> RunKey:
         return (spec_hash, self.contender.name, self.seed, self.num_seeds, self.code_version)
@@ -54,44 +57,35 @@ def plan_runs(
     logs_dir: Path,
     first_seed: int = 0,
 ) -> list[PlannedRun]:
-    """Seeds first_seed .. first_seed+seeds-1 of each contender, contender by contender; a vmapped contender is
-    one run of all of them."""
+    """Seeds first_seed .. first_seed+seeds-1, round by round: round r is seed r of every contender, in the
+    contenders' order rotated by r; a vmapped contender is one run of all seeds, in the first round."""
+    versions = {c.name: code_version(c) for c in contenders}
     plan = []
-    for contender in contenders:
-        version = code_version(contender)
-        seed_list = [first_seed] if contender.vmap_seeds else list(range(first_seed, first_seed + seeds))
-        num_seeds = seeds if contender.vmap_seeds else 1
-        for seed in seed_list:
+    for seed in range(first_seed, first_seed + seeds):
+        shift = seed % len(contenders)
+        in_round = [
+            c for c in [*contenders[shift:], *contenders[:shift]] if seed == first_seed or not c.vmap_seeds
+        ]
+        for position, contender in enumerate(in_round):
+            num_seeds = seeds if contender.vmap_seeds else 1
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, version))
+            plan.append(PlannedRun(contender, seed, num_seeds, argv, log, versions[contender.name], position))
     return plan
 
 
 def recorded_ok(store: Path) -> set[RunKey]:
     """Keys of the `ok` run records already in the store (unreadable lines are reported and skipped)."""
-    keys = set()
-    for record in read_records(store, record_type="run"):
-        if record.get("status") == "ok":
-            keys.add(
-                (
-                    record.get("spec_hash"),
-                    record.get("contender"),
-                    record.get("seed"),
-                    record.get("num_seeds") or 1,
-                    record.get("code_version"),
-                )
-            )
-    return keys
+    runs = [r for r in read_records(store, record_type="run") if r.get("status") == "ok"]
+    keys = ("spec_hash", "contender", "seed")
+    return {(*(r.get(k) for k in keys), r.get("num_seeds") or 1, r.get("code_version")) for r in runs}  # type: ignore[misc]
 
 
 class Progress:
     """One line per run start and finish with an ETA from the finished runs; a tqdm bar on a terminal only."""
 
     def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.durations: list[float] = []
+        self.total, self.done, self.durations = total, 0, []
         self.bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
@@ -99,16 +93,13 @@ class Progress:
             self.bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
 
     def _say(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr, flush=True)
+        (self.bar.write if self.bar is not None else print)(line, file=sys.stderr)  # type: ignore[operator]
 
     def eta_s(self) -> float | None:
         """Mean duration of the finished runs times the runs left (None before the first run finished)."""
-        if not self.durations:
-            return None
-        return sum(self.durations) / len(self.durations) * (self.total - self.done)
+        return (
+            sum(self.durations) / len(self.durations) * (self.total - self.done) if self.durations else None
+        )
 
     def _eta_text(self) -> str:
         eta = self.eta_s()
@@ -131,59 +122,55 @@ class Progress:
         self.durations.append(record["harness_wall_s"])
         error = f"  {record['error']}" if record.get("error") else ""
         self._say(
-            f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} "
-            f"in {record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  "
-            f"({self._eta_text()}){error}"
+            f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} in "
+            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta_text()}){error}"
         )
         if self.bar is not None:
             self.bar.update(1)
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of one campaign shares: the spec, its preset name, the device, the bench command line."""
 
-def execute_run(
-    run: PlannedRun,
-    *,
-    spec: PPOSpec,
-    preset: str,
-    device: dict[str, Any],
-    bench_argv: list[str] | None,
-) -> dict[str, Any]:
-    """One planned run in its own child process on this machine: its record (the caller stores it).
+    spec: PPOSpec
+    preset: str
+    device: dict[str, Any]
+    bench_argv: list[str] | None = None
+    timeout_s: float | None = None
+    """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
 
-    The same function runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
-    machine's that ran the child.
-    """
-    started, load_before = time.time(), os.getloadavg()[0]
-    outcome = run_child(run.argv, spec.run_timeout_s, run.log_path)
-    provenance = run_provenance(
-        contender=run.contender.name,
-        preset=preset,
-        spec_hash=spec.spec_hash(),
-        seed=run.seed,
-        device=device,
-        command=run.argv,
-        bench_argv=bench_argv,
-    )
-    provenance["started_unix"] = started
-    # Other work on the machine skews timings; the 1-minute load average around the run shows it.
-    provenance["load_avg_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
-    provenance["log_path"] = str(run.log_path)
-    provenance["code_version"] = run.code_version
-    record = build_run_record(
-        outcome=outcome,
-        contender=run.contender.name,
-        preset=preset,
-        spec=spec,
-        seed=run.seed,
-        num_seeds=run.num_seeds,
-        device=device,
-        provenance=provenance,
-    )
-    record["code_version"] = run.code_version
-    return record
+    def execute(self, run: PlannedRun) -> dict[str, Any]:
+        """One planned run in its own child process on this machine: its record (the caller stores it).
+
+        The same method runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
+        machine's that ran the child.
+        """
+        started, load_before = time.time(), os.getloadavg()[0]
+        timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
+        outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
+        record = self.record(run, outcome, timeout_s)
+        # Other work on the machine skews timings; the 1-minute load average around the run shows it.
+        load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+        record["provenance"].update(started_unix=started, load_avg_1m=load)
+        return record
+
+    def record(
+        self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
+        provenance = run_provenance(
+            contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
+            device=self.device, command=run.argv, bench_argv=self.bench_argv,
+        )  # fmt: skip
+        provenance.update(log_path=str(run.log_path), code_version=run.code_version)
+        record = build_run_record(
+            outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
+            num_seeds=run.num_seeds, device=self.device, provenance=provenance, timeout_s=timeout_s,
+        )  # fmt: skip
+        missed = missed_modules(run.contender, outcome.loaded_modules)
+        record.update(code_version=run.code_version, code_version_missed=missed, round=run.seed)
+        return {**record, "position_in_round": run.position_in_round}
 
 
 Execute = Callable[[PlannedRun], dict[str, Any]]
@@ -201,13 +188,10 @@ def run_locally(
 
 def run_campaign(
     plan: Sequence[PlannedRun],
+    context: RunContext,
     *,
-    spec: PPOSpec,
-    preset: str,
-    device: dict[str, Any],
     store: Path,
     force: bool,
-    bench_argv: list[str] | None = None,
     executor: str = "local",
     address: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -217,18 +201,17 @@ def run_campaign(
     one timed run per node at a time; either way the records land in `store` on this machine.
     """
     done = set() if force else recorded_ok(store)
-    todo = [run for run in plan if run.key(spec.spec_hash()) not in done]
+    todo = [run for run in plan if run.key(context.spec.spec_hash()) not in done]
     progress = Progress(len(plan))
     for run in plan:
         if run not in todo:
             progress.skip(run)
-    execute = functools.partial(execute_run, spec=spec, preset=preset, device=device, bench_argv=bench_argv)
     if executor == "ray":
         from bench.harness.ray_executor import run_on_ray
 
-        results = run_on_ray(todo, execute, progress, address)
+        results = run_on_ray(todo, context, progress, address)
     else:
-        results = run_locally(todo, execute, progress)
+        results = run_locally(todo, context.execute, progress)
     records = []
     try:
         for run, record in results:
@@ -236,5 +219,6 @@ def run_campaign(
             records.append(record)
             progress.finish(run, record)
     finally:
-        progress.close()
+        if progress.bar is not None:
+            progress.bar.close()
     return records

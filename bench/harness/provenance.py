@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bench.harness.store import append_record
 from shared_spec.host import cpu_model
 from shared_spec.result import package_versions
 
@@ -106,3 +107,22 @@ def run_provenance(
         "command": shlex.join(command) if command else None,
         "bench_command": shlex.join([sys.executable, "-m", "bench", *bench_argv]) if bench_argv else None,
     }
+
+
+NO_DEVICE = {"kind": None, "name": None, "requested": None, "fallback": False}
+
+
+def append_measured(
+    record: dict[str, Any],
+    store: Path,
+    bench_argv: list[str] | None,
+    preset: str = "",
+    command: list[str] | None = None,
+) -> None:
+    """Append a record that is not a run (a control's row, code metrics, the env parity check) with its
+    provenance; its device is the record's own `device` (none for machine-independent records)."""
+    provenance = run_provenance(
+        contender=None, preset=preset, spec_hash="", seed=None, device=record.get("device") or NO_DEVICE,
+        command=command, bench_argv=bench_argv,
+    )  # fmt: skip
+    append_record({**record, "provenance": provenance}, store)

@@ -1,6 +1,6 @@
 """The Ray executor: the same planned runs, each a Ray task on a cluster node, records gathered on the driver.
 
-Each task runs `campaign.execute_run` on a worker node: the same isolated child process as the local
+Each task runs `campaign.RunContext.execute` on a worker node: the same isolated child process as the local
 executor, timed there, its provenance that node's. Timings must never share a device, so every task asks
 for one unit of the custom resource RESOURCE, which each node offers once (`ray start ...
 --resources='{"ppo_bench_node": 1}'`, docs/CLUSTER.md): a node runs one timed run at a time. A task that Ray
@@ -14,7 +14,7 @@ import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bench.harness.campaign import Execute, PlannedRun, Progress
+from bench.harness.campaign import PlannedRun, Progress, RunContext
 from bench.harness.runner import ChildOutcome
 
 RESOURCE = "ppo_bench_node"
@@ -48,34 +48,21 @@ def connect(address: str | None) -> Any:
     return ray
 
 
-def lost_run_record(run: PlannedRun, execute: Execute, reason: str) -> dict[str, Any]:
+def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[str, Any]:
     """A failed record for a run Ray lost: the plan's keys, the reason in the error tail, exit code -1."""
     outcome = ChildOutcome(run.argv, -1, False, 0.0, 0.0, "", f"ray executor: the run was lost: {reason}")
-    spec, preset, device = (execute.keywords[k] for k in ("spec", "preset", "device"))  # type: ignore[attr-defined]
-    from bench.harness.provenance import run_provenance
-    from bench.harness.records import build_run_record
-
-    provenance = run_provenance(
-        contender=run.contender.name, preset=preset, spec_hash=spec.spec_hash(), seed=run.seed,
-        device=device, command=run.argv, bench_argv=execute.keywords.get("bench_argv"),  # type: ignore[attr-defined]
-    )  # fmt: skip
-    provenance["executor"] = {"name": "ray", "driver": socket.gethostname(), "lost": reason}
-    provenance["code_version"] = run.code_version
-    record = build_run_record(
-        outcome=outcome, contender=run.contender.name, preset=preset, spec=spec, seed=run.seed,
-        num_seeds=run.num_seeds, device=device, provenance=provenance,
-    )  # fmt: skip
-    record["code_version"] = run.code_version
+    record = context.record(run, outcome)
+    record["provenance"]["executor"] = {"name": "ray", "driver": socket.gethostname(), "lost": reason}
     return record
 
 
-def _call(execute: Execute, run: PlannedRun) -> dict[str, Any]:
-    """The Ray task: `execute(run)` on the node Ray chose (Ray wraps functions, not partials)."""
-    return execute(run)
+def _call(context: RunContext, run: PlannedRun) -> dict[str, Any]:
+    """The Ray task: `context.execute(run)` on the node Ray chose."""
+    return context.execute(run)
 
 
 def run_on_ray(
-    todo: Sequence[PlannedRun], execute: Execute, progress: Progress, address: str | None
+    todo: Sequence[PlannedRun], context: RunContext, progress: Progress, address: str | None
 ) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
     """Submit every run as a Ray task; yield (run, record) as each one ends, in the order they end."""
     ray = connect(address)
@@ -83,7 +70,7 @@ def run_on_ray(
     pending = {}
     for run in todo:
         progress.start(run)
-        pending[remote.remote(execute, run)] = run
+        pending[remote.remote(context, run)] = run
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -92,7 +79,7 @@ def run_on_ray(
                 record = ray.get(ready[0])
                 record["provenance"]["executor"] = {"name": "ray", "driver": socket.gethostname()}
             except ray.exceptions.RayError as err:
-                record = lost_run_record(run, execute, f"{type(err).__name__}: {str(err).splitlines()[0]}")
+                record = lost_run_record(run, context, f"{type(err).__name__}: {str(err).splitlines()[0]}")
             yield run, record
     finally:
         for ref in pending:

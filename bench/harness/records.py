@@ -13,13 +13,12 @@ Without a parsable result the record is built from what the parent knows (conten
 
 from __future__ import annotations
 
-import json
 import math
 import signal
 from dataclasses import asdict
 from typing import Any
 
-from bench.harness.runner import ChildOutcome
+from bench.harness.runner import ChildOutcome, json_lines
 from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
 from shared_spec.result import RunResult, json_safe
 from shared_spec.spec import PPOSpec
@@ -29,17 +28,8 @@ OOM_MARKERS = ("MemoryError", "out of memory", "Out of memory", "OOM", "RESOURCE
 
 def parse_result_line(stdout: str) -> dict[str, Any] | None:
     """The last line of `stdout` that parses as a JSON object, or None."""
-    for line in reversed(stdout.splitlines()):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return None
+    found = json_lines(stdout)
+    return found[-1] if found else None
 
 
 def _is_finite_number(value: Any) -> bool:
@@ -70,7 +60,10 @@ def classify(
     """(status, error) of one run; see the module docstring for the rules."""
     last_line = outcome.stderr_tail(1).strip() or "(no stderr)"
     if outcome.timed_out:
-        return "timeout", f"timed out after {timeout_s:g} s (spec.run_timeout_s); killed"
+        return (
+            "timeout",
+            f"timed out after {timeout_s:g} s (spec.run_timeout_s, or a campaign's budget); killed",
+        )
     if _looks_oom(outcome):
         return "failed", f"out of memory (exit code {outcome.exit_code}): {last_line}"
     if result is not None and result.get("spec_hash") != spec_hash:
@@ -117,10 +110,11 @@ def build_run_record(
     num_seeds: int,
     device: dict[str, Any],
     provenance: dict[str, Any],
+    timeout_s: float | None = None,
 ) -> dict[str, Any]:
-    """The store record of one (contender, seed) run."""
+    """The store record of one (contender, seed) run; `timeout_s`: the limit it ran under (default the spec's)."""
     result = parse_result_line(outcome.stdout)
-    status, error = classify(outcome, result, spec.spec_hash(), spec.run_timeout_s)
+    status, error = classify(outcome, result, spec.spec_hash(), timeout_s or spec.run_timeout_s)
     base = result if result is not None else fallback_result(contender, preset, spec, seed, num_seeds, device)
     record = {
         **base,

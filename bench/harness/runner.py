@@ -1,24 +1,24 @@
 """Run one child process and measure what only the parent can see: exit status, wall time, peak host memory.
 
-Peak RSS is per run: the larger of (a) the summed RSS of the child's process tree, polled every
-`POLL_INTERVAL_S` with psutil (catches worker processes such as async vector envs), and (b) the child's own
-`ru_maxrss` from `os.wait4` on that one pid (exact for the main process, catches peaks between polls). Neither is
-the cumulative `RUSAGE_CHILDREN` maximum, which would carry one run's peak into every later run.
-
-The child gets its own session so that a timeout can kill its whole process group. Stdout and stderr go to
-temporary files (no pipe can fill up and block the child), then into one log file.
+The one way the bench starts a child (trainers, control sweeps, the env parity check, a campaign's steps):
+its own session, so that a timeout can end everything it started; stdout and stderr to temporary files (no
+pipe can fill up and block it), then into one log file; its JSON lines on stdout are what it reports. Peak
+RSS is per run: the summed high-water mark (VmHWM) of the child's process tree, polled with psutil (worker
+processes such as async vector envs count), never the cumulative `RUSAGE_CHILDREN` maximum, which would carry
+one run's peak into the next.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -40,6 +40,8 @@ class ChildOutcome:
     peak_rss_mb: float
     stdout: str
     stderr: str
+    loaded_modules: dict[str, str] | None = field(default=None)
+    """Project modules the child imported (name -> file), when run with `trace_modules`; None otherwise."""
 
     def stderr_tail(self, lines: int = ERROR_TAIL_LINES) -> str:
         """The last `lines` lines of stderr (where tracebacks land)."""
@@ -61,9 +63,8 @@ def _high_water_bytes(member: psutil.Process) -> int:
 def _tree_rss_bytes(proc: psutil.Process) -> int:
     """Summed peak RSS (VmHWM) of `proc` and its descendants; processes that vanish mid-walk count as 0.
 
-    Polled every POLL_INTERVAL_S; VmHWM keeps a peak between polls, but a process that lives less than one
-    interval after its peak can be missed. Not `ru_maxrss` from wait4: Linux keeps the high-water mark across exec, so it would include the pages of
-    the (possibly large) harness process the child was forked from.
+    VmHWM keeps a peak between polls, but a process that lives less than one interval after its peak can be
+    missed. Not `ru_maxrss` from wait4: Linux keeps it across exec, so it would count the harness's pages.
     """
     total = 0
     try:
@@ -80,17 +81,30 @@ def _tree_rss_bytes(proc: psutil.Process) -> int:
 
 
 def _kill_group(pid: int) -> None:
-    """SIGTERM the child's process group, then SIGKILL whatever is left after a grace period."""
+    """SIGTERM the child's process group and every descendant (some start their own sessions, as the bench's
+    own children do), then SIGKILL whatever is left after a grace period."""
+    try:
+        descendants = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
     for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 0.0)):
-        try:
+        for member in descendants:
+            with contextlib.suppress(psutil.Error):
+                member.send_signal(sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return
+        psutil.wait_procs(descendants, timeout=grace)
+        while time.monotonic() < deadline and not _exited(pid):
             time.sleep(0.05)
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child `pid` has ended (it is left to be reaped)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
@@ -98,6 +112,7 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
     handle = psutil.Process(proc.pid)
     peak = 0
     timed_out = False
+    interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
     while True:
         pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
@@ -108,7 +123,8 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
             _kill_group(proc.pid)
             pid, status, _usage = os.wait4(proc.pid, 0)
             break
-        time.sleep(POLL_INTERVAL_S)
+        time.sleep(interval)
+        interval = min(2 * interval, POLL_INTERVAL_S)
     wall_s = time.monotonic() - start
     exit_code = os.waitstatus_to_exitcode(status)
     proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again
@@ -116,25 +132,43 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, 
 
 
 def run_child(
-    argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
+    argv: list[str],
+    timeout_s: float,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    trace_modules: bool = False,
 ) -> ChildOutcome:
-    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened."""
+    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened.
+
+    `trace_modules`: `argv` is `[python, -m MODULE | SCRIPT, ...]`; it runs under `bench.harness.child_entry`,
+    which reports the project modules the child loaded (`ChildOutcome.loaded_modules`).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    env = None if env is None else {**os.environ, **env}  # `env`: variables added to this process's
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        modules_file = Path(tmp) / "modules.json"
+        command = [argv[0], "-m", "bench.harness.child_entry", str(modules_file), *argv[1:]]
         start = time.monotonic()
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env
-        )
+            command if trace_modules else argv,
+            stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
+        )  # fmt: skip
         try:
             exit_code, timed_out, wall_s, peak = _wait(proc, timeout_s, start)
-        except BaseException:  # Ctrl-C or any harness error: never leave a trainer running
+        except BaseException:  # Ctrl-C or any harness error: never leave a child running
             _kill_group(proc.pid)
             proc.wait()
             raise
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    outcome = ChildOutcome(argv, exit_code, timed_out, wall_s, peak / 2**20, stdout, stderr)
+        loaded = json.loads(modules_file.read_text()) if modules_file.exists() else None
+        outcome = ChildOutcome(
+            argv, exit_code, timed_out, wall_s, peak / 2**20, out.read(), err.read(), loaded
+        )
     _write_log(log_path, outcome)
     return outcome
 
@@ -147,3 +181,31 @@ def _write_log(path: Path, outcome: ChildOutcome) -> None:
         f"wall_s: {outcome.wall_s:.2f}  peak_rss_mb: {outcome.peak_rss_mb:.1f}\n"
     )
     path.write_text(f"{header}# ---- stdout ----\n{outcome.stdout}# ---- stderr ----\n{outcome.stderr}")
+
+
+def run_rows(
+    argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
+) -> tuple[list[dict], str | None]:
+    """Run a measuring child (a control sweep, the env parity check): (its JSON lines, an error or None).
+
+    The error is the timeout, or the exit code with the output's last lines (pytest reports on stdout); rows
+    printed before it are kept.
+    """
+    outcome = run_child(argv, timeout_s, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
+    if outcome.timed_out:
+        error = f"timeout after {timeout_s:.0f} s"
+    else:
+        tail = "\n".join((outcome.stdout + outcome.stderr).splitlines()[-20:])
+        error = None if outcome.exit_code == 0 else f"exit code {outcome.exit_code}: {tail}"
+    return json_lines(outcome.stdout), error
+
+
+def json_lines(stdout: str) -> list[dict]:
+    """Every line of `stdout` that parses as a JSON object, in order (the children's one way to report)."""
+    found = []
+    for line in stdout.splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(line) if line.strip().startswith("{") else None
+            if isinstance(value, dict):
+                found.append(value)
+    return found

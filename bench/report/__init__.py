@@ -2,7 +2,8 @@
 
 Layout: `data` reads and labels records, `stats` computes intervals, paired ratios and the noise band with
 scipy.stats, `tables` and `plots` present, `debate` answers the quoted claims, `sections` assembles them,
-`html` is the page. `cli.main` is the command line.
+`html` is the page. `cli.main` is the command line; `settings`
+holds the contenders' order and colours, the comparisons and the matrix.
 """
 
 from __future__ import annotations
@@ -24,14 +25,12 @@ def render_report(
     out_path: Path,
     published_dir: Path | None = None,
     seed: int = 0,
-    run_env_check: bool = True,
     source: str = LOCAL_SOURCE,
 ) -> Path:
     """Render `store_path` (plus `published_dir/*/results.jsonl`) to the self-contained page `out_path`.
 
     `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
-    store renders the same numbers. `run_env_check` builds every task's real envs for the parity table
-    (ppo_envs.parity; JAX, Brax and Gymnasium imports, seconds); tests turn it off. `source` labels the
+    store renders the same numbers. It reads records only (no environment is built). `source` labels the
     store's records ("published: <folder>" when a published folder is re-rendered). Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
@@ -41,7 +40,7 @@ def render_report(
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Generated {generated} from {store_path} (bootstrap seed {seed})."
     answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
-    html = page(TITLE, meta, [answer, *build_sections(store, seed, run_env_check)])
+    html = page(TITLE, meta, [answer, *build_sections(store, seed)])
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -32,15 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-render the published folder DIR: DIR/index.html from DIR/results.jsonl (ignores the others)",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument(
-        "--no-env-check",
-        action="store_true",
-        help="skip building the real envs for the parity table (faster)",
-    )
+    # Old command lines keep working: the report never builds envs now (the parity check is a record).
+    parser.add_argument("--no-env-check", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
-def rerender_published(folder: Path, seed: int = 0, run_env_check: bool = True) -> int:
+def rerender_published(folder: Path, seed: int = 0) -> int:
     """Write `folder`/index.html from `folder`/results.jsonl with today's report code, its records labelled
     as that published folder (so a published page follows today's rules); exit 2 on a missing or empty store."""
     store = folder / "results.jsonl"
@@ -55,7 +52,6 @@ def rerender_published(folder: Path, seed: int = 0, run_env_check: bool = True) 
         folder / "index.html",
         folder / "published",
         seed,
-        run_env_check,
         PUBLISHED_PREFIX + folder.name,
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
@@ -66,10 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     """Render the report; exit 2 (EXIT_BAD_SPEC) when the store does not exist (an empty store still renders)."""
     args = build_parser().parse_args(argv)
     if args.published is not None:
-        return rerender_published(args.published, args.seed, not args.no_env_check)
+        return rerender_published(args.published, args.seed)
     if not args.store.exists():
         print(f"error: --store: got {str(args.store)!r}; allowed: an existing results.jsonl", file=sys.stderr)
         return EXIT_BAD_SPEC
-    out = render_report(args.store, args.out, args.published_stores, args.seed, not args.no_env_check)
+    out = render_report(args.store, args.out, args.published_stores, args.seed)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return EXIT_OK

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness.contenders import CONTENDER_ORDER
 from bench.harness.store import read_records
+from bench.report.settings import CONTENDER_ORDER
 from shared_spec.exit_codes import EXIT_OK
 
 LOCAL_SOURCE = "local"

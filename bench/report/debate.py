@@ -12,10 +12,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bench.harness.contenders import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.data import GroupKey
 from bench.report.field_code import CITATIONS, pair_ratios
 from bench.report.matrix import matrix_cells, shown_rows, where
+from bench.report.settings import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
 from bench.report.tables import (
     Summary,

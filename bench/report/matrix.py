@@ -1,6 +1,6 @@
 """The framework x simulator table: rows JAX / PyTorch learner, columns Brax MJX / Gymnasium MuJoCo C.
 
-Four contenders fill it (`bench.harness.contenders.MATRIX`: jax, jax-gym, torch-brax, torch), so a column
+Four contenders fill it (`bench.report.settings.MATRIX`: jax, jax-gym, torch-brax, torch), so a column
 compares the two frameworks on one simulator and a row the two simulators under one learner: the only way to
 say how much of a speed gap is the framework and how much the simulator. One table per group (hardware,
 preset, task, spec, code); two generated sentences below each; the newest group opens the report.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bench.harness.contenders import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
 from bench.report.data import GroupKey, Run, source_label
+from bench.report.settings import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
 from bench.report.tables import (
     MISSING,
     Summary,

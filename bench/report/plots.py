@@ -17,14 +17,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from bench.harness.contenders import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.data import Run, by_contender
+from bench.report.settings import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.stats import MIN_RUNS_FOR_CI, pointwise_mean_band
 from bench.report.tables import Summary
 
 
 def color(contender: str) -> str:
-    """The contender's colour from the contender table (bench.harness.contenders)."""
+    """The contender's colour from bench.report.settings."""
     return CONTENDER_COLORS.get(contender, UNKNOWN_COLOR)
 
 

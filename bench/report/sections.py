@@ -1,8 +1,8 @@
 """The report's sections, each a small function returning (anchor, title, HTML body).
 
 Sections never raise on odd data: what is missing is said in words ("not measured"), never left blank.
-Env parity is measured by `ppo_envs.parity` (real envs, unless the render turns it off), the implementation
-details come from `shared_spec.details`.
+Sections read records only: env parity comes from the store's `env_parity` record (the harness runs the check),
+the implementation details from `shared_spec.details`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from bench.harness.contenders import COMPARISONS, Comparison
 from bench.report import plots
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
@@ -49,6 +48,7 @@ from bench.report.matrix import (
     newest_group,
     simulator_sentence,
 )
+from bench.report.settings import COMPARISONS, Comparison
 from bench.report.source_view import side_by_side
 from bench.report.tables import (
     MISSING,
@@ -62,7 +62,6 @@ from bench.report.tables import (
     startup_phases_frame,
     summarize,
 )
-from ppo_envs.parity import check_all_tasks
 from shared_spec.details import checklist
 from shared_spec.tasks import TASKS, get_task
 
@@ -330,19 +329,27 @@ def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
     return frame_html(frame, "plug", caption)
 
 
-def env_parity(run_env_check: bool = True) -> Section:
-    """The measured env parity table (ppo_envs.parity builds the real envs) and the registry's notes."""
-    rows, status = None, "not run for this render (run_env_check=False)"
-    if run_env_check:
-        try:
-            rows, status = check_all_tasks(), "from ppo_envs.parity.check_all_tasks"
-        except Exception as err:  # building real envs can fail on the rendering machine: say so, don't crash
-            status = f"ppo_envs.parity.check_all_tasks failed: {type(err).__name__}: {err}"
+def env_parity(store: Store) -> Section:
+    """The env parity table of the newest `env_parity` record (`python -m bench parity`; a local one before a
+    published one), and the registry's notes."""
+    records = sorted(store.others.get("env_parity", []), key=lambda r: r.get("_source") == LOCAL_SOURCE)
+    record = records[-1] if records else None
+    if record is None:
+        status = "not measured: no env_parity record in the store (run `python -m bench parity`)"
+    else:
+        where = record.get("provenance", {})
+        status = (
+            f"{record.get('status')} ({len(record.get('rows') or [])} tasks, Brax backend {record.get('backend')}), "
+            f"run by `python -m bench parity` on {where.get('hostname')} at {where.get('date')} "
+            f"({record.get('_source')})"
+        )
+        if record.get("error"):
+            status += f"; error: {record['error']}"
     body = f'<p class="note">Measured parity check: {escape(status)}.</p>'
-    if rows:
+    if record is not None and record.get("rows"):
         body += _rows_table(
-            [_compact_parity(r) for r in rows],
-            "Env parity check (measured on the machine that rendered this report)",
+            [_compact_parity(r) for r in record["rows"]],
+            "Env parity check (measured by the harness, from the store)",
         )
     registry = [
         {
@@ -564,7 +571,7 @@ def _span(dates: list[str]) -> str:
     return dates[0] if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} runs)"
 
 
-def build_sections(store: Store, seed: int = 0, run_env_check: bool = True) -> list[Section]:
+def build_sections(store: Store, seed: int = 0) -> list[Section]:
     """All sections in reading order."""
     groups = group_runs(store.runs)
     summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
@@ -579,7 +586,7 @@ def build_sections(store: Store, seed: int = 0, run_env_check: bool = True) -> l
         debate(store, summaries),
         code_metrics(store),
         field_code_section(store),
-        env_parity(run_env_check),
+        env_parity(store),
         implementation_details(),
         controls(store),
         failures(store.runs),

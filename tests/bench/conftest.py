@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness.cli import main
+from bench.commands import main
 from bench.harness.contenders import Contender
 from bench.metrics import field_code
 

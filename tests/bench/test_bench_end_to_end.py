@@ -33,6 +33,7 @@ def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
         assert record["total_env_steps"] == spec.num_updates * spec.batch_size
         assert record["peak_rss_mb"] > 0 and record["final_return"] is not None
         assert record["curve"][0][0] == 0  # first evaluation before training
+        assert record["code_version_missed"] == []  # every project module it loaded is in its import closure
         log = tmp_path / "logs" / f"{record['contender']}-smoke-{spec.spec_hash()}-seed0.log"
         assert log.is_file()
         steady_steps = record["total_env_steps"] - spec.batch_size  # the first update holds compilation

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import cli, devices
+from bench.commands import all as all_command
+from bench.commands import main
+from bench.commands import report as report_command
+from bench.harness import devices
 from bench.harness.contenders import (
-    CONTENDER_COLORS,
-    CONTENDER_ORDER,
     CONTENDERS,
     CONTROL_CONTENDERS,
-    DEBATE_PAIR,
     MAIN_CONTENDERS,
-    UNKNOWN_COLOR,
     Contender,
     UnknownContenderError,
     build_argv,
@@ -26,6 +25,7 @@ from bench.harness.contenders import (
 from bench.harness.records import parse_result_line
 from bench.harness.store import read_records
 from bench.metrics import code_metrics
+from bench.report.settings import CONTENDER_COLORS, CONTENDER_ORDER, DEBATE_PAIR, UNKNOWN_COLOR
 from shared_spec.exit_codes import EXIT_UNAVAILABLE
 
 
@@ -47,7 +47,7 @@ def test_contender_table_matches_the_trainer_cli():
     assert set(MAIN_CONTENDERS) <= set(CONTENDERS)
 
 
-def test_contender_lists_order_and_colours_come_from_the_table():
+def test_contender_lists_order_and_colours_cover_the_table():
     assert set(CONTROL_CONTENDERS) <= set(CONTENDERS) and set(DEBATE_PAIR) <= set(MAIN_CONTENDERS)
     assert sorted(CONTENDER_ORDER) == sorted(CONTENDERS) and set(CONTENDER_COLORS) == set(CONTENDERS)
     assert len(set(CONTENDER_COLORS.values())) == len(CONTENDERS)  # every contender tells apart in a figure
@@ -196,7 +196,7 @@ def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
         out_path.write_text("report")
         return out_path
 
-    monkeypatch.setattr(cli, "render_report", render_report)
+    monkeypatch.setattr(report_command, "render_report", render_report)
     out = tmp_path / "index.html"
     assert _run_all(bench, out) == 0
     assert rendered == [(bench.store_path, out)]
@@ -217,12 +217,14 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
 
     table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
     table["brax-ppo"] = fake("brax-ppo", "unavailable")
-    monkeypatch.setattr(cli, "run_quick_controls", lambda args, argv: 0)  # the real sweeps: test_controls.py
-    monkeypatch.setattr(cli, "render_report", lambda store, out: out.write_text("report") and out)
+    monkeypatch.setattr(
+        all_command, "run_quick_controls", lambda args, argv: 0
+    )  # the real sweeps: test_controls.py
+    monkeypatch.setattr(report_command, "render_report", lambda store, out: out.write_text("report") and out)
     argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
             "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html"),
             "--cache", str(tmp_path / "field-code")]  # fmt: skip
-    assert cli.main(argv, contenders=table) == 0
+    assert main(argv, contenders=table) == 0
     runs = read_records(bench.store_path, record_type="run")
     assert [(r["contender"], r["seed"], r["status"]) for r in runs] == [
         ("ok", 0, "ok"), ("ok", 1, "ok"),
@@ -231,4 +233,4 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
     assert runs[-1]["exit_code"] == EXIT_UNAVAILABLE and "brax.training unusable" in runs[-1]["error"]
 
     table["torch-brax"] = fake("torch-brax", "crash")  # a real failure of a control still fails the bench
-    assert cli.main([*argv, "--force"], contenders=table) == 1
+    assert main([*argv, "--force"], contenders=table) == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness.cli import main
+from bench.commands import main
 from bench.harness.store import read_records
 from shared_spec.exit_codes import EXIT_BAD_SPEC
 from shared_spec.presets import resolve_spec
@@ -18,11 +18,11 @@ def test_env_and_learner_controls_store_records_and_render(tmp_path: Path) -> No
     store = tmp_path / "results.jsonl"
     env_status = main(
         ["--store", str(store), "env", "--task", "inverted_pendulum", "--num-envs", "1,4",
-         "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400"]
+         "--brax-backends", "spring", "--gym-modes", "sync", "--budget-steps", "400", "--logs-dir", str(tmp_path)]
     )  # fmt: skip
     learner_status = main(
         ["--store", str(store), "learner", "--frameworks", "jax-jit,torch-eager", "--preset", "smoke",
-         "--batch-sizes", "256", "--hiddens", "16x16", "--rounds", "2", "--device", "cpu"]
+         "--batch-sizes", "256", "--hiddens", "16x16", "--rounds", "2", "--device", "cpu", "--logs-dir", str(tmp_path)]
     )  # fmt: skip
     assert (env_status, learner_status) == (0, 0)
     env_rows = read_records(store, "env_throughput")
@@ -89,22 +89,20 @@ def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
 
 def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(monkeypatch) -> None:
     """A bench stopped during the Gymnasium sweep keeps the Brax rows already measured (stored per sweep)."""
-    import json
-    import subprocess
-
     from bench.controls import env_throughput
 
     events: list[str] = []
 
-    def fake_run(cmd, **_kwargs):
+    def fake_run(cmd, timeout_s, log_path):
         simulator = cmd[cmd.index("--simulator") + 1]
         events.append(f"run {simulator}")
-        row = {"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}
-        return subprocess.CompletedProcess(cmd, 0, json.dumps(row) + "\n", "")
+        return [
+            {"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}
+        ], None
 
-    monkeypatch.setattr(env_throughput.subprocess, "run", fake_run)
+    monkeypatch.setattr(env_throughput, "run_rows", fake_run)
     rows = env_throughput.run_env_sweep(
-        "hopper", ["mjx"], ["sync"], [4], 100,
+        "hopper", ["mjx"], ["sync"], [4], 100, Path("logs"),
         on_rows=lambda sweep: events.append(f"store {[r['simulator'] for r in sweep]}"),
     )  # fmt: skip
     assert events == ["run brax", "store ['brax']", "run gymnasium", "store ['gymnasium']"]

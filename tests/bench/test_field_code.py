@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from radon.metrics import h_visit
 
-from bench.harness.cli import main
+from bench.commands import main
 from bench.harness.store import read_records
 from bench.metrics import field_code
 from bench.metrics.code_metrics import REPO_ROOT

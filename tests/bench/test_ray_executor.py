@@ -43,7 +43,8 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
 
 def _keys(store: Path) -> list[tuple]:
     runs = read_records(store, record_type="run")
-    return sorted((r["contender"], r["seed"], r["spec_hash"], r["code_version"], r["status"]) for r in runs)
+    fields = ("contender", "seed", "round", "position_in_round", "spec_hash", "code_version", "status")
+    return sorted(tuple(r[field] for field in fields) for r in runs)
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ def render(tmp_path: Path, records: list[dict]) -> str:
     store = tmp_path / "results.jsonl"
     for record in records:
         append_record(record, store)
-    return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    return render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
 
 
 def text_html(html: str, anchor: str) -> str:

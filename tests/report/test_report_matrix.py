@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.harness.contenders import MATRIX, MATRIX_SIMULATORS
 from bench.report import render_report
+from bench.report.settings import MATRIX, MATRIX_SIMULATORS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 CPU = "CPU: AMD EPYC 7B13, 2 cores"
@@ -24,7 +24,7 @@ def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None
     for folder, source in (published or {}).items():
         (tmp_path / "published" / folder).mkdir(parents=True)
         shutil.copy(FIXTURES / source, tmp_path / "published" / folder / "results.jsonl")
-    return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    return render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
 
 
 def section(html: str, anchor: str) -> str:

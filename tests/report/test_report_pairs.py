@@ -142,7 +142,7 @@ def test_paired_ratio_interval_covers_95_percent_despite_drift_shared_by_each_pa
 def render(tmp_path: Path, fixture: str) -> str:
     store = tmp_path / "results.jsonl"
     shutil.copy(FIXTURES / fixture, store)
-    return render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    return render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
 
 
 def section_text(html: str, anchor: str) -> str:

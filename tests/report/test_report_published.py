@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import cli as bench_cli
+from bench import commands as bench_cli
 from bench.report import cli as report_cli
 from bench.report.data import hardware_label, source_label
 

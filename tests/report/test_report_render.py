@@ -29,7 +29,7 @@ def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None
         target = tmp_path / "published" / folder
         target.mkdir(parents=True)
         shutil.copy(FIXTURES / source, target / "results.jsonl")
-    out = render_report(store, tmp_path / "index.html", run_env_check=False)
+    out = render_report(store, tmp_path / "index.html")
     return out.read_text(encoding="utf-8")
 
 
@@ -269,7 +269,7 @@ def test_odd_and_minimal_records_never_crash_the_report(tmp_path: Path) -> None:
         {"record_type": "env_throughput", "steps_per_s": "fast"},
     ]
     store.write_text("".join(json.dumps(r) + "\n" for r in odd) + '{"truncated": \n')
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text()
+    html = render_report(store, tmp_path / "index.html").read_text()
     assert "(no error text recorded)" in html
     assert "Failed runs" in html
 
@@ -277,7 +277,7 @@ def test_odd_and_minimal_records_never_crash_the_report(tmp_path: Path) -> None:
 def test_empty_store_renders_with_notes(tmp_path: Path) -> None:
     store = tmp_path / "results.jsonl"
     store.write_text("")
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text()
+    html = render_report(store, tmp_path / "index.html").read_text()
     assert "No run records in the store yet." in html
     assert "Not measured: no env_throughput records" in html
     assert "jax_ppo.losses:compute_gae" in html  # the details checklist needs no records
@@ -312,7 +312,7 @@ def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
     target = tmp_path / "published" / "h100-2026-01-01"
     target.mkdir(parents=True)
     (target / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in published))
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     by_impl = {r["implementation"]: r["sloc"] for r in local}
     assert f"jax_ppo {by_impl['jax_ppo']}, torch_ppo {by_impl['torch_ppo']}" in html
     assert "the core PPO files: networks.py, losses.py, train.py" in html
@@ -332,7 +332,7 @@ def test_unlike_runs_are_never_pooled(tmp_path: Path) -> None:
     other_spec = {**new[1], "spec_hash": "ffffffffffff"}
     store = tmp_path / "results.jsonl"
     store.write_text("".join(json.dumps(r) + "\n" for r in [*old, *new, forced, other_spec]))
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     tables = headline_tables(html)
     assert len(tables) == 2  # the other spec hash is a group of its own
     main_table = next(
@@ -378,7 +378,7 @@ def test_published_folders_of_one_card_spec_and_code_pool_their_seeds(tmp_path: 
         (target / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     store = tmp_path / "results.jsonl"
     store.write_text("")
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     tables = headline_tables(html)
     assert len(tables) == 2
     pooled = next(t for t in tables if "published, NVIDIA H100 80GB HBM3, h100-a + h100-b" in t.caption)
@@ -398,7 +398,7 @@ def test_startup_phases_table_means_each_phase_over_the_runs_that_split_it(tmp_p
                                              "envs": 3.0, "train_state": 4.0 + 2 * index}  # fmt: skip
     store = tmp_path / "results.jsonl"
     store.write_text("".join(json.dumps(r) + "\n" for r in records))
-    html = render_report(store, tmp_path / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     (table,) = [t for t in parse(html).tables if t.css_class.split()[-1] == "startup"]
     assert "Where startup goes" in table.caption and "CPU: AMD EPYC 7B13, 2 cores" in table.caption
     row = table.row_by("contender", "torch")

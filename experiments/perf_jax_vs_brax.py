@@ -12,7 +12,7 @@ contenders), and the two alternate within each round, so load from elsewhere hit
 Shapes (`SHAPES`): cpu-quick as is; hopper at 64 envs x 32 steps (where the JAX trainer once trailed); and Brax's own default
 hopper shape (2,048 envs, unroll 5, minibatches of 512 x 5 steps, 4 epochs) scaled by 1/8 to this machine.
 
-    .venv/bin/python -m bench.scripts.perf_jax_vs_brax [--shapes cpu-quick,hopper-64x32,hopper-brax-default]
+    .venv/bin/python -m experiments.perf_jax_vs_brax [--shapes cpu-quick,hopper-64x32,hopper-brax-default]
         [--rounds 2] [--set key=value ...]
 
 Exits 4 (EXIT_UNAVAILABLE) when Brax's PPO cannot run with the installed JAX.

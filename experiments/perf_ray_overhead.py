@@ -1,6 +1,6 @@
 """The Ray executor's overhead per run: the same plan of trivial runs, local vs `--executor ray`, alternating.
 
-`python -m bench.scripts.perf_ray_overhead HEAD_IP:PORT [--rounds 2]` against a running cluster whose nodes
+`python -m experiments.perf_ray_overhead HEAD_IP:PORT [--rounds 2]` against a running cluster whose nodes
 offer `ppo_bench_node` (docs/CLUSTER.md). The runs are the harness tests' fake `ok` contender (a child that
 prints a valid result line at once), so the difference per run is the executor's own cost.
 """
@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness.cli import main
+from bench.commands import main
 from bench.harness.contenders import Contender
 
-FAKE_OK = Path(__file__).resolve().parents[2] / "tests" / "bench" / "fake_contenders" / "ok.py"
+FAKE_OK = Path(__file__).resolve().parents[1] / "tests" / "bench" / "fake_contenders" / "ok.py"
 TABLE = {name: Contender(name, (str(FAKE_OK),)) for name in ("ok-a", "ok-b")}
 
 

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 
 from baselines.brax_training_step import brax_training_step, init_brax_carry, make_brax_training_step
-from bench.scripts.perf_jax_vs_brax_controlled import brax_program, jax_ppo_program
+from experiments.perf_jax_vs_brax_controlled import brax_program, jax_ppo_program
 from ppo_envs.brax_envs import brax_native_env
 from ppo_envs.physics_free import PhysicsFreeEnv
 from shared_spec.exit_codes import EXIT_BAD_SPEC
@@ -48,7 +48,7 @@ def test_both_update_programs_run_on_the_stand_in() -> None:
 
 def test_unknown_shape_exits_2_with_the_allowed_names() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.scripts.perf_jax_vs_brax_controlled", "--shapes", "nope"],
+        [sys.executable, "-m", "experiments.perf_jax_vs_brax_controlled", "--shapes", "nope"],
         capture_output=True,
         text=True,
         check=False,

@@ -12,7 +12,7 @@ rollout half, and the env alone (zero actions, no learner), are timed with three
 - `cached` (Brax's `AutoResetWrapper` semantics: every env restarts from its one cached first state), the
   floor no fresh-random-start wrapper can beat.
 
-    .venv/bin/python -m bench.scripts.profile_jax_rollout [--preset hopper-1m] [--set key=value ...]
+    .venv/bin/python -m experiments.profile_jax_rollout [--preset hopper-1m] [--set key=value ...]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Result (2026-11-27, 2-core AMD EPYC, seeds 0-3): it does not. RK4 reached 1000 a
 actions in [-1, 1] onto its [-3, 3] actuator range inside `step`, so the JAX side applied 3x the control
 (fixed by `ppo_envs.brax_envs.ActuatorUnitsWrapper`; afterwards JAX also reaches 1000 at about 24k steps).
 
-    .venv/bin/python -m bench.scripts.integrator_swap [--seeds 0,1,2] [--preset cpu-quick]
+    .venv/bin/python -m experiments.integrator_swap [--seeds 0,1,2] [--preset cpu-quick]
 """
 
 from __future__ import annotations

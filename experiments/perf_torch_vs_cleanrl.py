@@ -5,7 +5,7 @@ Reports steady-state rollout and update time separately (first update excluded: 
 simulator step rate (one Hopper-v5 env, pre-drawn random actions, no wrappers) as the rollout's ceiling.
 The two loops are interleaved (A B A B ...) so that load from other processes hits both alike.
 
-    .venv/bin/python -m bench.scripts.perf_torch_vs_cleanrl --updates 3 --repeats 2 --threads 1
+    .venv/bin/python -m experiments.perf_torch_vs_cleanrl --updates 3 --repeats 2 --threads 1
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ is its own process (`python -m jax_ppo --env-backend gymnasium`, `python -m torc
 (jax-gym, torch, jax-gym, torch, ...) so that load from other processes hits both alike. Per run: steady
 seconds per update of each half (the first update excluded), steady SPS, startup and compile.
 
-    .venv/bin/python -m bench.scripts.perf_jax_gym_vs_torch [--shapes cpu-quick,hopper-cleanrl] [--rounds 2]
+    .venv/bin/python -m experiments.perf_jax_gym_vs_torch [--shapes cpu-quick,hopper-cleanrl] [--rounds 2]
 
 `--profile` also splits jax-gym's rollout step in-process (policy call + action read-back, env step, buffer
 writes) at the hopper shape, to see where a rollout slower than torch's would go.

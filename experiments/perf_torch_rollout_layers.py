@@ -6,7 +6,7 @@ with the trainer's full env (wrappers + torch tensors) over num_envs: the wrappe
 *vector* step whatever the batch, so their share shrinks as num_envs grows. Pre-drawn random actions; best of
 `--repeats` passes, so load from other processes inflates numbers less.
 
-    .venv/bin/python -m bench.scripts.perf_torch_rollout_layers [--steps 4000] [--repeats 3] [--num-envs 1,8,32]
+    .venv/bin/python -m experiments.perf_torch_rollout_layers [--steps 4000] [--repeats 3] [--num-envs 1,8,32]
 """
 
 from __future__ import annotations

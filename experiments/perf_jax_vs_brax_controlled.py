@@ -12,7 +12,7 @@ the spec's MJX env (Brax's native env for Brax, as its PPO uses), then with the 
 is left on the stand-in is the trainer's own work. The last column bounds what any speed-up of jax_ppo's own
 work could give: Brax's update time over jax_ppo's physics time alone.
 
-    .venv/bin/python -m bench.scripts.perf_jax_vs_brax_controlled [--shapes cpu-quick,hopper-64x32,...]
+    .venv/bin/python -m experiments.perf_jax_vs_brax_controlled [--shapes cpu-quick,hopper-64x32,...]
         [--rounds 7] [--episode-steps 20]
 """
 
@@ -30,8 +30,8 @@ import jax
 import jax.numpy as jnp
 
 from baselines.brax_training_step import brax_training_step, init_brax_carry, make_brax_training_step
-from bench.scripts.perf_jax_vs_brax import SHAPES
-from bench.scripts.profile_jax_rollout import interleaved
+from experiments.perf_jax_vs_brax import SHAPES
+from experiments.profile_jax_rollout import interleaved
 from jax_ppo import train
 from ppo_envs import brax_envs
 from ppo_envs.physics_free import PhysicsFreeEnv

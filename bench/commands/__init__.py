@@ -1,0 +1,66 @@
+"""`python -m bench run | all | env | learner | parity | loc | code | report | campaign`: the command line of the bench.
+
+Each command is a module with a dataclass of its arguments and one function; this module only parses the
+command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from bench.commands import all as all_command
+from bench.commands import campaign, code, envs, learner, parity, report, run
+from bench.commands.common import EXIT_INTERRUPTED, add_flags, typed
+from bench.harness.contenders import CONTENDERS, Contender
+from bench.harness.store import DEFAULT_STORE
+
+COMMANDS = {
+    "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
+    "loc": (None, "code metrics of each implementation (radon)"),
+    "code": (code.CodeArgs, "the field's PPO (pinned PyPI archives, never installed) and this pair"),
+    "all": (all_command.AllArgs, "run the main contenders, the controls, measure code, render the report"),
+    "env": (envs.EnvArgs, "control: env-only throughput, Brax vs Gymnasium, over num_envs"),
+    "learner": (learner.LearnerArgs, "control: learner-only throughput (pytest-benchmark)"),
+    "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
+    "report": (report.ReportArgs, "render the HTML report from the store"),
+    "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
+}
+"""Command -> (its arguments, its help line)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="result store (JSON lines)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (args, help_line) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_line)
+        if args is not None:
+            add_flags(command, args)
+    return parser
+
+
+def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CONTENDERS) -> int:
+    """Entry point; `contenders` is injectable so tests can run fake trainers."""
+    bench_argv = list(sys.argv[1:] if argv is None else argv)
+    ns = build_parser().parse_args(bench_argv)
+    commands = {
+        "run": lambda: run.run(typed(run.RunArgs, ns), contenders, bench_argv),
+        "all": lambda: all_command.run_all(typed(all_command.AllArgs, ns), contenders, bench_argv),
+        "env": lambda: envs.run(typed(envs.EnvArgs, ns), bench_argv),
+        "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
+        "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
+        "loc": lambda: code.loc(ns.store, bench_argv),
+        "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
+        "report": lambda: report.report(typed(report.ReportArgs, ns)),
+        "campaign": lambda: campaign.campaign(typed(campaign.CampaignArgs, ns), contenders, bench_argv),
+    }
+    try:
+        return commands[ns.command]()
+    except KeyboardInterrupt:
+        rerun = shlex.join(["python", "-m", "bench", *bench_argv])
+        print(f"\ninterrupted: finished runs are in the store; rerun `{rerun}` to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,87 @@
+"""`python -m bench all` (`make bench`): the main contenders, then the controls and the env parity check, code
+metrics (this pair's and the field's) and the report; prints the total wall time; non-zero if anything failed."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.commands import code, envs, learner, report, run
+from bench.commands.common import EXIT_RUN_FAILED, flag
+from bench.harness.contenders import CONTROL_CONTENDERS, Contender
+from bench.harness.env_parity import check_and_store
+from bench.metrics.field_code import DEFAULT_CACHE
+from bench.report import DEFAULT_OUT
+from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class AllArgs(run.RunArgs):
+    seeds: int = flag(5, "seeds 0..N-1 of each contender")  # 5: the fewest the report puts an interval on
+    out: Path = flag(DEFAULT_OUT, "report path")
+    no_controls: bool = flag(False, "skip the control contenders (1 seed each), the env parity check and the "
+                             "short env-only and learner-only sweeps")  # fmt: skip
+    cache: Path = flag(DEFAULT_CACHE, "field code archives (bench code)")
+
+
+def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """run, controls (unless `no_controls`), loc, code (not fatal offline), report; the worst status of them."""
+    start = time.monotonic()
+    try:
+        statuses = [run.run(args, table, bench_argv)]
+        if not args.no_controls:
+            statuses += [
+                run_control_contenders(args, table, bench_argv),
+                run_quick_controls(args, bench_argv),
+            ]
+        statuses.append(code.loc(args.store, bench_argv))
+        code.code(code.CodeArgs(cache=args.cache, store=args.store), bench_argv, not_fatal=True)
+        statuses.append(report.report(report.ReportArgs(args.store, args.out)))
+    finally:
+        print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
+    return max(statuses)
+
+
+def run_control_contenders(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """CONTROL_CONTENDERS on the same preset, one seed each; a contender unavailable here (EXIT_UNAVAILABLE,
+    e.g. brax-ppo on a JAX too new for brax.training) is recorded as failed with its reason but does not
+    fail `make bench`."""
+    names = [name for name in CONTROL_CONTENDERS if name in table]
+    if not names:
+        return EXIT_OK
+    print(f"bench all: control contenders {', '.join(names)} (1 seed each)", file=sys.stderr, flush=True)
+    records = run.run_contenders(
+        dataclasses.replace(args, contenders=",".join(names), seeds=1), table, bench_argv
+    )
+    for record in records:
+        if record["status"] != "ok" and record.get("exit_code") == EXIT_UNAVAILABLE:
+            print(f"bench all: {record['contender']} unavailable here (recorded): {record.get('error')}")
+    failed = [r for r in records if r["status"] != "ok" and r.get("exit_code") != EXIT_UNAVAILABLE]
+    return EXIT_RUN_FAILED if failed else EXIT_OK
+
+
+def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
+    """The env parity check, then short control sweeps sized for `make bench` (full sweeps: `bench env` /
+    `bench learner`)."""
+    preset, spec, device = run.resolve(args)
+    gpu = device.kind == "gpu"
+    print(
+        f"bench all: env parity check, quick controls for preset {preset} ({spec.task})",
+        file=sys.stderr,
+        flush=True,
+    )
+    parity_ok = check_and_store(args.store, args.logs_dir, bench_argv)
+    env_args = envs.EnvArgs(
+        task=spec.task, num_envs="1,64,1024,4096" if gpu else "1,16,256", brax_backends=spec.brax_backend,
+        gym_modes="sync", budget_steps=100_000 if gpu else 10_000, store=args.store, logs_dir=args.logs_dir,
+    )  # fmt: skip
+    learner_args = learner.LearnerArgs(
+        frameworks="jax-jit,torch-eager", preset=preset, batch_sizes="2048,8192,32768" if gpu else "512,2048,8192",
+        hiddens="64x64", rounds=3, device=device.kind, store=args.store, logs_dir=args.logs_dir,
+    )  # fmt: skip
+    statuses = [envs.run(env_args, bench_argv), learner.run(learner_args, bench_argv)]
+    return max([*statuses, EXIT_OK if parity_ok else EXIT_RUN_FAILED])

@@ -1,0 +1,163 @@
+"""`python -m bench campaign PLAN`: run a campaign plan file (bench/harness/campaign_plan.py, docs/GPU.md).
+
+Exit 0 when every step went well, 1 when one failed or was skipped for budget, 2 for a bad plan or (unless
+`--rehearsal`) a GPU that JAX and torch do not both see.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass
+from pathlib import Path
+
+from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
+from bench.commands.run import RunArgs, check_arguments, resolve
+from bench.harness.campaign import RunContext, plan_runs, recorded_ok, run_campaign
+from bench.harness.campaign_plan import (
+    PARTS,
+    CampaignRun,
+    PlanError,
+    Step,
+    bench_command,
+    child_environment,
+    load_plan,
+    pack_logs,
+    selected,
+)
+from bench.harness.contenders import Contender
+from bench.harness.devices import DeviceError, framework_sees_gpu, select_device
+from bench.harness.runner import run_child
+from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class CampaignArgs:
+    plan: Path = flag(MISSING, "the plan file (TOML), e.g. bench/ops/gpu.toml", flag="plan")
+    out: Path = flag(Path("reports/campaign"), "results.jsonl, index.html, logs")
+    budget_s: float | None = flag(None, "wall-time budget (default: the plan's)")
+    part: str = flag("all", "run one part of the plan (a, b) or all", choices=PARTS)
+    first_seed: int = flag(0, "round r runs seed K+r: add seeds to earlier runs")
+    rehearsal: bool = flag(False, "on the CPU at toy scale (the plan's rehearsal)")
+    state: Path | None = flag(None, "store and caches (default: the plan's state_dir)")
+    skip: str | None = flag(
+        None, "comma-separated step names to leave out of this call (e.g. env-brax,env-gym)"
+    )
+
+
+def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """Every selected step in plan order, then the final ones; the timing table; the exit code."""
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as err:
+        raise fail(str(err)) from None
+    if args.first_seed < 0:
+        raise fail(f"--first-seed: got {args.first_seed}; allowed: an integer >= 0")
+    args.out.mkdir(parents=True, exist_ok=True)
+    run = CampaignRun(
+        plan, args.out.resolve(), args.part, args.first_seed, args.budget_s, args.rehearsal, args.state
+    )
+    run.state.mkdir(parents=True, exist_ok=True)
+    print(f"campaign: {args.plan} ({plan.description}), part {args.part}, budget {run.budget_s:.0f} s, "
+          f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
+    if plan.device == "gpu" and not args.rehearsal:
+        check_gpu()
+    child_environment(run)
+    steps = [s for s in plan.steps if selected(s, args.part) and not s.final]
+    for step in [*steps, *[s for s in plan.steps if s.final]]:
+        if step.name in split(args.skip):
+            run.note(step.name, None, "SKIPPED: --skip", failed=False)
+        elif step.gpu_only and args.rehearsal:
+            run.note(step.name, None, "SKIPPED: GPU only (rehearsal on the CPU)", failed=False)
+        elif step.contenders:
+            run_rounds(run, step, table, bench_argv)
+        else:
+            run_command(run, step)
+    pack_logs(run.out)
+    print(f"\n=== timings (wall s; budget {run.budget_s:.0f} s, used {run.budget_s - run.left_s():.0f} s)")
+    print("\n".join(run.lines))
+    print(f"campaign: FAILED steps: {' '.join(run.failed)}" if run.failed else "campaign: all steps ok")
+    return EXIT_RUN_FAILED if run.failed else EXIT_OK
+
+
+def check_gpu() -> None:
+    """Exit 2 with one line unless nvidia-smi lists a GPU that JAX and torch both see."""
+    try:
+        name = select_device("gpu").name
+    except DeviceError as err:
+        raise fail(f"no usable GPU: {err}; --rehearsal rehearses on the CPU") from None
+    blind = [framework for framework in ("jax", "torch") if not framework_sees_gpu(framework)]
+    if blind:
+        raise fail(
+            f"no usable GPU: {name} is not visible to {', '.join(blind)}; --rehearsal rehearses on the CPU"
+        )
+    print(f"gpu: {name}, seen by jax and torch", flush=True)
+
+
+def run_command(run: CampaignRun, step: Step) -> None:
+    """A command step in its own process group, within its cap or what the budget leaves."""
+    cap = step.cap_s * (run.plan.rehearsal_cap_factor if run.rehearsal else 1)
+    limit = min(cap, cap if step.final else run.left_s() - run.plan.reserve_s)
+    if limit < min(30, cap):
+        return run.note(
+            step.name, None, f"SKIPPED: only {max(limit, 0):.0f} s left of the budget", failed=True
+        )
+    argv = bench_command(run, step)
+    print(
+        f"\n=== [{step.name}] start: limit {limit:.0f} s, {run.left_s():.0f} s left; $ {' '.join(argv)}",
+        flush=True,
+    )
+    outcome = run_child(argv, limit, run.logs / f"step-{step.name}.log")
+    print(outcome.stdout + outcome.stderr, flush=True)
+    status = "TIMED OUT" if outcome.timed_out else f"exit {outcome.exit_code}"
+    run.note(step.name, outcome.wall_s, status, failed=outcome.exit_code != 0)
+
+
+def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], bench_argv: list[str]) -> None:
+    """The step's rounds, interleaved; each run within the budget; a contender that failed is not started again."""
+    names = [name for name in step.contenders if name in table]
+    for name in sorted(set(step.contenders) - set(names)):
+        run.note(f"run:{name}", None, "SKIPPED: not a contender of this tree", failed=False)
+    if not names:
+        return
+    args = RunArgs(
+        preset=step.preset, seeds=step.rounds, first_seed=run.first_seed + step.first_round, contenders=",".join(names),
+        device="cpu" if run.rehearsal else run.plan.device, overrides=list(run.plan.rehearsal_sets) if run.rehearsal else [],
+        logs_dir=run.logs.resolve(), store=run.store,
+    )  # fmt: skip
+    contenders = check_arguments(args, table)
+    preset, spec, device = resolve(args)
+    overrides = [*args.overrides, f"device={device.kind}"]
+    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir, args.first_seed)
+    done = recorded_ok(run.store)
+    for planned in [p for p in plan if p.key(spec.spec_hash()) not in done]:
+        label, name = f"run:{planned.contender.name}:{preset}:s{planned.seed}", planned.contender.name
+        limit = min(spec.run_timeout_s, run.left_s() - run.plan.reserve_s)
+        needed = run.took_s.get(name, run.plan.min_run_s)  # its last run here, else the plan's minimum
+        if name in run.gave_up:
+            run.note(label, None, f"SKIPPED: not started again: {run.gave_up[name]}", failed=False)
+            continue
+        if limit < needed:
+            run.note(
+                label,
+                None,
+                f"SKIPPED: {max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed",
+                failed=True,
+            )
+            continue
+        if run.plan.jax_cache:  # torch-brax and torch-brax-compile share the Brax env's programs
+            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(
+                run.state / "jax-cache" / name.removesuffix("-compile")
+            )
+        print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
+        context = RunContext(spec, preset, device.to_dict(), bench_argv, limit)
+        record = run_campaign([planned], context, store=run.store, force=False)[0]
+        run.took_s[name] = record["harness_wall_s"]
+        if record["status"] == "ok":
+            run.note(label, record["harness_wall_s"], "ok", failed=False)
+            continue
+        unavailable = record.get("exit_code") == EXIT_UNAVAILABLE
+        if not (record["timed_out"] and limit < spec.run_timeout_s):  # stopped by the budget: not its fault
+            run.gave_up[name] = f"seed {planned.seed} did not end ok ({record['status']})"
+        outcome = "SKIPPED: unavailable on this install" if unavailable else record["status"].upper()
+        run.note(label, record["harness_wall_s"], f"{outcome}: {record.get('error')}", failed=not unavailable)

@@ -1,0 +1,178 @@
+"""A campaign as data: a TOML plan (steps in priority order, budget, parts) run step by step within a budget.
+
+A step is either rounds of contenders on one preset (interleaved seed by seed, resumable: runs stored ok are
+skipped), or a bench command in its own process (`bench learner ...`), or any module (`-m ...`). Each step is
+started only when the budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps), a
+contender whose run did not end ok is not started again (unless the budget stopped it), a run is not started
+with less time left than the same contender's last run took, and the store is copied to the output folder after
+every step, so a call cut short still brings back what it stored. `--rehearsal` runs the same plan on the CPU
+at toy scale. The format is in docs/GPU.md; bench/ops/gpu.toml is the GPU campaign.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tarfile
+import time
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PARTS = ("a", "b", "all")
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be run; the message names the field, the bad value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the plan: rounds of `contenders` on `preset`, or `command` (bench subcommand or `-m ...`)."""
+
+    name: str
+    part: str = "all"
+    """"a", "b" or "all" (both parts)."""
+    preset: str | None = None
+    contenders: tuple[str, ...] = ()
+    rounds: int = 1
+    """Rounds r = first_round .. first_round+rounds-1 run seed first_seed+r of every contender."""
+    first_round: int = 0
+    command: tuple[str, ...] = ()
+    """`["learner", ...]` runs `python -m bench --store STORE learner ...`; `["-m", "mod", ...]` a module."""
+    rehearsal_command: tuple[str, ...] | None = None
+    """The command on a rehearsal (toy sizes); None: the same."""
+    cap_s: float = 120
+    gpu_only: bool = False
+    final: bool = False
+    """Run at the end whatever the part, from the reserved seconds (loc, report)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole campaign: where it runs, its budget, its steps in priority order."""
+
+    description: str
+    steps: tuple[Step, ...]
+    device: str = "gpu"
+    budget_s: float = 560
+    reserve_s: float = 45
+    """Kept back for the final steps."""
+    min_run_s: float = 45
+    """A run or step is not started with less than this left."""
+    state_dir: str = "/tmp/ppo-bench-gpu-run"
+    """The store and JAX caches, kept between two calls on one machine (resume)."""
+    jax_cache: bool = True
+    """One persistent JAX compilation cache per contender family: first seeds cold, later ones warm."""
+    rehearsal_budget_s: float = 1500
+    rehearsal_sets: tuple[str, ...] = ()
+    """`--set` overrides of every run on a rehearsal (the presets shrunk to toy scale)."""
+    rehearsal_cap_factor: float = 4
+    """A command step's cap_s times this on a rehearsal: a CPU compiles the same programs more slowly."""
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    """`cls` from a TOML table; an unknown key or a wrongly typed value is a PlanError naming it."""
+    known = {f.name: f for f in fields(cls)}
+    for key, value in table.items():
+        if key not in known:
+            raise PlanError(f"{where}.{key}: got {value!r}; allowed keys: {', '.join(known)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    try:
+        return cls(**values)
+    except TypeError as err:
+        raise PlanError(f"{where}: {err}") from None
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and check a plan file."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise PlanError(f"PLAN: got {str(path)!r}; allowed: a readable TOML plan file ({err})") from None
+    steps = tuple(_build(Step, s, f"steps[{i}]") for i, s in enumerate(data.pop("steps", [])))
+    plan = _build(Plan, {**data, "steps": steps}, "plan")
+    for i, step in enumerate(plan.steps):
+        if step.part not in PARTS:
+            raise PlanError(f"steps[{i}].part: got {step.part!r}; allowed: {', '.join(PARTS)}")
+        if bool(step.contenders) == bool(step.command) or bool(step.contenders) != bool(step.preset):
+            raise PlanError(f"steps[{i}] ({step.name}): allowed: either preset and contenders, or command")
+    return plan
+
+
+@dataclass
+class CampaignRun:
+    """One execution of a plan: options, clock, and what happened (`lines` becomes the timing table)."""
+
+    plan: Plan
+    out: Path
+    part: str = "all"
+    first_seed: int = 0
+    budget_s: float | None = None
+    rehearsal: bool = False
+    state: Path | None = None
+    started: float = field(default_factory=time.monotonic)
+    lines: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    gave_up: dict[str, str] = field(default_factory=dict)
+    """Contender -> why it is not started again."""
+    took_s: dict[str, float] = field(default_factory=dict)
+    """Contender -> how long its last run here took: a run is not started with less left than that."""
+
+    def __post_init__(self) -> None:
+        if self.budget_s is None:
+            self.budget_s = self.plan.rehearsal_budget_s if self.rehearsal else self.plan.budget_s
+        if self.state is None:  # a rehearsal never resumes an earlier one
+            self.state = self.out / "state" if self.rehearsal else Path(self.plan.state_dir)
+
+    @property
+    def store(self) -> Path:
+        return self.state / "results.jsonl"
+
+    @property
+    def logs(self) -> Path:
+        return self.out / "logs"
+
+    def left_s(self) -> float:
+        return self.budget_s - (time.monotonic() - self.started)
+
+    def note(self, name: str, seconds: float | None, outcome: str, failed: bool) -> None:
+        """One line of the timing table; a failed (or, unless ok to skip, skipped) step fails the campaign."""
+        took = "-" if seconds is None else f"{seconds:.0f} s"
+        self.lines.append(f"{name:28s} {took:>7s}   {outcome}")
+        print(f"=== [{name}] {outcome}" + ("" if seconds is None else f" in {seconds:.0f} s"), flush=True)
+        if failed:
+            self.failed.append(name)
+        if self.store.exists():
+            shutil.copy(self.store, self.out / "results.jsonl")
+
+
+def selected(step: Step, part: str) -> bool:
+    """Whether `step` belongs to the part being run (final steps always do)."""
+    return step.final or part == "all" or step.part in (part, "all")
+
+
+def pack_logs(out: Path) -> None:
+    """The run logs into out/logs.tar.gz (the device tool returns files at most two folders deep)."""
+    if (out / "logs").is_dir():
+        with tarfile.open(out / "logs.tar.gz", "w:gz") as tar:
+            tar.add(out / "logs", arcname="logs")
+        shutil.rmtree(out / "logs")
+
+
+def child_environment(run: CampaignRun) -> None:
+    """What every child of the campaign inherits: unbuffered output, no display, the CPU on a rehearsal."""
+    os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
+    if run.rehearsal:
+        os.environ["JAX_PLATFORMS"] = "cpu"
+
+
+def bench_command(run: CampaignRun, step: Step) -> list[str]:
+    """The step's command line: `python -m bench --store STORE SUBCOMMAND ...` or `python -m MODULE ...`."""
+    words = step.rehearsal_command if run.rehearsal and step.rehearsal_command is not None else step.command
+    words = [w.replace("{out}", str(run.out)) for w in words]
+    if words[0] == "-m":
+        return [sys.executable, *words]
+    return [sys.executable, "-m", "bench", "--store", str(run.store), *words]

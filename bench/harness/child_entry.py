@@ -1,0 +1,49 @@
+"""`python -m bench.harness.child_entry MODULES_FILE (-m MODULE | SCRIPT) ARGS...`: run a contender, then list what it loaded.
+
+The child runs exactly as `python -m MODULE ARGS...` (or `python SCRIPT ARGS...`) would; at exit the names and
+files of every module it imported from the project are written to MODULES_FILE as JSON, so the harness can
+check the static import closure behind the code version against what really ran (code_version.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def loaded_project_modules(root: Path = ROOT) -> dict[str, str]:
+    """Module name -> file, for every imported module whose file is under `root` (the bench, this bootstrap
+    included, left out; so are relative `__file__` names, which some libraries' pseudo-modules carry)."""
+    loaded = {}
+    for name, module in list(sys.modules.items()):
+        path = Path(str(getattr(module, "__file__", None) or "/"))
+        if (
+            path.is_absolute()
+            and path.resolve().is_relative_to(root)
+            and not path.resolve().is_relative_to(root / "bench")
+        ):
+            loaded[name] = str(path.resolve())
+    return loaded
+
+
+def main(argv: list[str]) -> None:
+    modules_file, target = Path(argv[0]), argv[1:]
+    try:
+        if target[0] == "-m":
+            sys.argv = [target[1], *target[2:]]
+            runpy.run_module(target[1], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = list(target)
+            sys.path[0] = os.path.dirname(os.path.abspath(target[0]))  # as `python SCRIPT` sets it
+            runpy.run_path(target[0], run_name="__main__")
+    finally:
+        modules_file.write_text(json.dumps(loaded_project_modules()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,4 +1,0 @@
-"""One-off performance scripts and experiments, each run as `python -m bench.scripts.NAME` (see README.md).
-
-They explain or check a figure; none is part of `make bench` or `make test`.
-"""
