@@ -3,7 +3,7 @@
 
 Why: Brax's `ppo.train` can only be timed from outside, per epoch (`training/sps`), over its whole run, and
 its physics cost depends on how its policy learns. To compare the two JAX implementations' own work
-(`bench.scripts.perf_jax_vs_brax_controlled`), both update programs must run in one process, from the same
+(`experiments.perf_jax_vs_brax_controlled`), both update programs must run in one process, from the same
 kind of start, on the same env or on the physics-free stand-in (`ppo_envs.physics_free`). This module follows
 Brax's `training_step`, `sgd_step` and `minibatch_step` line for line with Brax's own `generate_unroll`,
 `make_inference_fn`, `compute_ppo_loss`, `loss_and_pgrad` and `running_statistics`, and the spec mapping of

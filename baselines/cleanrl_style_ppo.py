@@ -1,5 +1,5 @@
 """A CleanRL-design PPO loop (continuous actions): the speed reference the torch side must match or beat
-(docs/DESIGN.md, fairness rule 3), timed against it by `python -m bench.scripts.perf_torch_vs_cleanrl`.
+(docs/DESIGN.md, fairness rule 3), timed against it by `python -m experiments.perf_torch_vs_cleanrl`.
 
 Written for this project after the design of CleanRL's `ppo_continuous_action.py` (not copied): one
 SyncVectorEnv whose *per-env* Gymnasium wrappers do episode stats, action clipping, observation and reward

@@ -72,14 +72,14 @@ def profile_rollout(steps: int = 2048, seed: int = 0) -> dict[str, float]:
     from shared_spec.presets import resolve_spec
 
     spec = resolve_spec("hopper-1m", ["total_timesteps=4096", "num_evals=1", "device=cpu"])
-    trainer = gym_train.make_trainer(spec)
-    state = gym_train.init_train_state(trainer, seed)
-    trainer = gym_train.compile_programs(trainer, state)
-    gym_train.collect_batch(trainer, state)  # warm-up
+    trainer = gym_train.GymTrainer(spec)
+    trainer.reset(seed)
+    trainer.compile_programs()
+    trainer.collect_batch()  # warm-up
     policy, envs = trainer.programs.policy_step, trainer.envs
-    params, key, obs = gym_train.policy_params(state.learner.params), state.learner.key, state.obs
+    params, key, obs = gym_train.policy_params(trainer.state.params), trainer.state.key, trainer.obs
     totals = {"policy_call_us": 0.0, "action_to_host_us": 0.0, "env_step_us": 0.0, "buffer_us": 0.0}
-    buffer = trainer.buffer
+    buffer = trainer.rollout
     for t in range(steps):
         t0 = time.perf_counter()
         action, key = policy(params, obs, key)

@@ -46,9 +46,10 @@ def jax_ppo_program(spec: PPOSpec, base: Any | None) -> tuple[Callable, Any]:
     if base is not None:
         trainer = dataclasses.replace(trainer, env=brax_envs.make_train_env(spec, spec.num_envs, base=base))
     state = jax.jit(functools.partial(train.init_train_state, trainer))(jax.random.PRNGKey(0))
-    carry = train.ChunkCarry(state, train.initial_metrics())
-    compiled = jax.jit(functools.partial(train.train_chunk, trainer)).lower(carry, jnp.int32(1)).compile()
-    return (lambda c: compiled(c, jnp.int32(1))), carry
+    carry = (state, train.initial_metrics())
+    chunk = functools.partial(train.train_chunk, trainer)
+    compiled = jax.jit(chunk).lower(*carry, jnp.int32(1)).compile()
+    return (lambda c: compiled(*c, jnp.int32(1))), carry
 
 
 def brax_program(spec: PPOSpec, environment: Any) -> tuple[Callable, Any]:

@@ -145,12 +145,12 @@ def main() -> None:
     trainer = train.make_trainer(spec)
     init = jax.jit(functools.partial(train.init_train_state, trainer))
     chunk = jax.jit(functools.partial(train.train_chunk, trainer))
-    carry = chunk(train.ChunkCarry(init(jax.random.PRNGKey(0)), train.initial_metrics()), args.warmup_updates)
-    trained = jax.block_until_ready(carry).state
+    trained, _ = chunk(init(jax.random.PRNGKey(0)), train.initial_metrics(), args.warmup_updates)
+    trained = jax.block_until_ready(trained)
     _, batch = jax.jit(functools.partial(train.collect_batch, trainer))(trained)
     learn = jax.jit(functools.partial(train.learn_from_batch, trainer))
     programs: dict[str, list[Any]] = {
-        "update half (learn_from_batch)": [lambda s: learn(s, batch)[0], trained]
+        "update half (learn_from_batch)": [lambda s: learn(s, batch)[0], trained.learner]
     }
     ends: dict[str, tuple[int, int]] = {}
     for name, wrapper in WRAPPERS.items():

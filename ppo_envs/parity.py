@@ -5,7 +5,7 @@ this module asks the real envs, so the registry (and the report's parity table) 
 It also reads what the physics integrates with (MuJoCo integrator, solver iterations): Brax's MJX models
 step with Euler and, for most tasks, 4 solver iterations where Gymnasium's v5 models use RK4 and 100, so
 the same dt and masses still give different numerics (for inverted_pendulum this did not change how fast
-torch learns: bench/scripts/integrator_swap.py).
+torch learns: experiments/integrator_swap.py).
 It imports Brax (hence JAX) and Gymnasium lazily: only `python -m ppo_envs check`, the report and its test
 pay for them.
 Brax sizes come from `jax.eval_shape` of `reset` (traced, not run), which keeps the check to seconds.

@@ -4,7 +4,7 @@ that end every `episode_steps` steps, and next to no arithmetic per step.
 Why: both JAX trainers (`jax_ppo` and Brax's own PPO) spend most of an update inside the same MJX physics
 call. Swapping the physics for this stand-in under each trainer's own wrappers leaves only what the trainers
 themselves do (policy step, normalization, auto-reset, recording, GAE, the learner), so their own costs can be
-compared without the physics diluting the difference (`bench.scripts.perf_jax_vs_brax_controlled`). Never
+compared without the physics diluting the difference (`experiments.perf_jax_vs_brax_controlled`). Never
 used for training or returns.
 """
 
