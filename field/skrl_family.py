@@ -85,7 +85,6 @@ def run(backend: str, spec: PPOSpec, args: Any, mapping: tuple[dict, dict]) -> R
     """Train with skrl's PPO on `backend` ("torch" or "jax") and return the result line."""
     kwargs, unmapped = mapping
     contender = f"skrl-{backend}"
-    from skrl import config
     from skrl.utils import set_seed
 
     if backend == "torch":

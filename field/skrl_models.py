@@ -84,7 +84,7 @@ def jax_models(observation_space: Any, action_space: Any, device: Any, net: dict
     class Policy(GaussianMixin, Model):
         def __init__(
             self, observation_space=None, state_space=None, action_space=None, device=None, **kwargs
-        ):  # noqa: ANN001
+        ):
             # Flax clones a module with its fields as keywords: the signature of skrl's own model templates
             Model.__init__(self, observation_space=observation_space, state_space=state_space,
                            action_space=action_space, device=device, **kwargs)  # fmt: skip
@@ -101,7 +101,7 @@ def jax_models(observation_space: Any, action_space: Any, device: Any, net: dict
     class Value(DeterministicMixin, Model):
         def __init__(
             self, observation_space=None, state_space=None, action_space=None, device=None, **kwargs
-        ):  # noqa: ANN001
+        ):
             # Flax clones a module with its fields as keywords: the signature of skrl's own model templates
             Model.__init__(self, observation_space=observation_space, state_space=state_space,
                            action_space=action_space, device=device, **kwargs)  # fmt: skip
