@@ -18,6 +18,9 @@ budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
 
+FIELD_CONTENDERS: tuple[str, ...] = ("sbx", "sb3", "skrl-jax", "skrl-torch")
+"""Third-party PPO pairs (field/, the `field` extra): (JAX, PyTorch) by the same authors; run on request."""
+
 DEBATE_PAIR: tuple[str, str] = ("jax", "torch")
 """(JAX contender, PyTorch contender): each framework as usually run (its own simulator); colours and figures."""
 
@@ -108,11 +111,16 @@ CONTENDERS: dict[str, Contender] = {
             "torch-brax-compile", ("-m", "torch_ppo", "--env-backend", "brax", "--compile"), color="#e377c2"
         ),
         Contender("brax-ppo", ("-m", "baselines.brax_ppo"), color="#9467bd"),
+        Contender("sbx", ("-m", "field.sbx"), color="#98df8a"),
+        Contender("sb3", ("-m", "field.sb3"), color="#ff9896"),
+        Contender("skrl-jax", ("-m", "field.skrl_jax"), color="#9edae5"),
+        Contender("skrl-torch", ("-m", "field.skrl_torch"), color="#c49c94"),
     )
 }
 
 CONTENDER_ORDER: tuple[str, ...] = (
-    "jax", "jax-vmap", "jax-gym", "brax-ppo", "torch", "torch-compile", "torch-brax", "torch-brax-compile",
+    "jax", "jax-vmap", "jax-gym", "brax-ppo", "sbx", "skrl-jax",
+    "torch", "torch-compile", "torch-brax", "torch-brax-compile", "sb3", "skrl-torch",
 )  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted. Every name of CONTENDERS, once."""
