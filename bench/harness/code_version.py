@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.harness.contenders import Contender
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_PACKAGES = ("shared_spec", "ppo_envs", "jax_ppo", "torch_ppo", "baselines")
+SOURCE_PACKAGES = ("shared_spec", "ppo_envs", "jax_ppo", "torch_ppo", "baselines", "field")
 """Everything a contender process can import from this project (the bench itself never runs in it)."""
 SOURCE_SUFFIXES = (".py", ".toml")
 VERSION_LENGTH = 16
