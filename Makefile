@@ -22,14 +22,14 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c $(CONSTRAINTS) torch
-	$(PY) -m pip install -q -c $(CONSTRAINTS) -e ".[test,cluster,warp]"
+	$(PY) -m pip install -q -c $(CONSTRAINTS) -e ".[test,cluster,warp,field]"
 	touch $@
 
 # CUDA machine with internet: same project, CUDA builds of JAX and torch (see README, "GPU").
 setup-gpu:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints/gpu.txt "jax[cuda12]" torch
-	$(PY) -m pip install -q -c constraints/gpu.txt -e ".[test,warp]"
+	$(PY) -m pip install -q -c constraints/gpu.txt -e ".[test,warp,field]"
 	touch $(STAMP)
 
 lint: setup

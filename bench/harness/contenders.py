@@ -18,6 +18,9 @@ budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
 
+FIELD_CONTENDERS: tuple[str, ...] = ("sbx", "sb3", "skrl-jax", "skrl-torch")
+"""Third-party PPO pairs (field/, the `field` extra): (JAX, PyTorch) by the same authors."""
+
 
 @dataclass(frozen=True)
 class Contender:
@@ -44,6 +47,10 @@ CONTENDERS: dict[str, Contender] = {
         Contender("jax-warp", ("-m", "jax_ppo", "--set", "mjx_impl=warp")),
         Contender("torch-warp", ("-m", "torch_ppo", "--env-backend", "warp")),
         Contender("torch-warp-compile", ("-m", "torch_ppo", "--env-backend", "warp", "--compile")),
+        Contender("sbx", ("-m", "field.sbx")),
+        Contender("sb3", ("-m", "field.sb3")),
+        Contender("skrl-jax", ("-m", "field.skrl_jax")),
+        Contender("skrl-torch", ("-m", "field.skrl_torch")),
     )
 }
 

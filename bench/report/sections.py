@@ -39,6 +39,7 @@ from bench.report.debate import (
     speed_line,
 )
 from bench.report.field_code import field_code_section, field_rows
+from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import (
     framework_sentence,
     matrix_block,
@@ -581,6 +582,7 @@ def build_sections(store: Store, seed: int = 0) -> list[Section]:
         how_to_read(),
         headline(groups, summaries),
         matrix_section(summaries),
+        field_pairs_section(groups, {key: group_label(key) for key in groups}, seed),
         across_tasks_section(groups, seed),
         figures(groups, summaries, seed),
         debate(store, summaries),

@@ -87,14 +87,15 @@ UNKNOWN_COLOR = "#7f7f7f"
 """The colour of a contender that is not in CONTENDER_COLORS (e.g. a test's fake)."""
 
 CONTENDER_ORDER: tuple[str, ...] = (
-    "jax", "jax-vmap", "jax-gym", "jax-warp", "brax-ppo", "torch", "torch-compile", "torch-brax",
-    "torch-brax-compile", "torch-warp", "torch-warp-compile",
+    "jax", "jax-vmap", "jax-gym", "jax-warp", "brax-ppo", "sbx", "skrl-jax", "torch", "torch-compile",
+    "torch-brax", "torch-brax-compile", "torch-warp", "torch-warp-compile", "sb3", "skrl-torch",
 )  # fmt: skip
 """The order of contenders in the report's tables and figures (the JAX side, then the PyTorch side); names not
 in it come after, sorted."""
 CONTENDER_COLORS: dict[str, str] = {
     "jax": "#1f77b4", "jax-vmap": "#17becf", "jax-gym": "#2ca02c", "torch": "#d62728", "torch-compile": "#ff7f0e",
     "torch-brax": "#8c564b", "torch-brax-compile": "#e377c2", "brax-ppo": "#9467bd", "jax-warp": "#393b79",
-    "torch-warp": "#843c39", "torch-warp-compile": "#d6616b",
+    "torch-warp": "#843c39", "torch-warp-compile": "#d6616b", "sbx": "#98df8a", "sb3": "#ff9896",
+    "skrl-jax": "#9edae5", "skrl-torch": "#c49c94",
 }  # fmt: skip
 """Contender name -> its colour in the report's figures."""

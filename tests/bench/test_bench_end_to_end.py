@@ -15,17 +15,21 @@ from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
 from shared_spec.startup import PHASES
 
+SLACK_TIMEOUT = "run_timeout_s=800"
+"""The smoke preset's 180 s per run is tight for a cold JAX compile on 2 loaded cores."""
+
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)
 def test_smoke_preset_with_both_real_trainers(tmp_path: Path):
     store = tmp_path / "results.jsonl"
     argv = [sys.executable, "-m", "bench", "--store", str(store), "run", "--preset", "smoke", "--seeds", "1"]
     argv += ["--contenders", "jax,torch", "--device", "cpu", "--logs-dir", str(tmp_path / "logs")]
+    argv += ["--set", SLACK_TIMEOUT]  # what is tested is the record, not the speed of a busy machine
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     records = read_records(store, record_type="run")
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{[r.get('error') for r in records]}"
-    spec = resolve_spec("smoke", ["device=cpu"])
+    spec = resolve_spec("smoke", ["device=cpu", SLACK_TIMEOUT])
     assert [r["contender"] for r in records] == ["jax", "torch"]
     for record in records:
         assert record["status"] == "ok" and record["result_parsed"] is True

@@ -55,7 +55,7 @@ def render(tmp_path: Path, fixture: str, published: dict[str, str] | None = None
 
 def render_store(store: Path) -> str:
     """The page of `store` (plus `published/` beside it), rendered beside it; no real envs built."""
-    return render_report(store, store.parent / "index.html", run_env_check=False).read_text(encoding="utf-8")
+    return render_report(store, store.parent / "index.html").read_text(encoding="utf-8")
 
 
 def section(html: str, anchor: str) -> str:

@@ -220,7 +220,7 @@ def test_debate_says_not_measured_without_a_same_simulator_pair(tmp_path: Path) 
     items = debate_items(render(tmp_path, "single_seed.jsonl"))
     assert items["The framework, on one simulator"] == [
         "Not measured: no group of runs has ok runs of both jax and torch-brax or jax and torch-brax-compile "
-        "or jax-gym and torch."
+        "or jax-warp and torch-warp or jax-warp and torch-warp-compile or jax-gym and torch."
     ]
     assert len(items["Each framework as usually run (framework and simulator together)"]) == 1
 

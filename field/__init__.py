@@ -1,0 +1,6 @@
+"""Third-party PPO as contenders: Stable-Baselines3 vs SBX, skrl PyTorch vs skrl JAX (issue 27).
+
+Within each pair one team wrote the same PPO in both frameworks, so the pair's ratio measures the framework on
+code this project did not write. Each module is a contender CLI (`--preset`, `--seed`, `--set`) printing one
+RunResult; the libraries come with the optional extra `ppo-bench[field]`, without which each exits 4.
+"""
