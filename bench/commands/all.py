@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.commands import code, envs, learner, report, run
 from bench.commands.common import EXIT_RUN_FAILED, flag
-from bench.harness.contenders import CONTROL_CONTENDERS, Contender
+from bench.harness.contenders import CONTROL_CONTENDERS, FIELD_PAIRS_IN_BENCH, Contender
 from bench.harness.env_parity import check_and_store
 from bench.metrics.field_code import DEFAULT_CACHE
 from bench.report import DEFAULT_OUT
@@ -35,7 +35,10 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
         statuses = [run.run(args, table, bench_argv)]
         if not args.no_controls:
             statuses += [
-                run_control_contenders(args, table, bench_argv),
+                *(
+                    run_side_contenders(args, table, bench_argv, names, seeds)
+                    for names, seeds in side_runs(args)
+                ),
                 run_quick_controls(args, bench_argv),
             ]
         statuses.append(code.loc(args.store, bench_argv))
@@ -46,16 +49,27 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
     return max(statuses)
 
 
-def run_control_contenders(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """CONTROL_CONTENDERS on the same preset, one seed each; a contender unavailable here (EXIT_UNAVAILABLE,
-    e.g. brax-ppo on a JAX too new for brax.training) is recorded as failed with its reason but does not
-    fail `make bench`."""
-    names = [name for name in CONTROL_CONTENDERS if name in table]
+def side_runs(args: AllArgs) -> list[tuple[tuple[str, ...], int]]:
+    """(contenders, seeds) run after the main ones: the controls with one seed; the third-party pairs with the
+    main seeds where they fit `make bench`'s time, else one seed (FIELD_PAIRS_IN_BENCH)."""
+    return [
+        (CONTROL_CONTENDERS, 1),
+        *((names, args.seeds if all_seeds else 1) for names, all_seeds in FIELD_PAIRS_IN_BENCH),
+    ]
+
+
+def run_side_contenders(
+    args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str], names: tuple[str, ...], seeds: int
+) -> int:
+    """`names` on the same preset with `seeds` seeds; a contender unavailable here (EXIT_UNAVAILABLE, e.g.
+    brax-ppo on a JAX too new for brax.training, or a field library not installed) is recorded as failed with
+    its reason but does not fail `make bench`."""
+    names = tuple(name for name in names if name in table)
     if not names:
         return EXIT_OK
-    print(f"bench all: control contenders {', '.join(names)} (1 seed each)", file=sys.stderr, flush=True)
+    print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr, flush=True)
     records = run.run_contenders(
-        dataclasses.replace(args, contenders=",".join(names), seeds=1), table, bench_argv
+        dataclasses.replace(args, contenders=",".join(names), seeds=seeds), table, bench_argv
     )
     for record in records:
         if record["status"] != "ok" and record.get("exit_code") == EXIT_UNAVAILABLE:

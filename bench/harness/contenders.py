@@ -20,6 +20,12 @@ CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo"
 
 FIELD_CONTENDERS: tuple[str, ...] = ("sbx", "sb3", "skrl-jax", "skrl-torch")
 """Third-party PPO pairs (field/, the `field` extra): (JAX, PyTorch) by the same authors."""
+FIELD_PAIRS_IN_BENCH: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("sbx", "sb3"), True),
+    (("skrl-jax", "skrl-torch"), False),
+)
+"""What `bench all` runs of them: (pair, with every seed). skrl-jax compiles for about a minute per cpu-quick run
+on 2 cores (docs/RESULTS.md), so its pair gets one seed to keep `make bench` near 20 minutes."""
 
 
 @dataclass(frozen=True)
