@@ -3,9 +3,10 @@
 Within SBX/SB3 and skrl-JAX/skrl-PyTorch one team wrote the same PPO in both frameworks, so their ratio
 measures the framework on code this project did not write; `jax-gym`/`torch` is this project's pair on the
 same simulator (Gymnasium MuJoCo C). Ratios are JAX over PyTorch per seed (runs paired by seed, ok runs only,
-one group = one hardware, preset, task, spec and code version: never pooled), summarized by
-`stats.seed_estimate` (the value at n = 1, mean and range below 5 pairs, a bootstrap CI from 5). Fields a
-library could not express (`extra.unmapped`) are listed beside its numbers.
+one group = one hardware, preset, task, spec and code version: never pooled), summarized as every ratio of
+the report is (`stats.ratio_estimate`: the one ratio at n = 1, geometric mean and range below 5 pairs, from 5 a
+95% Student-t interval on the log ratios). Fields a library could not express (`extra.unmapped`) are listed
+beside its numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from html import escape
 import pandas as pd
 
 from bench.report.data import GroupKey, Run
-from bench.report.stats import seed_estimate
+from bench.report.stats import ratio_estimate
 from bench.report.tables import MISSING, fmt_estimate, frame_html
 
 FIELD_PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -31,15 +32,15 @@ RATIOS = (
 )
 
 
-def paired_ratios(jax_runs: list[Run], torch_runs: list[Run], metric: str) -> list[float]:
-    """metric(JAX run) / metric(PyTorch run) for every seed both sides ran ok and measured."""
+def paired_values(jax_runs: list[Run], torch_runs: list[Run], metric: str) -> list[tuple[float, float]]:
+    """(metric(JAX run), metric(PyTorch run)) for every seed both sides ran ok and measured."""
     torch_by_seed = {r.seed: r.metric(metric) for r in torch_runs if r.ok}
-    ratios = []
+    pairs = []
     for run in jax_runs:
         value, other = run.metric(metric), torch_by_seed.get(run.seed)
         if run.ok and value is not None and other:
-            ratios.append(value / other)
-    return ratios
+            pairs.append((value, other))
+    return pairs
 
 
 def unmapped_note(runs: list[Run]) -> str:
@@ -61,8 +62,8 @@ def pairs_frame(runs: list[Run], seed: int = 0) -> pd.DataFrame:
             continue
         row = {"pair": label}
         for title, metric in RATIOS:
-            ratios = paired_ratios(jax_runs, torch_runs, metric)
-            row[title] = fmt_estimate(seed_estimate(ratios, "mean", seed)) if ratios else MISSING
+            estimate = ratio_estimate(paired_values(jax_runs, torch_runs, metric))
+            row[title] = fmt_estimate(estimate) if estimate else MISSING
         row["not expressible (JAX side; PyTorch side)"] = (
             f"{unmapped_note(jax_runs)}; {unmapped_note(torch_runs)}" if jax_name != "jax-gym" else "none"
         )
@@ -76,7 +77,7 @@ def field_pairs_section(
     """The section: one table per group holding at least one third-party pair."""
     blocks = [
         '<p class="note">Ratios per seed (runs paired by seed), JAX over PyTorch; n = pairs. Below 5 pairs: '
-        "mean and range, no interval claimed. Time to threshold: seeds where both sides reached it. The "
+        "geometric mean and range, no interval claimed; from 5, a 95% Student-t interval on the log ratios. Time to threshold: seeds where both sides reached it. The "
         "third-party pairs run their libraries' own PPO, mapped from the spec as far as each allows; the last "
         "column lists the spec fields a library cannot express (field/mapping.py gives the reasons).</p>"
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.report.data import to_run
-from bench.report.field_pairs import field_pairs_section, paired_ratios, pairs_frame
+from bench.report.field_pairs import field_pairs_section, paired_values, pairs_frame
 
 
 def record(
@@ -26,9 +26,9 @@ def test_ratios_pair_seeds_and_skip_failed_or_unmeasured_runs() -> None:
                   record("sbx", 2, 100.0, 1.0, 1.0, status="failed"))  # fmt: skip
     torch = runs_of(record("sb3", 0, 100.0, 5.0, 10.0), record("sb3", 1, 100.0, 4.0, 12.0),
                     record("sb3", 2, 100.0, 1.0, 1.0))  # fmt: skip
-    assert paired_ratios(jax, torch, "sps") == [2.0, 3.0]
-    assert paired_ratios(jax, torch, "first_update_s") == [2.0, 2.0]
-    assert paired_ratios(jax, torch, "time_to_threshold_s") == [2.0]  # seed 1 never reached it
+    assert paired_values(jax, torch, "sps") == [(200.0, 100.0), (300.0, 100.0)]
+    assert paired_values(jax, torch, "first_update_s") == [(10.0, 5.0), (8.0, 4.0)]
+    assert paired_values(jax, torch, "time_to_threshold_s") == [(20.0, 10.0)]  # seed 1 never reached it
 
 
 def test_table_has_a_row_per_pair_present_with_n_and_unmapped_fields() -> None:
