@@ -130,7 +130,10 @@ def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
         ("torch-brax-compile", "gpu-scale", 1, "ok"), ("jax", "gpu-scale", 1, "ok"),
         ("jax", "gpu-scale", 2, "ok"), ("torch-brax-compile", "gpu-scale", 2, "ok"),
     ]  # fmt: skip
-    assert len([r for r in runs if r[1] == "gpu-gym"]) == 6 and runs[-1][0] == "brax-ppo"
+    assert len([r for r in runs if r[1] == "gpu-gym"]) == 6
+    brax_ppo = next(i for i, r in enumerate(runs) if r[0] == "brax-ppo")
+    assert runs[brax_ppo][3] == "failed"  # unavailable, recorded; the Warp cell comes after it
+    assert [r[0] for r in runs[brax_ppo + 1 :]] == ["jax-warp", "torch-warp", "torch-warp-compile", "jax"]
     kinds = {r["record_type"] for r in records}
     assert {"learner_throughput", "env_throughput", "code_metrics"} <= kinds
     assert (out / "index.html").stat().st_size > 0
