@@ -16,17 +16,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def is_project_file(path: Path, root: Path = ROOT, prefix: Path = Path(sys.prefix)) -> bool:
+    """A file of the project: under `root`, not the bench (this bootstrap included), and not an installed
+    package (a virtualenv inside the checkout, such as `.venv`, holds site-packages under `root` too)."""
+    if not path.is_absolute():  # some libraries' pseudo-modules carry relative `__file__` names
+        return False
+    resolved = path.resolve()
+    installed = resolved.is_relative_to(prefix.resolve()) or "site-packages" in resolved.parts
+    return resolved.is_relative_to(root) and not resolved.is_relative_to(root / "bench") and not installed
+
+
 def loaded_project_modules(root: Path = ROOT) -> dict[str, str]:
-    """Module name -> file, for every imported module whose file is under `root` (the bench, this bootstrap
-    included, left out; so are relative `__file__` names, which some libraries' pseudo-modules carry)."""
+    """Module name -> file, for every imported module that is a project file."""
     loaded = {}
     for name, module in list(sys.modules.items()):
         path = Path(str(getattr(module, "__file__", None) or "/"))
-        if (
-            path.is_absolute()
-            and path.resolve().is_relative_to(root)
-            and not path.resolve().is_relative_to(root / "bench")
-        ):
+        if is_project_file(path, root):
             loaded[name] = str(path.resolve())
     return loaded
 

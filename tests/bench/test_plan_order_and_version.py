@@ -90,3 +90,18 @@ def test_a_module_loaded_outside_the_closure_is_reported(bench) -> None:
         r["contender"]: r["code_version_missed"] for r in read_records(bench.store_path, record_type="run")
     }
     assert missed == {"lazy": ["shared_spec.details"], "ok": []}
+
+
+def test_installed_packages_inside_the_checkout_are_not_project_files(tmp_path: Path) -> None:
+    """A virtualenv inside the checkout (`.venv`, as `make setup` makes) holds site-packages under the repo root:
+    its modules are installed code, not the project's, so they never count as loaded outside the closure."""
+    from bench.harness.child_entry import is_project_file
+
+    venv = tmp_path / ".venv"
+    installed = venv / "lib" / "python3.11" / "site-packages" / "jax" / "__init__.py"
+    own = tmp_path / "jax_ppo" / "train.py"
+    assert is_project_file(own, tmp_path, prefix=venv)
+    assert not is_project_file(installed, tmp_path, prefix=venv)
+    assert not is_project_file(installed, tmp_path, prefix=tmp_path / "elsewhere")  # by its site-packages
+    assert not is_project_file(tmp_path / "bench" / "harness" / "runner.py", tmp_path, prefix=venv)
+    assert not is_project_file(Path("relative.py"), tmp_path, prefix=venv)
