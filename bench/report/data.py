@@ -224,19 +224,20 @@ def load_store(store_path: Path, published_dir: Path | None, source: str = LOCAL
 def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
     """(runs that count, superseded runs with the reason): the report never pools unlike runs.
 
-    Within one (source, hardware, preset, task, spec hash) only the code version of the latest run counts
-    (older versions are superseded, not averaged in); within it the latest record per (contender, seed, seed
-    count) counts (a `--force` rerun replaces, it does not add). "Latest" is the run's start time, else
-    store order.
+    Within one (source, hardware, preset, task, spec hash) only the code version of each contender's latest run
+    counts (its older versions are superseded, not averaged in; a code version covers what that contender can
+    execute, so contenders' versions differ); within it the latest record per (contender, seed, seed count)
+    counts (a `--force` rerun replaces, it does not add). "Latest" is the run's start time, else store order.
     """
     order = sorted(range(len(runs)), key=lambda i: (runs[i].started, i))
     latest_version: dict[tuple[str, ...], str] = {}
     for i in order:
-        latest_version[_cell(runs[i])] = runs[i].code_version
+        latest_version[(*_cell(runs[i]), runs[i].contender)] = runs[i].code_version
     latest_record: dict[tuple[Any, ...], int] = {}
     superseded: list[tuple[Run, str]] = []
     for i in order:
-        run, current_version = runs[i], latest_version[_cell(runs[i])]
+        run = runs[i]
+        current_version = latest_version[(*_cell(run), run.contender)]
         if run.code_version != current_version:
             superseded.append(
                 (
@@ -318,15 +319,22 @@ def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
 
 
 GroupKey = tuple[str, str, str, str, str, str]
-"""(source, hardware, preset, task, spec_hash, code_version): one headline table block, one set of figures."""
+"""(source, hardware, preset, task, spec_hash, code versions): one headline table block, one set of figures.
+The last field names the group's code versions, one per contender after `current_runs` (joined by "+")."""
 
 
 def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
     """Runs grouped by where and what ran, local first, in a stable order."""
-    groups: dict[GroupKey, list[Run]] = defaultdict(list)
+    cells: dict[tuple[str, ...], list[Run]] = defaultdict(list)
     for run in runs:
-        groups[(*_cell(run), run.code_version)].append(run)
+        cells[_cell(run)].append(run)
+    groups = {(*cell, code_versions_label(members)): members for cell, members in cells.items()}
     return dict(sorted(groups.items(), key=lambda item: (item[0][0] != LOCAL_SOURCE, item[0])))
+
+
+def code_versions_label(runs: list[Run]) -> str:
+    """The distinct code versions of `runs`, sorted, joined by "+" (one version: itself)."""
+    return "+".join(sorted({run.code_version for run in runs}))
 
 
 def by_contender(runs: list[Run]) -> dict[str, list[Run]]:

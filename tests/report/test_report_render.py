@@ -412,3 +412,33 @@ def test_startup_phases_table_means_each_phase_over_the_runs_that_split_it(tmp_p
 
 def test_no_startup_table_when_no_record_splits_its_startup(several: str) -> None:
     assert not [t for t in parse(several).tables if t.css_class.split()[-1] == "startup"]
+
+
+def test_contenders_with_their_own_code_versions_share_one_group() -> None:
+    """A code version covers what one contender can execute, so jax's and torch's differ: both stay current and
+    in one group (one table, one pair); only a contender's own older version is superseded."""
+    from bench.report.data import current_runs, group_runs, to_run
+
+    records = [r for r in load("several_seeds.jsonl") if r["record_type"] == "run"]
+    contenders = sorted({r["contender"] for r in records})
+    assert len(contenders) >= 2
+    versioned = [
+        {
+            **r,
+            "code_version": f"version-of-{r['contender']}",
+            "provenance": {**r["provenance"], "started_unix": 1e3 + i},
+        }
+        for i, r in enumerate(records)
+    ]
+    current, superseded = current_runs([to_run(r, "local") for r in versioned])
+    assert superseded == [] and len(current) == len(records)
+    [(key, members)] = group_runs(current).items()
+    assert sorted({m.contender for m in members}) == contenders
+    assert key[5] == "+".join(sorted(f"version-of-{name}" for name in contenders))
+    older = {
+        **versioned[0],
+        "code_version": "older",
+        "provenance": {**versioned[0]["provenance"], "started_unix": 0.0},
+    }
+    current, superseded = current_runs([to_run(r, "local") for r in [older, *versioned]])
+    assert [run.code_version for run, _ in superseded] == ["older"] and len(current) == len(records)
