@@ -1,4 +1,4 @@
-"""Third-party PPO as contenders: Stable-Baselines3 vs SBX, skrl PyTorch vs skrl JAX (issue 27).
+"""Third-party PPO as contenders: Stable-Baselines3 vs SBX, skrl PyTorch vs skrl JAX.
 
 Within each pair one team wrote the same PPO in both frameworks, so the pair's ratio measures the framework on
 code this project did not write. Each module is a contender CLI (`--preset`, `--seed`, `--set`) printing one

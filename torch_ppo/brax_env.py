@@ -22,7 +22,7 @@ from ppo_envs.brax_envs import make_eval_env, make_train_env
 from shared_spec.spec import PPOSpec
 from torch_ppo.device import DeviceError
 from torch_ppo.envs import StepResult
-from torch_ppo.normalization import RewardScaler, RunningMeanStd, scale_obs
+from torch_ppo.normalization import DeviceNormalizer
 
 
 def use_jax_device_of(device: torch.device) -> jax.Device:
@@ -63,26 +63,18 @@ class BraxTrainEnv:
         start = time.perf_counter()
         self._reset, self._step, self._state = _compiled(env, num_envs, self.act_size)
         self.compile_s = time.perf_counter() - start
-        self.obs_rms = RunningMeanStd((self.obs_size,), torch.float32, device)
-        self.scale_reward = RewardScaler(num_envs, spec.gamma, spec.reward_clip, device)
+        self.normalizer = DeviceNormalizer(spec, self.obs_size, num_envs, device)
 
     def _to_torch(self, x: jax.Array) -> torch.Tensor:
         return jax_to_torch(x).to(self.device)
 
     def normalize_frozen(self, raw_obs: torch.Tensor) -> torch.Tensor:
-        if not self.spec.normalize_obs:
-            return raw_obs
-        return scale_obs(self.obs_rms, raw_obs, self.spec.obs_clip)
-
-    def _observe(self, raw_obs: torch.Tensor) -> torch.Tensor:
-        if self.spec.normalize_obs:
-            self.obs_rms.update(raw_obs)
-        return self.normalize_frozen(raw_obs)
+        return self.normalizer.frozen(raw_obs)
 
     def reset(self, seed: int) -> torch.Tensor:
         self._state = self._reset(jax.random.PRNGKey(seed))
-        self.scale_reward.reset()
-        return self._observe(self._to_torch(self._state.obs))
+        self.normalizer.reset()
+        return self.normalizer.observe(self._to_torch(self._state.obs))
 
     def step(self, actions: torch.Tensor) -> StepResult:
         self._state = self._step(self._state, torch_to_jax(actions.contiguous()))
@@ -93,10 +85,9 @@ class BraxTrainEnv:
         )
         truncated = truncation > 0
         terminated = (done > 0) & ~truncated
-        next_obs = self._observe(obs)
-        if self.spec.normalize_reward:
-            reward = self.scale_reward(reward, terminated, truncated)
-        return StepResult(next_obs, self.normalize_frozen(final_obs), reward, terminated, truncated, [])
+        next_obs = self.normalizer.observe(obs)
+        reward = self.normalizer.reward(reward, terminated, truncated)
+        return StepResult(next_obs, self.normalizer.frozen(final_obs), reward, terminated, truncated, [])
 
     def close(self) -> None:
         """Nothing to release (no subprocesses)."""

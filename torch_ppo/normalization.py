@@ -9,6 +9,8 @@ JAX counterpart (the same functions, as jittable pytrees).
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 EPSILON = 1e-8
@@ -66,3 +68,34 @@ class RewardScaler:
         self.discounted_return = torch.where(terminated | truncated, 0.0, discounted)
         scaled = reward / torch.sqrt(self.return_rms.var + EPSILON).to(reward.dtype)
         return scaled.clamp(-self.reward_clip, self.reward_clip)
+
+
+class DeviceNormalizer:
+    """What a device env (Brax by DLPack, MuJoCo Warp) applies to what it returns, as Gymnasium's wrappers do on
+    the host: running observation statistics (updated by each batch of current observations, frozen for final
+    ones and for evaluation) and reward scaling, each only where the spec asks for it."""
+
+    def __init__(self, spec: Any, obs_size: int, num_envs: int, device: torch.device) -> None:
+        self.spec = spec
+        self.obs_rms = RunningMeanStd((obs_size,), torch.float32, device)
+        self.scale_reward = RewardScaler(num_envs, spec.gamma, spec.reward_clip, device)
+
+    def frozen(self, raw_obs: torch.Tensor) -> torch.Tensor:
+        """Observations scaled by the current statistics, which they do not update."""
+        if not self.spec.normalize_obs:
+            return raw_obs
+        return scale_obs(self.obs_rms, raw_obs, self.spec.obs_clip)
+
+    def observe(self, raw_obs: torch.Tensor) -> torch.Tensor:
+        """Update the statistics with the batch, then scale it."""
+        if self.spec.normalize_obs:
+            self.obs_rms.update(raw_obs)
+        return self.frozen(raw_obs)
+
+    def reward(self, reward: torch.Tensor, terminated: torch.Tensor, truncated: torch.Tensor) -> torch.Tensor:
+        """The scaled reward where `normalize_reward` is on, else the raw one."""
+        return self.scale_reward(reward, terminated, truncated) if self.spec.normalize_reward else reward
+
+    def reset(self) -> None:
+        """A new episode for every env: the discounted returns start again."""
+        self.scale_reward.reset()

@@ -19,7 +19,7 @@ import torch
 from ppo_envs.warp_envs import WarpWorlds, require_warp_task
 from shared_spec.spec import PPOSpec
 from torch_ppo.envs import StepResult
-from torch_ppo.normalization import RewardScaler, RunningMeanStd, scale_obs
+from torch_ppo.normalization import DeviceNormalizer
 
 RESET_NOISE = 0.01
 """Half-width of Brax's inverted_pendulum reset noise, uniform on every qpos and qvel entry."""
@@ -129,22 +129,14 @@ class WarpTrainEnv:
         self.worlds = PendulumWorlds(spec, num_envs, device, capture)
         self.obs_size, self.act_size = self.worlds.obs_size, self.worlds.act_size
         self.compile_s = self.worlds.compile_s
-        self.obs_rms = RunningMeanStd((self.obs_size,), torch.float32, device)
-        self.scale_reward = RewardScaler(num_envs, spec.gamma, spec.reward_clip, device)
+        self.normalizer = DeviceNormalizer(spec, self.obs_size, num_envs, device)
 
     def normalize_frozen(self, raw_obs: torch.Tensor) -> torch.Tensor:
-        if not self.spec.normalize_obs:
-            return raw_obs
-        return scale_obs(self.obs_rms, raw_obs, self.spec.obs_clip)
-
-    def _observe(self, raw_obs: torch.Tensor) -> torch.Tensor:
-        if self.spec.normalize_obs:
-            self.obs_rms.update(raw_obs)
-        return self.normalize_frozen(raw_obs)
+        return self.normalizer.frozen(raw_obs)
 
     def reset(self, seed: int) -> torch.Tensor:
-        self.scale_reward.reset()
-        return self._observe(self.worlds.reset_all(seed))
+        self.normalizer.reset()
+        return self.normalizer.observe(self.worlds.reset_all(seed))
 
     def step(self, actions: torch.Tensor) -> StepResult:
         final_obs, reward, terminated, truncated = self.worlds.step(actions)
@@ -152,10 +144,9 @@ class WarpTrainEnv:
         # On a GPU the reset graph replays every step (no host sync to ask whether any world ended).
         if self.device.type == "cuda" or bool(done.any()):
             self.worlds.reset_where(done)
-        next_obs = self._observe(self.worlds.observe())
-        if self.spec.normalize_reward:
-            reward = self.scale_reward(reward, terminated, truncated)
-        return StepResult(next_obs, self.normalize_frozen(final_obs), reward, terminated, truncated, [])
+        next_obs = self.normalizer.observe(self.worlds.observe())
+        reward = self.normalizer.reward(reward, terminated, truncated)
+        return StepResult(next_obs, self.normalizer.frozen(final_obs), reward, terminated, truncated, [])
 
     def close(self) -> None:
         """Nothing to release (Warp frees its arrays with the objects)."""

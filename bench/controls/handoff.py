@@ -1,4 +1,4 @@
-"""Control: where torch-brax's extra rollout time goes, "not fused" vs "the DLPack hand-off" (issue 30, item 5).
+"""Control: where torch-brax's extra rollout time goes, "not fused" vs "the DLPack hand-off".
 
 The same Brax MJX env (`ppo_envs.brax_envs.make_train_env`) and the same policy shape, stepped three ways:
 - `fused`: policy and env step in one jitted `lax.scan` (how the `jax` contender's rollout runs);
