@@ -20,7 +20,13 @@ from bench.report.data import (
     latest_code_metrics,
     source_label,
 )
-from bench.report.debate import CLAIM_TOLERANCE, CLAIMED_SHORTER, LITTLE_SPEEDUP, READABILITY_KEYS
+from bench.report.debate import (
+    CLAIM_TOLERANCE,
+    CLAIMED_SHORTER,
+    LITTLE_SPEEDUP,
+    code_length,
+    structural_metrics,
+)
 from bench.report.matrix import MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, matrix_cells, shown_rows
 from bench.report.plots import color
 from bench.report.stats import MIN_RUNS_FOR_CI, NO_DIFFERENCE, Estimate, verdict
@@ -274,27 +280,14 @@ def group_panel(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> Gro
     )
 
 
-def _number(record: dict | None, key: str) -> float | None:
-    value = (record or {}).get(key)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def code_claims(store: Store) -> tuple[CodeLength | None, Readability | None]:
-    """SLOC of the two cores and the structural proxies, from the latest code_metrics records."""
-    latest = {str(r.get("implementation")): r for r in latest_code_metrics(store)}
-    jax, torch = latest.get("jax_ppo"), latest.get("torch_ppo")
-    jax_sloc, torch_sloc = _number(jax, "sloc"), _number(torch, "sloc")
-    length = None
-    if jax_sloc is not None and torch_sloc:
-        shorter = 100.0 * (torch_sloc - jax_sloc) / torch_sloc
-        length = CodeLength(jax_sloc, torch_sloc, shorter, abs(shorter - CLAIMED_SHORTER) <= CLAIM_TOLERANCE)
-    metrics = tuple(
-        (name, a, b)
-        for key, name in READABILITY_KEYS
-        if (a := _number(jax, key)) is not None and (b := _number(torch, key)) is not None
-    )
+    """SLOC of the two cores and the structural proxies, from the latest code_metrics records (as the debate)."""
+    records = latest_code_metrics(store)
+    measured = code_length(records)
+    length = None if measured is None else CodeLength(measured[0], measured[1], measured[2], measured[4])
+    metrics = structural_metrics(records)
     readability = (
-        Readability(metrics, sum(a > b for _, a, b in metrics), sum(a < b for _, a, b in metrics))
+        Readability(tuple(metrics), sum(a > b for _, a, b in metrics), sum(a < b for _, a, b in metrics))
         if metrics
         else None
     )

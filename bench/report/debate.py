@@ -65,7 +65,7 @@ def _scope(*records: dict[str, Any] | None) -> str:
     return f"each package's files, an older record from {', '.join(sources)}: measurement glue included"
 
 
-def _length(code_records: list[dict[str, Any]]) -> tuple[float, float, float, str, bool] | None:
+def code_length(code_records: list[dict[str, Any]]) -> tuple[float, float, float, str, bool] | None:
     """(jax SLOC, torch SLOC, % shorter, 'N% shorter|longer', consistent with the claim), or None."""
     jax_sloc = _num(_code(code_records, "jax_ppo"), "sloc")
     torch_sloc = _num(_code(code_records, "torch_ppo"), "sloc")
@@ -79,7 +79,7 @@ def _length(code_records: list[dict[str, Any]]) -> tuple[float, float, float, st
 def answer_length(code_records: list[dict[str, Any]]) -> str:
     """Claim 1, from SLOC of each trainer's core PPO files (networks, losses, train)."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
-    length = _length(code_records)
+    length = code_length(code_records)
     if length is None:
         return "Not measured yet: the store has no code metrics for both jax_ppo and torch_ppo."
     jax_sloc, torch_sloc, _shorter, direction, consistent = length
@@ -173,22 +173,25 @@ def learning_line(field: list[dict[str, Any]]) -> str:
     )
 
 
-def _structure(code_records: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]] | None:
-    """(per-metric 'name: JAX a vs PyTorch b', metrics where JAX is higher, where lower), or None."""
+def structural_metrics(code_records: list[dict[str, Any]]) -> list[tuple[str, float, float]] | None:
+    """(metric name, JAX value, PyTorch value) of each structural proxy both sides report, or None."""
     jax, torch = _code(code_records, "jax_ppo"), _code(code_records, "torch_ppo")
     if jax is None or torch is None:
         return None
-    higher, lower, parts = [], [], []
-    for key, name in READABILITY_KEYS:
-        a, b = _num(jax, key), _num(torch, key)
-        if a is None or b is None:
-            continue
-        parts.append(f"{name}: JAX {fmt(a)} vs PyTorch {fmt(b)}")
-        if a > b:
-            higher.append(name)
-        elif a < b:
-            lower.append(name)
-    return parts, higher, lower
+    return [
+        (name, a, b)
+        for key, name in READABILITY_KEYS
+        if (a := _num(jax, key)) is not None and (b := _num(torch, key)) is not None
+    ]
+
+
+def _structure(code_records: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]] | None:
+    """(per-metric 'name: JAX a vs PyTorch b', metrics where JAX is higher, where lower), or None."""
+    metrics = structural_metrics(code_records)
+    if metrics is None:
+        return None
+    parts = [f"{name}: JAX {fmt(a)} vs PyTorch {fmt(b)}" for name, a, b in metrics]
+    return parts, [name for name, a, b in metrics if a > b], [name for name, a, b in metrics if a < b]
 
 
 def answer_readability(code_records: list[dict[str, Any]]) -> str:
@@ -215,7 +218,7 @@ def length_line(code_records: list[dict[str, Any]], field: list[dict[str, Any]] 
     """Claim 1 in one line, for the report's opening block (the field's pairs after this project's)."""
     pairs = _pairs(field or [], "sloc", False)
     field_text = f" Independent pairs, JAX / PyTorch SLOC: {'; '.join(pairs)}." if pairs else ""
-    length = _length(code_records)
+    length = code_length(code_records)
     if length is None:
         return "not measured (no code metrics for both jax_ppo and torch_ppo)." + field_text
     jax_sloc, torch_sloc, _shorter, direction, consistent = length
