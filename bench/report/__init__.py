@@ -1,8 +1,8 @@
 """The HTML report: `render_report(store, out)` turns the result store into one self-contained page.
 
 Layout: `data` reads and labels records, `stats` computes intervals, paired ratios and the noise band with
-scipy.stats, `tables` and `plots` present, `debate` answers the quoted claims, `sections` assembles them,
-`html` is the page. `cli.main` is the command line; `settings`
+scipy.stats, `tables` and `plots` present, `debate` answers the quoted claims, `sections` assembles them;
+`render` holds the one Jinja2 environment and `templates/` every word and tag of the page. `cli.main` is the command line; `settings`
 holds the contenders' order and colours, the comparisons and the matrix.
 """
 
@@ -13,11 +13,10 @@ from pathlib import Path
 
 from bench.report.answer_render import answer_section
 from bench.report.data import LOCAL_SOURCE, load_store
-from bench.report.html import page
+from bench.report.render import render
 from bench.report.sections import build_sections
 
 DEFAULT_OUT = Path("reports/index.html")
-TITLE = "ppo-bench: JAX (Brax) vs PyTorch (Gymnasium MuJoCo) PPO"
 
 
 def render_report(
@@ -38,9 +37,9 @@ def render_report(
         published_dir = store_path.parent / "published"
     store = load_store(store_path, published_dir, source)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    meta = f"Generated {generated} from {store_path} (bootstrap seed {seed})."
     answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
-    html = page(TITLE, meta, [answer, *build_sections(store, seed)])
+    sections = [answer, *build_sections(store, seed)]
+    html = render("page.html.j2", generated=generated, store=store_path, seed=seed, sections=sections)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -9,30 +9,12 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from bench.report.answer import AnswerModel, answer_model
 from bench.report.answer_figures import panel_svgs
 from bench.report.data import Store
-from bench.report.tables import fmt
+from bench.report.render import environment
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 ANCHOR, TITLE = "answer-panel", "The answer in pictures"
-
-
-def environment() -> Environment:
-    """Templates with HTML escaping (`.html.j2`), strict undefined names, and the report's number formats."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
-    env.filters["num"] = fmt
-    env.filters["x"] = lambda value: f"{value:.2f}"
-    return env
 
 
 def render_answer(model: AnswerModel, figures_dir: Path | None = None) -> str:

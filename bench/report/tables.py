@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bench.report.data import Run, by_contender
+from bench.report.render import FOLD_ROWS, MISSING, fmt
 from bench.report.stats import (
     MIN_PAIRS_FOR_RANGE_VERDICT,
     MIN_RUNS_FOR_CI,
@@ -25,7 +26,6 @@ from bench.report.stats import (
 )
 from shared_spec.startup import PHASES
 
-MISSING = "–"
 PAIRED_METRICS = ("sps", "first_update_s", "time_to_threshold_s")
 """The figures the report takes ratios of, over pairs of runs."""
 
@@ -237,15 +237,6 @@ def _mean_phases(runs_phases: list[dict[str, float]]) -> tuple[tuple[str, float]
     return tuple(means)
 
 
-def fmt(value: float | None) -> str:
-    """A number for a table cell: 4 significant digits, thousands separated, '–' when missing."""
-    if value is None:
-        return MISSING
-    if abs(value) >= 10_000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
 def fmt_estimate(estimate: Estimate | None) -> str:
     """What the estimate is, with n: "x (n = 1)"; "mean x (min a to max b), n = k" below MIN_RUNS_FOR_CI
     runs (no interval claimed); "mean x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
@@ -383,10 +374,6 @@ def startup_phases_frame(summaries: list[Summary]) -> pd.DataFrame:
         row["startup_s (compile excluded)"] = fmt(s.startup_s)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-FOLD_ROWS = 10
-"""Tables longer than this fold away (`<details>`, caption as summary): the page stays skimmable."""
 
 
 def frame_html(frame: pd.DataFrame, css_class: str, caption: str) -> str:
