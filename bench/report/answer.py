@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from dataclasses import dataclass, replace
 
 from bench.report.data import (
@@ -27,6 +28,7 @@ from bench.report.debate import (
     code_length,
     structural_metrics,
 )
+from bench.report.field_code import field_rows, pair_ratios
 from bench.report.matrix import MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, matrix_cells, shown_rows
 from bench.report.plots import color
 from bench.report.stats import MIN_RUNS_FOR_CI, NO_DIFFERENCE, Estimate, verdict
@@ -84,6 +86,7 @@ class FirstResult:
     contender: str
     color: str
     first_update_s: float | None
+    """Median over the cold-start ok runs."""
     threshold_s: float | None
     """Median over the cold-start runs that reached the threshold."""
     reached: int
@@ -149,10 +152,20 @@ class Readability:
 
 
 @dataclass(frozen=True)
+class FieldRatio:
+    """One independent pair's JAX / PyTorch ratio of a code metric (bench code, pinned versions)."""
+
+    pair: str
+    ratio: float
+
+
+@dataclass(frozen=True)
 class AnswerModel:
     panels: tuple[GroupPanel, ...]
     code_length: CodeLength | None
     readability: Readability | None
+    field_sloc: tuple[FieldRatio, ...] = ()
+    field_vocabulary: tuple[FieldRatio, ...] = ()
     little_speedup: float = LITTLE_SPEEDUP
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
@@ -246,11 +259,18 @@ def curves_of(runs: list[Run]) -> tuple[Curve, ...]:
     )
 
 
-def first_result(summary: Summary) -> FirstResult:
+def first_result(summary: Summary, runs: list[Run]) -> FirstResult:
+    """Medians over the contender's cold-start ok runs, so first update and threshold are read alike."""
+    cold = [
+        r.metric("first_update_s")
+        for r in runs
+        if r.contender == summary.contender and r.ok and not r.warm_cache
+    ]
+    first_updates = [value for value in cold if value is not None]
     return FirstResult(
         summary.contender,
         color(summary.contender),
-        summary.first_update_s,
+        statistics.median(first_updates) if first_updates else None,
         summary.tt_threshold_median,
         summary.tt_reached,
         summary.ok_runs - summary.warm_runs + summary.failed_runs,
@@ -276,7 +296,7 @@ def group_panel(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> Gro
         ratios=ratios,
         curves=curves_of(runs),
         threshold=threshold_of(key[3]),
-        first_results=tuple(first_result(s) for s in summaries if s.ok_runs),
+        first_results=tuple(first_result(s, runs) for s in summaries if s.ok_runs),
     )
 
 
@@ -292,6 +312,15 @@ def code_claims(store: Store) -> tuple[CodeLength | None, Readability | None]:
         else None
     )
     return length, readability
+
+
+def field_claims(store: Store) -> tuple[tuple[FieldRatio, ...], tuple[FieldRatio, ...]]:
+    """The independent pairs' JAX / PyTorch SLOC and framework-vocabulary ratios (this project left out)."""
+    ratios = [r for r in pair_ratios(field_rows(store)[0]) if not r["project"]]
+    return tuple(
+        tuple(FieldRatio(r["pair"], r[key]) for r in ratios if r[key] is not None)
+        for key in ("sloc", "vocabulary")
+    )
 
 
 def answer_model(store: Store, seed: int = 0) -> AnswerModel:
@@ -320,4 +349,4 @@ def answer_model(store: Store, seed: int = 0) -> AnswerModel:
             taken = sum(p.slug == panel.slug or p.slug.startswith(panel.slug + "--") for p in panels)
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
     length, readability = code_claims(store)
-    return AnswerModel(tuple(panels), length, readability)
+    return AnswerModel(tuple(panels), length, readability, *field_claims(store))

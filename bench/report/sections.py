@@ -31,22 +31,14 @@ from bench.report.data import (
     source_label,
 )
 from bench.report.debate import (
-    CLAIMS,
     debate_html,
-    learning_line,
-    length_line,
-    readability_line,
-    speed_line,
 )
 from bench.report.field_code import field_code_section, field_rows
 from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import (
     framework_sentence,
-    matrix_block,
-    matrix_cells,
     matrix_groups,
     matrix_section,
-    newest_group,
     simulator_sentence,
 )
 from bench.report.settings import COMPARISONS, Comparison
@@ -264,42 +256,6 @@ def code_metrics(store: Store) -> Section:
     all_parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
     body += frame_html(records_frame(all_parts, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
     return "code", "Code metrics", body + source
-
-
-def answer_so_far(
-    store: Store, groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
-) -> Section:
-    """The report's opening: the newest hardware's framework x simulator tables and each claim in one line.
-
-    Every matrix group of the newest group's hardware and source is shown (a GPU campaign fills the Brax
-    column at one preset and the MuJoCo C column at another), the one holding the JAX-on-Brax cell first.
-    """
-    newest = newest_group(groups, summaries)
-    keys = []
-    if newest is not None:
-        same_hardware = [k for k in matrix_groups(summaries) if k[:2] == newest[:2]]
-        keys = sorted(same_hardware, key=lambda k: (matrix_cells(summaries[k])[0][0] is None, k[2]))
-    code = latest_code_metrics(store)
-    speed = (
-        " ".join(speed_line(key, summaries[key]) for key in keys)
-        if keys
-        else "not measured (no ok run of a framework x simulator contender)."
-    )
-    field = field_rows(store)[0]
-    lines = (length_line(code, field), readability_line(code), speed, learning_line(field))
-    claims = "".join(
-        f"<li><b>“{escape(claim)}”</b> {escape(line)}</li>" for claim, line in zip(CLAIMS, lines, strict=True)
-    )
-    table = (
-        "".join(matrix_block(key, summaries[key]) for key in keys)
-        if keys
-        else '<p class="note">No framework x simulator table yet: no ok run of jax, jax-gym, torch-brax or torch.</p>'
-    )
-    intro = (
-        "<p class=\"note\">The most recent hardware's framework x simulator tables, then the debate's four "
-        "claims, one line each; every number names its hardware and n. Details and the other groups below.</p>"
-    )
-    return "answer", "The answer so far", f"{intro}{table}<ul>{claims}</ul>"
 
 
 def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
@@ -577,7 +533,6 @@ def build_sections(store: Store, seed: int = 0) -> list[Section]:
     groups = group_runs(store.runs)
     summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
     return [
-        answer_so_far(store, groups, summaries),
         overview(store),
         how_to_read(),
         headline(groups, summaries),

@@ -200,7 +200,8 @@ def test_the_page_opens_with_the_panel_and_each_claim_links_to_its_evidence(tmp_
     assert html.index('<section id="answer-panel"') == html.index("<section ")
     panel = section(html, "answer-panel")
     anchors = re.findall(r'<a href="#([\w-]+)">', panel)
-    assert anchors == ["matrix", "figures", "code", "code"]  # speed, first result, code length, readability
+    # speed, first result, code length, readability, learning time
+    assert anchors == ["matrix", "figures", "code", "code", "field-code"]
     for anchor in set(anchors):
         assert f'<section id="{anchor}"' in html
     words = text(panel)

@@ -1,5 +1,5 @@
 """The framework x simulator table (rows JAX / PyTorch learner, columns Brax MJX / MuJoCo C) and the report's
-opening block, from the fixture stores (tests/report/make_fixtures.py)."""
+opening panel, from the fixture stores (tests/report/make_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -60,18 +60,18 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> str:
     return render(tmp_path_factory.mktemp("several"), "several_seeds.jsonl")
 
 
-def test_the_report_opens_with_the_answer_so_far(several: str) -> None:
-    assert several.index('<section id="answer"') < several.index('<section id="overview"')
-    answer = section(several, "answer")
-    assert '<table class="matrix"' in answer and CPU in answer
-    claims = re.findall(r"<li>(.*?)</li>", answer, re.S)
-    assert len(claims) == 4  # one line per claim
-    assert "not measurable by this tool" in claims[3]  # learning time: the vocabulary proxy at most
-    assert "312" in claims[0] and "371" in claims[0]  # SLOC of each core, from the code metrics
-    speed = text(claims[2])
-    # ratios over pairs of runs: torch-brax ran seed 0 only (one pair), jax-gym and torch seeds 0-2
-    assert CPU in speed and "of torch-brax's steady SPS" in speed and "(n = 1 pair) of torch-brax" in speed
-    assert "n = 3 pairs of torch's steady SPS" in speed
+def test_the_report_opens_with_the_answer_panel(several: str) -> None:
+    assert several.index('<section id="answer-panel"') < several.index('<section id="overview"')
+    assert (
+        '<section id="answer"' not in several
+    )  # the old sentence block is gone: the panel carries the answer
+    claims = [text(c) for c in re.findall(r"<li>(.*?)</li>", section(several, "answer-panel"), re.S)]
+    assert len(claims) == 5  # speed, first result, code length, readability, learning time
+    assert "Learning time" in claims[4] and "not measurable by this tool" in claims[4]
+    assert "312" in claims[2] and "371" in claims[2]  # SLOC of each core, from the code metrics
+    ratio = paired_sps_ratio("several_seeds.jsonl", "jax-gym", "torch")
+    assert f"jax-gym runs at {ratio[0]:.2f}× the steady SPS of torch" in claims[0]
+    assert f"over {ratio[1]} seed pairs" in claims[0]
 
 
 def test_every_cell_holds_its_contender_speed_split_compile_threshold_and_n(several: str) -> None:
@@ -115,12 +115,11 @@ def test_missing_cells_say_not_measured(tmp_path: Path) -> None:
     assert "not measured (no ok run of jax-gym)" in block
 
 
-def test_the_answer_so_far_uses_the_most_recent_hardware(tmp_path: Path) -> None:
+def test_the_panel_shows_local_groups_first_then_published_ones_named_by_card(tmp_path: Path) -> None:
     html = render(tmp_path, "several_seeds.jsonl", published={"h100-run": "gpu.jsonl"})
-    answer = section(html, "answer")
-    # the GPU runs are two days newer; a published group is named "published, <card>, <folder's date>"
-    assert "published, NVIDIA H100 80GB HBM3, h100-run" in answer and CPU not in answer
-    assert html.count('<table class="matrix"') == 3  # the opening block, then one per group
+    panel = text(section(html, "answer-panel"))
+    assert panel.index(CPU) < panel.index("published, NVIDIA H100 80GB HBM3, h100-run")
+    assert html.count('<table class="matrix"') == 2  # one per group in the matrix section
 
 
 def test_compiled_torch_gets_its_own_row_where_it_has_runs() -> None:

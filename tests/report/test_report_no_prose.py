@@ -7,6 +7,7 @@ in ALLOWED are not page text.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def _docstrings(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list):
-            for before, after in zip(body, body[1:], strict=False):
+            for before, after in itertools.pairwise(body):
                 is_assign = isinstance(before, ast.Assign | ast.AnnAssign)
                 if is_assign and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
                     ids.add(id(after.value))

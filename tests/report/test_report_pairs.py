@@ -153,7 +153,7 @@ def section_text(html: str, anchor: str) -> str:
 
 def test_no_verdict_word_at_one_seed(tmp_path: Path) -> None:
     html = render(tmp_path, "single_seed.jsonl")
-    for anchor in ("answer", "matrix", "debate"):
+    for anchor in ("answer-panel", "matrix", "debate"):
         text = section_text(html, anchor).replace("It brings little speed in practice.", "")
         assert not VERDICT_WORDS.search(text), VERDICT_WORDS.search(text)
     assert "jax at " in section_text(html, "debate") and "(n = 1 pair)" in section_text(html, "debate")

@@ -62,15 +62,15 @@ def test_published_folder_is_re_rendered_from_its_own_store(
     assert report_cli.main(["--published", str(folder), "--no-env-check"]) == 0
     html = (folder / "index.html").read_text(encoding="utf-8")
     assert str(folder / "index.html") in capsys.readouterr().out
-    answer = html[html.index('<section id="answer"') : html.index('<section id="overview"')]
-    text = re.sub(r"<[^>]+>", " ", answer).replace("It brings little speed in practice.", "")
-    # the opening shows both groups of the card, each headed once as published with card and date
-    assert text.count("Framework x simulator · published, NVIDIA H200, 2026-11-27, preset gpu-scale") == 1
-    assert text.count("Framework x simulator · published, NVIDIA H200, 2026-11-27, preset gpu-gym") == 1
+    answer = html[html.index('<section id="answer-panel"') : html.index('<section id="overview"')]
+    text = " ".join(re.sub(r"<[^>]+>", " ", answer).split())
+    # the opening shows both groups of the card, each captioned once as published with card and date
+    assert text.count("published, NVIDIA H200, 2026-11-27 · preset gpu-scale") == 1
+    assert text.count("published, NVIDIA H200, 2026-11-27 · preset gpu-gym") == 1
     # the README's figures (n = 1 each), and no verdict word at one pair
-    assert "jax at 1.63x (n = 1 pair) of torch-brax-compile" in text
-    assert "jax at 3.00x (n = 1 pair) of torch-brax" in text
-    assert "jax-gym at 1.02x (n = 1 pair) of torch" in text
+    assert "jax runs at 1.63× the steady SPS of torch-brax-compile (one pair of runs)" in text
+    assert "jax runs at 3.00× the steady SPS of torch-brax (one pair of runs)" in text
+    assert "jax-gym runs at 1.02× the steady SPS of torch (one pair of runs)" in text
     assert not VERDICT_WORDS.search(text), VERDICT_WORDS.search(text)
     assert "local" not in re.sub(r"<[^>]+>", " ", html[html.index('<section id="headline"') :][:3000])
 
