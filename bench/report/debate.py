@@ -12,9 +12,16 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bench.report.data import GroupKey
-from bench.report.field_code import CITATIONS, pair_ratios
-from bench.report.matrix import matrix_cells, shown_rows, where
+from bench.report.data import GroupKey, Store, latest_code_metrics
+from bench.report.field_code import CITATIONS, field_rows, pair_ratios
+from bench.report.matrix import (
+    framework_sentence,
+    matrix_cells,
+    matrix_groups,
+    shown_rows,
+    simulator_sentence,
+    where,
+)
 from bench.report.settings import COMPARISONS, MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, Comparison
 from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
 from bench.report.tables import (
@@ -422,4 +429,27 @@ def debate_html(
         f"as usually run with both named as differing. The field's implementations are measured as code only, "
         f"never run here. Limit: every speed figure holds for its hardware, preset and n only.</p>{speed}{gpu_note}"
         f"<h3>“{escape(CLAIMS[3])}”</h3><p>{escape(answer_learning(field or []))}</p>"
+    )
+
+
+def debate_section(store: Store, summaries: dict[GroupKey, list[Summary]]) -> tuple[str, str, str]:
+    """The claims of the debate, answered from the measurements."""
+    results: dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]] = {}
+    for comparison in COMPARISONS:
+        for key, rows in summaries.items():
+            by_name = {s.contender: s for s in rows}
+            left, right = by_name.get(comparison.left), by_name.get(comparison.right)
+            if left is not None and right is not None and left.ok_runs and right.ok_runs:
+                results.setdefault(comparison, {})[key] = (left, right)
+    latest = latest_code_metrics(store)
+    any_gpu = any(r.device_kind == "gpu" for r in store.runs)
+    sentences = tuple(
+        sentence
+        for key, rows in matrix_groups(summaries).items()
+        for sentence in (framework_sentence(key, rows), simulator_sentence(key, rows))
+    )
+    return (
+        "debate",
+        "The debate's claims, answered from this store",
+        debate_html(latest, results, any_gpu, sentences, field_rows(store)[0]),
     )

@@ -31,17 +31,13 @@ from bench.report.data import (
     source_label,
 )
 from bench.report.debate import (
-    debate_html,
+    debate_section,
 )
-from bench.report.field_code import field_code_section, field_rows
+from bench.report.field_code import field_code_section
 from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import (
-    framework_sentence,
-    matrix_groups,
     matrix_section,
-    simulator_sentence,
 )
-from bench.report.settings import COMPARISONS, Comparison
 from bench.report.source_view import side_by_side
 from bench.report.tables import (
     MISSING,
@@ -256,29 +252,6 @@ def code_metrics(store: Store) -> Section:
     all_parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
     body += frame_html(records_frame(all_parts, CODE_COLUMNS), "code", f"Code metrics · {CODE_LABEL}")
     return "code", "Code metrics", body + source
-
-
-def debate(store: Store, summaries: dict[GroupKey, list[Summary]]) -> Section:
-    """The claims of the debate, answered from the measurements."""
-    results: dict[Comparison, dict[GroupKey, tuple[Summary, Summary]]] = {}
-    for comparison in COMPARISONS:
-        for key, rows in summaries.items():
-            by_name = {s.contender: s for s in rows}
-            left, right = by_name.get(comparison.left), by_name.get(comparison.right)
-            if left is not None and right is not None and left.ok_runs and right.ok_runs:
-                results.setdefault(comparison, {})[key] = (left, right)
-    latest = latest_code_metrics(store)
-    any_gpu = any(r.device_kind == "gpu" for r in store.runs)
-    sentences = tuple(
-        sentence
-        for key, rows in matrix_groups(summaries).items()
-        for sentence in (framework_sentence(key, rows), simulator_sentence(key, rows))
-    )
-    return (
-        "debate",
-        "The debate's claims, answered from this store",
-        debate_html(latest, results, any_gpu, sentences, field_rows(store)[0]),
-    )
 
 
 def _rows_table(rows: list[dict[str, Any]], caption: str) -> str:
@@ -540,7 +513,7 @@ def build_sections(store: Store, seed: int = 0) -> list[Section]:
         field_pairs_section(groups, {key: group_label(key) for key in groups}, seed),
         across_tasks_section(groups, seed),
         figures(groups, summaries, seed),
-        debate(store, summaries),
+        debate_section(store, summaries),
         code_metrics(store),
         field_code_section(store),
         env_parity(store),
