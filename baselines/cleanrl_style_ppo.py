@@ -74,26 +74,30 @@ def run(
     update_epochs: int = 10,
     num_updates: int = 3,
     seed: int = 0,
+    device: torch.device | str = "cpu",
 ) -> dict[str, float]:
-    """Run `num_updates` PPO updates; return steady-state (updates after the first) rollout_s, update_s, sps."""
+    """Run `num_updates` PPO updates; return steady-state (updates after the first) rollout_s, update_s, sps.
+
+    `device` holds the agent and the rollout storage, the envs stay on the CPU: CleanRL's `--cuda` layout.
+    """
     gamma, gae_lambda, clip_coef, ent_coef, vf_coef, max_grad_norm = 0.99, 0.95, 0.2, 0.0, 0.5, 0.5
     learning_rate, total = 3e-4, num_updates
     batch_size = num_envs * num_steps
     minibatch_size = batch_size // num_minibatches
     torch.manual_seed(seed)
-    device = torch.device("cpu")
+    device = torch.device(device)
     envs = gym.vector.SyncVectorEnv([make_env(gym_id, gamma) for _ in range(num_envs)])
     agent = Agent(
         int(np.prod(envs.single_observation_space.shape)), int(np.prod(envs.single_action_space.shape))
-    )
+    ).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=learning_rate, eps=1e-5)
 
-    obs = torch.zeros((num_steps, num_envs, *envs.single_observation_space.shape))
-    actions = torch.zeros((num_steps, num_envs, *envs.single_action_space.shape))
-    logprobs = torch.zeros((num_steps, num_envs))
-    rewards = torch.zeros((num_steps, num_envs))
-    dones = torch.zeros((num_steps, num_envs))
-    values = torch.zeros((num_steps, num_envs))
+    obs = torch.zeros((num_steps, num_envs, *envs.single_observation_space.shape)).to(device)
+    actions = torch.zeros((num_steps, num_envs, *envs.single_action_space.shape)).to(device)
+    logprobs = torch.zeros((num_steps, num_envs)).to(device)
+    rewards = torch.zeros((num_steps, num_envs)).to(device)
+    dones = torch.zeros((num_steps, num_envs)).to(device)
+    values = torch.zeros((num_steps, num_envs)).to(device)
 
     next_obs, _ = envs.reset(seed=seed)
     next_obs = torch.Tensor(next_obs).to(device)
@@ -162,6 +166,8 @@ def run(
                 loss.backward()
                 nn.utils.clip_grad_norm_(agent.parameters(), max_grad_norm)
                 optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)  # the update's kernels, not their launch, end the update
         t2 = time.perf_counter()
         if update > 1:
             rollout_s += t1 - t0
