@@ -13,11 +13,11 @@ hopper: the foot is in contact with the floor (4 solver iterations per frame, 4 
 world. Observations and rewards agree to 1e-4, absolute, over 50 steps (docs/WARP.md): float32 keeps about 7
 digits, so quantities up to 10 (velocities, clipped there in the observation) carry rounding of ~1e-6 per
 operation; MJX and Warp sum in different orders, through the constraint solver, and the measured worst
-difference grows from ~1e-6 at the first step to ~2e-5 at the 50th (obs; ~8e-6 reward) and ~3e-4 at the
-200th: no chaotic blow-up, but a horizon of 50 steps (every episode here is over by step 29) keeps the
-margin at about 5x. The forward reward divides a torso x difference by dt = 0.008: a difference of one
-float32 step of x near 1 (1.2e-7) becomes 1.5e-5 of reward, so 1e-4 is a few such steps. Dones must be
-identical on every step.
+difference grows from ~1e-6 after the first step to 2.3e-5 over the 50 steps (obs; 7.5e-6 reward) and a few
+1e-4 around the 200th: no sudden divergence from the contacts, but a horizon of 50 steps (every episode here
+is over by the 29th) keeps a margin of about 4x. The forward reward divides a torso x difference by
+dt = 0.008: a difference of one float32 step of x near 1 (1.2e-7) becomes 1.5e-5 of reward, so 1e-4 is a few
+such steps. Dones must be identical on every step.
 """
 
 from __future__ import annotations
