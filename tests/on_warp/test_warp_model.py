@@ -18,7 +18,7 @@ from ppo_envs.warp_envs import (
     simulator_record,
 )
 from shared_spec.presets import resolve_spec
-from torch_ppo.warp_env import require_root_slides_at_origin
+from torch_ppo.warp_env import TASK_WORLDS, require_root_slides_at_origin
 
 SAME_FIELDS = (
     "opt.timestep", "opt.iterations", "opt.ls_iterations", "opt.integrator", "opt.solver", "opt.cone",
@@ -46,6 +46,10 @@ def test_warp_model_is_braxs_model(task: str) -> None:
     np.testing.assert_array_equal(ours.jnt_range[limited], braxs.jnt_range[limited], err_msg="jnt_range")
     assert WARP_TASKS[task].n_frames == brax_env._n_frames  # the same env dt
     assert WARP_TASKS[task].n_frames * ours.opt.timestep == pytest.approx(brax_env.dt)
+
+
+def test_every_warp_task_has_its_torch_side() -> None:
+    assert sorted(TASK_WORLDS) == sorted(WARP_TASKS)
 
 
 def test_an_unsupported_task_names_the_supported_ones() -> None:
