@@ -41,7 +41,10 @@ class WarpTask:
     """Physics steps per env step: Brax's `n_frames` for the mjx backend (env dt = n_frames * timestep)."""
 
 
-WARP_TASKS: dict[str, WarpTask] = {"inverted_pendulum": WarpTask("inverted_pendulum.xml", n_frames=2)}
+WARP_TASKS: dict[str, WarpTask] = {
+    "inverted_pendulum": WarpTask("inverted_pendulum.xml", n_frames=2),
+    "hopper": WarpTask("hopper.xml", n_frames=4),
+}
 """Tasks the Warp env implements; its observation, reward and termination are written per task in torch."""
 
 

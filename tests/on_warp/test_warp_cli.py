@@ -17,10 +17,12 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_torch_warp_on_an_unsupported_task_exits_2_naming_the_supported_ones() -> None:
-    done = _run("-m", "torch_ppo", "--env-backend", "warp", "--preset", "smoke", "--set", "task=hopper")
+    done = _run("-m", "torch_ppo", "--env-backend", "warp", "--preset", "smoke", "--set", "task=halfcheetah")
     assert done.returncode == EXIT_BAD_SPEC and done.stdout == ""
     lines = done.stderr.strip().splitlines()
-    assert lines == ["error: bad spec: task: got 'hopper'; the MuJoCo Warp env supports: inverted_pendulum"]
+    assert lines == [
+        "error: bad spec: task: got 'halfcheetah'; the MuJoCo Warp env supports: hopper, inverted_pendulum"
+    ]
 
 
 def test_jax_warp_without_cuda_exits_4_with_one_line() -> None:

@@ -1,4 +1,5 @@
-"""torch-warp through the real harness leaves an ok record whose buckets add up; and it learns the pendulum.
+"""torch-warp through the real harness leaves an ok record whose buckets add up; it learns the pendulum and
+runs hopper end to end.
 
 Run with the machine's Warp kernel cache (conftest.py): the records say "warm"; a default run compiles
 every kernel into a fresh directory and says "cold".
@@ -7,6 +8,7 @@ every kernel into a fresh directory and says "cold".
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +83,26 @@ def test_torch_warp_learns_the_pendulum(warm_warp_cache: Path) -> None:
     assert result["contender"] == "torch-warp" and result["status"] == "ok"
     assert result["final_return"] >= 500.0  # the task's return threshold, the same reward as Brax's
     assert result["final_return"] >= 5 * untrained
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_torch_warp_runs_hopper_end_to_end(warm_warp_cache: Path) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "torch_ppo",
+        "--env-backend",
+        "warp",
+        "--preset",
+        "smoke",
+        "--set",
+        "task=hopper",
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=540, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["contender"] == "torch-warp" and result["status"] == "ok" and result["task"] == "hopper"
+    assert result["total_env_steps"] == resolve_spec("smoke", ["task=hopper"]).total_timesteps
+    assert result["extra"]["simulator"]["package"] == "mujoco-warp 4.0.0"
+    assert all(math.isfinite(point[2]) for point in result["curve"])  # evaluation returns along the run
