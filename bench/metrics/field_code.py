@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from bench.metrics.source_metrics import METRIC_KEYS, Source, measure
 
 TABLE = Path(__file__).with_name("field_code.toml")
@@ -180,13 +182,5 @@ def measure_project(table: dict[str, Any], root: Path) -> list[dict[str, Any]]:
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     """One line per implementation and classification, every metric, as plain text."""
-    header = f"{'implementation':14s} {'framework':9s} {'classification':18s} " + " ".join(
-        f"{key[:11]:>11s}" for key in METRIC_KEYS
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        values = " ".join(f"{row[key]:>11g}" for key in METRIC_KEYS)
-        lines.append(
-            f"{row['implementation']:14s} {row['framework']:9s} {row['classification']:18s} {values}"
-        )
-    return "\n".join(lines)
+    columns = ["implementation", "framework", "classification", *METRIC_KEYS]
+    return pd.DataFrame(rows, columns=columns).to_string(index=False)
