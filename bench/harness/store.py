@@ -25,6 +25,7 @@ RECORD_TYPES = (
     "env_throughput",
     "learner_throughput",
     "env_parity",
+    "handoff",
 )
 
 
