@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from bench.harness.code_version import code_version, missed_modules
 from bench.harness.contenders import Contender, build_argv
@@ -86,28 +88,22 @@ class Progress:
 
     def __init__(self, total: int) -> None:
         self.total, self.done, self.durations = total, 0, []
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
+        self.bar = (
+            tqdm(total=total, unit="run", file=sys.stderr, leave=False) if sys.stderr.isatty() else None
+        )
 
     def _say(self, line: str) -> None:
         (self.bar.write if self.bar is not None else print)(line, file=sys.stderr)  # type: ignore[operator]
 
-    def eta_s(self) -> float | None:
-        """Mean duration of the finished runs times the runs left (None before the first run finished)."""
-        return (
-            sum(self.durations) / len(self.durations) * (self.total - self.done) if self.durations else None
-        )
-
-    def _eta_text(self) -> str:
-        eta = self.eta_s()
-        return "ETA unknown" if eta is None else f"ETA {eta / 60:.1f} min"
+    def _eta(self) -> str:
+        """The mean duration of the finished runs times the runs left."""
+        if not self.durations:
+            return "ETA unknown"
+        return f"ETA {sum(self.durations) / len(self.durations) * (self.total - self.done) / 60:.1f} min"
 
     def start(self, run: PlannedRun) -> None:
         self._say(
-            f"[{self.done + 1}/{self.total}] start  {run.contender.name} seed {run.seed}  ({self._eta_text()})"
+            f"[{self.done + 1}/{self.total}] start  {run.contender.name} seed {run.seed}  ({self._eta()})"
         )
 
     def skip(self, run: PlannedRun) -> None:
@@ -123,7 +119,7 @@ class Progress:
         error = f"  {record['error']}" if record.get("error") else ""
         self._say(
             f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} in "
-            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta_text()}){error}"
+            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta()}){error}"
         )
         if self.bar is not None:
             self.bar.update(1)
@@ -173,17 +169,13 @@ class RunContext:
         return {**record, "position_in_round": run.position_in_round}
 
 
-Execute = Callable[[PlannedRun], dict[str, Any]]
-"""One planned run -> its record."""
-
-
 def run_locally(
-    todo: Sequence[PlannedRun], execute: Execute, progress: Progress
-) -> Iterator[tuple[PlannedRun, dict]]:
+    todo: Sequence[PlannedRun], context: RunContext, progress: Progress
+) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
     """The local executor: one run at a time on this machine, in plan order."""
     for run in todo:
         progress.start(run)
-        yield run, execute(run)
+        yield run, context.execute(run)
 
 
 def run_campaign(
@@ -211,7 +203,7 @@ def run_campaign(
 
         results = run_on_ray(todo, context, progress, address)
     else:
-        results = run_locally(todo, context.execute, progress)
+        results = run_locally(todo, context, progress)
     records = []
     try:
         for run, record in results:

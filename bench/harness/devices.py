@@ -46,14 +46,9 @@ class DeviceChoice:
 
 def framework_sees_gpu(framework: str) -> bool:
     """Whether `framework` ("jax" or "torch") sees a GPU, asked in a subprocess."""
+    argv = [sys.executable, "-c", PROBES[framework]]
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", PROBES[framework]],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=False,
-        )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         return False
     lines = done.stdout.strip().splitlines()
