@@ -37,12 +37,10 @@ def _is_finite_number(value: Any) -> bool:
 
 
 def _nonfinite_fields(result: dict[str, Any]) -> list[str]:
-    """Fields of an `ok` result that show divergence."""
-    bad = [name for name in ("final_return", "sps") if result.get(name) is not None]
-    bad = [name for name in bad if not _is_finite_number(result[name])]
-    if result.get("final_return") is None:
-        bad.append("final_return")
-    return bad
+    """Fields of an `ok` result that show divergence: a final_return not finite or null, an sps not finite."""
+    bad = [] if _is_finite_number(result.get("final_return")) else ["final_return"]
+    sps = result.get("sps")
+    return bad if sps is None or _is_finite_number(sps) else [*bad, "sps"]
 
 
 def _looks_oom(outcome: ChildOutcome) -> bool:
@@ -84,22 +82,6 @@ def classify(
     return "ok", None
 
 
-def fallback_result(
-    contender: str, preset: str, spec: PPOSpec, seed: int, num_seeds: int, device: dict[str, Any]
-) -> dict[str, Any]:
-    """A result-shaped dict from what the parent knows, for runs that printed no usable result line."""
-    trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
-    result = RunResult.for_spec(
-        spec,
-        contender=contender,
-        preset=preset,
-        seed=seed,
-        device=trainer_device,
-        num_seeds=num_seeds,
-    )
-    return asdict(result)
-
-
 def build_run_record(
     *,
     outcome: ChildOutcome,
@@ -115,7 +97,13 @@ def build_run_record(
     """The store record of one (contender, seed) run; `timeout_s`: the limit it ran under (default the spec's)."""
     result = parse_result_line(outcome.stdout)
     status, error = classify(outcome, result, spec.spec_hash(), timeout_s or spec.run_timeout_s)
-    base = result if result is not None else fallback_result(contender, preset, spec, seed, num_seeds, device)
+    base = result
+    if base is None:  # no usable result line: what the parent knows
+        trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
+        known = dict(
+            contender=contender, preset=preset, seed=seed, device=trainer_device, num_seeds=num_seeds
+        )
+        base = asdict(RunResult.for_spec(spec, **known))
     record = {
         **base,
         "record_type": "run",
@@ -141,19 +129,16 @@ def build_run_record(
 
 
 def _device_label(trainer: Any, chosen: dict[str, Any]) -> dict[str, Any]:
-    """The trainer's device report, with what the user asked the bench for and the bench's CPU fallback.
-
-    The trainer is told `device=cpu|gpu` explicitly, so only the bench knows that `auto` fell back to the CPU.
-    """
+    """The trainer's device report, with what the user asked the bench for and the bench's CPU fallback (the
+    trainer is told `device=cpu|gpu`, so only the bench knows that `auto` fell back to the CPU)."""
     reported = dict(trainer) if isinstance(trainer, dict) else {}
-    fallback = bool(chosen.get("fallback")) or bool(reported.get("fallback"))
     return {
         **reported,
         "kind": reported.get("kind") or chosen.get("kind"),
         "name": reported.get("name") or chosen.get("name"),
         "trainer_requested": reported.get("requested"),
         "requested": chosen.get("requested"),
-        "fallback": fallback,
+        "fallback": bool(chosen.get("fallback")) or bool(reported.get("fallback")),
         "fallback_reason": chosen.get("reason")
         if chosen.get("fallback")
         else reported.get("fallback_reason"),
@@ -161,10 +146,8 @@ def _device_label(trainer: Any, chosen: dict[str, Any]) -> dict[str, Any]:
 
 
 def _peak_device_mb(result: dict[str, Any]) -> float | None:
-    """Peak accelerator memory as the trainer measured it (top level or `extra`); the parent cannot see it.
-
-    Polling nvidia-smi from the parent would report JAX's preallocated pool, not what the run used.
-    """
+    """Peak accelerator memory as the trainer measured it (top level or `extra`): polling nvidia-smi from the
+    parent would see JAX's preallocated pool, not what the run used."""
     extra = result.get("extra") if isinstance(result.get("extra"), dict) else {}
     value = result.get("peak_device_mb", extra.get("peak_device_mb"))
     return value if _is_finite_number(value) else None

@@ -109,26 +109,19 @@ def _exited(pid: int) -> bool:
 
 def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
     """Poll until the child exits or times out; returns (exit code, timed out, wall s, peak RSS bytes)."""
-    handle = psutil.Process(proc.pid)
-    peak = 0
-    timed_out = False
+    handle, peak, timed_out = psutil.Process(proc.pid), 0, False
     interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
-    while True:
-        pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid == proc.pid:
-            break
+    while (reaped := os.wait4(proc.pid, os.WNOHANG))[0] != proc.pid:
         peak = max(peak, _tree_rss_bytes(handle))
         if time.monotonic() - start > timeout_s:
             timed_out = True
             _kill_group(proc.pid)
-            pid, status, _usage = os.wait4(proc.pid, 0)
+            reaped = os.wait4(proc.pid, 0)
             break
         time.sleep(interval)
         interval = min(2 * interval, POLL_INTERVAL_S)
-    wall_s = time.monotonic() - start
-    exit_code = os.waitstatus_to_exitcode(status)
-    proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again
-    return exit_code, timed_out, wall_s, peak
+    proc.returncode = os.waitstatus_to_exitcode(reaped[1])  # reaped here: Popen must never wait again
+    return proc.returncode, timed_out, time.monotonic() - start, peak
 
 
 def run_child(
@@ -205,7 +198,6 @@ def json_lines(stdout: str) -> list[dict]:
     found = []
     for line in stdout.splitlines():
         with contextlib.suppress(json.JSONDecodeError):
-            value = json.loads(line) if line.strip().startswith("{") else None
-            if isinstance(value, dict):
+            if line.strip().startswith("{") and isinstance(value := json.loads(line), dict):
                 found.append(value)
     return found
