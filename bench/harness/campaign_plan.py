@@ -1,12 +1,11 @@
 """A campaign as data: a TOML plan (steps in priority order, budget, parts) run step by step within a budget.
 
-A step is either rounds of contenders on one preset (interleaved seed by seed, resumable: runs stored ok are
-skipped), or a bench command in its own process (`bench learner ...`), or any module (`-m ...`). Each step is
-started only when the budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps), a
-contender whose run did not end ok is not started again (unless the budget stopped it), a run is not started
-with less time left than the same contender's last run took, and the store is copied to the output folder after
-every step, so a call cut short still brings back what it stored. `--rehearsal` runs the same plan on the CPU
-at toy scale. The format is in docs/GPU.md; bench/ops/gpu.toml is the GPU campaign.
+A step is rounds of contenders on one preset (interleaved, resumable: runs stored ok are skipped), a bench
+command (`bench learner ...`) or any module (`-m ...`), each in its own process. A step starts only when the
+budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps); a contender whose run did
+not end ok is not started again (unless the budget stopped it), nor one with less time left than its last run
+took; the store is copied to the output folder after every step, so a call cut short brings back what it
+stored. `--rehearsal` runs the plan on the CPU at toy scale. Format: docs/GPU.md; bench/ops/gpu.toml.
 """
 
 from __future__ import annotations
@@ -74,14 +73,13 @@ class Plan:
 
 
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:
-    """`cls` from a TOML table; an unknown key or a wrongly typed value is a PlanError naming it."""
-    known = {f.name: f for f in fields(cls)}
+    """`cls` from a TOML table (lists as tuples); an unknown or missing key is a PlanError naming it."""
+    known = [f.name for f in fields(cls)]
     for key, value in table.items():
         if key not in known:
             raise PlanError(f"{where}.{key}: got {value!r}; allowed keys: {', '.join(known)}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
     try:
-        return cls(**values)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
     except TypeError as err:
         raise PlanError(f"{where}: {err}") from None
 

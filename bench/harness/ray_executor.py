@@ -56,17 +56,13 @@ def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[s
     return record
 
 
-def _call(context: RunContext, run: PlannedRun) -> dict[str, Any]:
-    """The Ray task: `context.execute(run)` on the node Ray chose."""
-    return context.execute(run)
-
-
 def run_on_ray(
     todo: Sequence[PlannedRun], context: RunContext, progress: Progress, address: str | None
 ) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
     """Submit every run as a Ray task; yield (run, record) as each one ends, in the order they end."""
     ray = connect(address)
-    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(_call)
+    # The task is `RunContext.execute` itself, so a run on a node is exactly a local run there.
+    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(RunContext.execute)
     pending = {}
     for run in todo:
         progress.start(run)
