@@ -20,11 +20,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bench.harness.code_version import code_version, missed_modules
+from bench.harness.code_version import code_version
 from bench.harness.contenders import Contender, build_argv
-from bench.harness.provenance import run_provenance
-from bench.harness.records import build_run_record
-from bench.harness.runner import ChildOutcome, run_child
+from bench.harness.records import run_record
+from bench.harness.runner import run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
@@ -145,28 +144,11 @@ class RunContext:
         started, load_before = time.time(), os.getloadavg()[0]
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
         outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
-        record = self.record(run, outcome, timeout_s)
+        record = run_record(self, run, outcome, timeout_s)
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
         load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
         record["provenance"].update(started_unix=started, load_avg_1m=load)
         return record
-
-    def record(
-        self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
-    ) -> dict[str, Any]:
-        """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
-        provenance = run_provenance(
-            contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
-            device=self.device, command=run.argv, bench_argv=self.bench_argv,
-        )  # fmt: skip
-        provenance.update(log_path=str(run.log_path), code_version=run.code_version)
-        record = build_run_record(
-            outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
-            num_seeds=run.num_seeds, device=self.device, provenance=provenance, timeout_s=timeout_s,
-        )  # fmt: skip
-        missed = missed_modules(run.contender, outcome.loaded_modules)
-        record.update(code_version=run.code_version, code_version_missed=missed, round=run.seed)
-        return {**record, "position_in_round": run.position_in_round}
 
 
 def run_locally(

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bench.harness.campaign import PlannedRun, Progress, RunContext
+from bench.harness.records import run_record
 from bench.harness.runner import ChildOutcome
 
 RESOURCE = "ppo_bench_node"
@@ -51,7 +52,7 @@ def connect(address: str | None) -> Any:
 def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[str, Any]:
     """A failed record for a run Ray lost: the plan's keys, the reason in the error tail, exit code -1."""
     outcome = ChildOutcome(run.argv, -1, False, 0.0, 0.0, "", f"ray executor: the run was lost: {reason}")
-    record = context.record(run, outcome)
+    record = run_record(context, run, outcome)
     record["provenance"]["executor"] = {"name": "ray", "driver": socket.gethostname(), "lost": reason}
     return record
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 import math
 import signal
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bench.harness.code_version import missed_modules
+from bench.harness.provenance import run_provenance
 from bench.harness.runner import ChildOutcome, json_lines
 from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
 from shared_spec.result import RunResult, json_safe
-from shared_spec.spec import PPOSpec
+
+if TYPE_CHECKING:
+    from bench.harness.campaign import PlannedRun, RunContext
 
 OOM_MARKERS = ("MemoryError", "out of memory", "Out of memory", "OOM", "RESOURCE_EXHAUSTED")
 
@@ -82,30 +86,28 @@ def classify(
     return "ok", None
 
 
-def build_run_record(
-    *,
-    outcome: ChildOutcome,
-    contender: str,
-    preset: str,
-    spec: PPOSpec,
-    seed: int,
-    num_seeds: int,
-    device: dict[str, Any],
-    provenance: dict[str, Any],
-    timeout_s: float | None = None,
+def run_record(
+    context: RunContext, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
 ) -> dict[str, Any]:
-    """The store record of one (contender, seed) run; `timeout_s`: the limit it ran under (default the spec's)."""
+    """The store record of one planned run from its child's outcome (or a stand-in outcome for a lost run);
+    `timeout_s`: the limit it ran under (default the spec's)."""
+    spec, device, name = context.spec, context.device, run.contender.name
     result = parse_result_line(outcome.stdout)
     status, error = classify(outcome, result, spec.spec_hash(), timeout_s or spec.run_timeout_s)
+    # What the harness asked for is the resume key: a trainer that mislabels its run must not break it.
+    asked = {"contender": name, "seed": run.seed, "preset": context.preset, "num_seeds": run.num_seeds}
     base = result
     if base is None:  # no usable result line: what the parent knows
         trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
-        known = dict(
-            contender=contender, preset=preset, seed=seed, device=trainer_device, num_seeds=num_seeds
-        )
-        base = asdict(RunResult.for_spec(spec, **known))
+        base = asdict(RunResult.for_spec(spec, **asked, device=trainer_device))
+    provenance = run_provenance(
+        contender=name, preset=context.preset, spec_hash=spec.spec_hash(), seed=run.seed, device=device,
+        command=run.argv, bench_argv=context.bench_argv,
+    )  # fmt: skip
     record = {
         **base,
+        **{f"trainer_{key}": base.get(key) for key, value in asked.items() if base.get(key) != value},
+        **asked,
         "record_type": "run",
         "status": status,
         "error": error,
@@ -116,15 +118,13 @@ def build_run_record(
         "harness_wall_s": round(outcome.wall_s, 3),
         "error_tail": None if status == "ok" else outcome.stderr_tail(),
         "result_parsed": result is not None,
-        "provenance": provenance,
+        "provenance": {**provenance, "log_path": str(run.log_path), "code_version": run.code_version},
+        "device": _device_label(base.get("device"), device),
+        "code_version": run.code_version,
+        "code_version_missed": missed_modules(run.contender, outcome.loaded_modules),
+        "round": run.seed,
+        "position_in_round": run.position_in_round,
     }
-    # What the harness asked for is the resume key: a trainer that mislabels its run must not break it.
-    asked = {"contender": contender, "seed": seed, "preset": preset, "num_seeds": num_seeds}
-    for key, value in asked.items():
-        if base.get(key) != value:
-            record[f"trainer_{key}"] = base.get(key)
-        record[key] = value
-    record["device"] = _device_label(base.get("device"), device)
     return json_safe(record)
 
 
