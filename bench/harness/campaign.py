@@ -1,11 +1,9 @@
 """A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
 
-Runs are strictly sequential so timings never share a device, and interleaved: round r runs seed r of every
-contender, the order within a round rotating, so a slow hour of the machine falls on every contender alike
-(each record carries its `round` and `position_in_round`). A run already recorded `ok` for the same spec
-hash, contender, seed, seed count and code version (code_version.py: a hash of the files the contender can
-execute) is skipped unless `force`; a run of other code is never reused. A failed run is recorded and the
-campaign goes on; the caller decides the exit code from the returned records.
+Runs are sequential so timings never share a device, and interleaved: round r runs seed r of every contender,
+the order rotating, so a slow hour of the machine falls on every contender alike. A run recorded `ok` for the
+same spec hash, contender, seed, seed count and code version is skipped unless `force`; a failed run is
+recorded and the campaign goes on.
 """
 
 from __future__ import annotations
@@ -136,11 +134,8 @@ class RunContext:
     """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
 
     def execute(self, run: PlannedRun) -> dict[str, Any]:
-        """One planned run in its own child process on this machine: its record (the caller stores it).
-
-        The same method runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
-        machine's that ran the child.
-        """
+        """One planned run in its own child process on this machine: its record (the caller stores it). A Ray
+        task runs this same method, so provenance (hostname, hardware, load) is the machine's that ran it."""
         started, load_before = time.time(), os.getloadavg()[0]
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
         outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
@@ -169,11 +164,8 @@ def run_campaign(
     executor: str = "local",
     address: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every planned run not yet recorded ok; append each record as soon as it exists; return them.
-
-    `executor` "local" runs them here one by one; "ray" fans them out to a Ray cluster (ray_executor.py),
-    one timed run per node at a time; either way the records land in `store` on this machine.
-    """
+    """Run every planned run not yet recorded ok, here one by one or on a Ray cluster (`executor` "ray", one
+    timed run per node at a time); append each record to `store` on this machine as it comes; return them."""
     done = set() if force else recorded_ok(store)
     todo = [run for run in plan if run.key(context.spec.spec_hash()) not in done]
     progress = Progress(len(plan))

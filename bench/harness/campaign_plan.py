@@ -1,11 +1,9 @@
-"""A campaign as data: a TOML plan (steps in priority order, budget, parts) run step by step within a budget.
+"""A campaign as data: a TOML plan (steps in priority order, budget, parts; docs/GPU.md, bench/ops/gpu.toml).
 
-A step is rounds of contenders on one preset (interleaved, resumable: runs stored ok are skipped), a bench
-command (`bench learner ...`) or any module (`-m ...`), each in its own process. A step starts only when the
-budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps); a contender whose run did
-not end ok is not started again (unless the budget stopped it), nor one with less time left than its last run
-took; the store is copied to the output folder after every step, so a call cut short brings back what it
-stored. `--rehearsal` runs the plan on the CPU at toy scale. Format: docs/GPU.md; bench/ops/gpu.toml.
+A step is rounds of contenders on one preset (interleaved, resumable), a bench command or any module (`-m`),
+each in its own process, started only when the budget leaves it room (the last `reserve_s` seconds are kept
+for the `final` steps). The store is copied to the output folder after every step, so a call cut short brings
+back what it stored. `--rehearsal` runs the plan on the CPU at toy scale.
 """
 
 from __future__ import annotations

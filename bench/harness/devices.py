@@ -1,9 +1,8 @@
 """Which device the runs use: `--device auto|cpu|gpu` -> one choice for every run of a bench invocation.
 
-`auto` picks the GPU only when both frameworks see one. The check is cheap where there is no GPU (no
-`nvidia-smi` or an empty list: no framework is imported at all); where there is one, each framework is probed
-in its own short subprocess so the parent never imports JAX or torch. A CPU chosen because the GPU was not
-usable is labelled `fallback` with the reason, in every record.
+`auto` picks the GPU only when both frameworks see one, each asked in its own short subprocess (none where
+nvidia-smi lists no GPU), so the parent never imports JAX or torch. A CPU chosen because the GPU was not usable
+is labelled `fallback` with the reason, in every record.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Where and with what a record was produced: git state, machine, library versions, date, command.
 
-Cheap by design: library versions come from `importlib.metadata` (no JAX or torch import in the parent), the
-GPU name from `nvidia-smi` when it exists. The machine part is gathered once per bench invocation; what
-identifies a run (seed, contender, command, date) is added for each record.
+Cheap: versions from `importlib.metadata` (no JAX or torch import in the parent), the GPU from `nvidia-smi`;
+the machine part once per bench invocation, what identifies a run added for each record.
 """
 
 from __future__ import annotations

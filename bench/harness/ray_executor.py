@@ -1,11 +1,8 @@
 """The Ray executor: the same planned runs, each a Ray task on a cluster node, records gathered on the driver.
 
-Each task runs `campaign.RunContext.execute` on a worker node: the same isolated child process as the local
-executor, timed there, its provenance that node's. Timings must never share a device, so every task asks
-for one unit of the custom resource RESOURCE, which each node offers once (`ray start ...
---resources='{"ppo_bench_node": 1}'`, docs/CLUSTER.md): a node runs one timed run at a time. A task that Ray
-loses (node death, worker crash) becomes a failed record with Ray's reason, never a gap; Ray does not retry
-it (`max_retries=0`), so no run is recorded twice.
+Each node offers the custom resource RESOURCE once (`ray start ... --resources='{"ppo_bench_node": 1}'`,
+docs/CLUSTER.md) and every task asks for it, so a node runs one timed run at a time. A task Ray loses becomes a
+failed record with Ray's reason, never a gap; Ray does not retry it, so no run is recorded twice.
 """
 
 from __future__ import annotations

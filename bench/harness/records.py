@@ -1,14 +1,10 @@
 """Turn one child's outcome into a `run` record: the trainer's result line plus what only the parent saw.
 
-Status rules (docs/DESIGN.md, "Reliability"):
-- timed out -> `timeout`;
-- exit 3 (`EXIT_DIVERGED`) with a result whose status is `diverged` -> `diverged`; an `ok` result whose
-  `final_return` or `sps` is NaN/inf, or whose `final_return` is null (`RunResult.to_json` writes NaN as null) -> `diverged`;
-- killed by SIGKILL (not by the harness), or a non-zero exit with a `MemoryError` / "out of memory" /
-  `RESOURCE_EXHAUSTED` in the stderr tail -> `failed`, error "out of memory ..." (a run that exits 0 is never
-  called out of memory, whatever it logged);
-- any other non-zero exit, no parsable result line, or a result for a different spec hash -> `failed`.
-Without a parsable result the record is built from what the parent knows (contender, preset, spec, seed).
+Status rules (docs/DESIGN.md, "Reliability"): timed out -> `timeout`; exit 3 with a `diverged` result, or an
+`ok` result whose final_return or sps is NaN/inf or whose final_return is null -> `diverged`; killed by
+SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the stderr tail -> `failed`,
+"out of memory ..." (a run that exits 0 never is, whatever it logged); any other non-zero exit, no parsable
+result line or a result for another spec hash -> `failed`, the record built from what the parent knows.
 """
 
 from __future__ import annotations

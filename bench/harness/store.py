@@ -1,9 +1,8 @@
 """The result store: `reports/results.jsonl`, one JSON record per line, appended atomically.
 
-Why JSON lines: a crash can only damage the line being written, every earlier record stays readable, and any
-tool (pandas, jq) reads it. A record is written whole (`os.write` continued after a short write) and fsynced,
-so killing the bench at any moment loses at most the run in progress. A truncated or garbled line (a crash of
-an older version, a full disk) is reported and skipped, never fatal.
+Why JSON lines: a crash can only damage the line being written, and any tool (pandas, jq) reads it. A record
+is written whole (a short write continued) and fsynced, so killing the bench loses at most the run in
+progress; a truncated or garbled line is reported and skipped, never fatal.
 """
 
 from __future__ import annotations
