@@ -8,8 +8,7 @@ The same Brax MJX env (`ppo_envs.brax_envs.make_train_env`) and the same policy 
   torch) with the torch policy's mean plus noise, as its rollout steps it.
 `jax_loop - fused` is the price of not fusing; `torch_dlpack - jax_loop` the hand-off and torch-side work.
 Compile is excluded (each mode is warmed up first). `python -m bench handoff` runs this module in a child
-(`python -m bench.controls.handoff --preset P --steps N`, one JSON line on stdout) and stores a `handoff`
-record.
+(`python -m bench.controls.handoff --preset P --steps N`: one JSON line) and stores it as a `handoff` record.
 """
 
 from __future__ import annotations

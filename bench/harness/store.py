@@ -16,14 +16,8 @@ from typing import Any
 STORE_SCHEMA_VERSION = 1
 DEFAULT_STORE = Path("reports/results.jsonl")
 RECORD_TYPES = (
-    "run",
-    "code_metrics",
-    "field_code_metrics",
-    "env_throughput",
-    "learner_throughput",
-    "env_parity",
-    "handoff",
-)
+    "run", "code_metrics", "field_code_metrics", "env_throughput", "learner_throughput", "env_parity", "handoff",
+)  # fmt: skip
 
 
 def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:

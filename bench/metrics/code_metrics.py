@@ -25,28 +25,17 @@ SHARED = ("ppo_envs", "shared_spec")
 """Packages both trainers use: one part, "shared"."""
 CORE = "core"
 PART_OF_FILE = {
-    "networks.py": CORE,
-    "losses.py": CORE,
-    "train.py": CORE,
-    "normalization.py": "adapters",
-    "envs.py": "adapters",
-    "brax_env.py": "adapters",
-    "warp_env.py": "adapters",
+    **dict.fromkeys(("networks.py", "losses.py", "train.py"), CORE),
+    **dict.fromkeys(("normalization.py", "envs.py", "brax_env.py", "warp_env.py"), "adapters"),
     "gym_train.py": "jax-gym",
 }
 """A trainer file's part; any other file of a trainer (CLI, run.py, device.py, __init__.py) is "glue". The
 JAX learner's Gymnasium host loop (contender jax-gym) is a part of its own: neither the core the length and
 readability claims use nor the glue of the jax contender grows with it."""
 COLUMNS = {
-    "sloc": "SLOC",
-    "comments": "comm",
-    "docstring_lines": "doc",
-    "functions": "funcs",
-    "cc_mean": "CCmean",
-    "cc_max": "CCmax",
-    "max_nesting": "nest",
-    "nested_functions": "nestdef",
-}
+    "sloc": "SLOC", "comments": "comm", "docstring_lines": "doc", "functions": "funcs", "cc_mean": "CCmean",
+    "cc_max": "CCmax", "max_nesting": "nest", "nested_functions": "nestdef",
+}  # fmt: skip
 """The table's columns (record keys -> header)."""
 
 

@@ -1,9 +1,9 @@
 """`python -m bench code`: the field's PPO implementations and this project's pair, measured by one rule.
 
-The pinned archives in `field_code.toml` are fetched with `pip download --no-deps` (never installed), kept in a
-cache outside git, checked against their declared sha256 and read in memory: third-party code never enters the
-repository. This project's pair is measured under each classification of the table, since the length verdict
-turns on which files count (the JAX side needs its own normalization, Gymnasium's wrappers cannot be jitted).
+The archives pinned in `field_code.toml` are fetched with `pip download --no-deps` (never installed) into a
+cache outside git, checked against their sha256 and read in memory: third-party code never enters the
+repository. This pair is measured under each classification of the table: the length verdict turns on which
+files count.
 """
 
 from __future__ import annotations

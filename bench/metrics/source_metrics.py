@@ -1,14 +1,10 @@
-"""One measuring rule for any PPO source, ours or the field's: length, complexity, nesting and framework vocabulary.
+"""One measuring rule for any PPO source, ours or the field's (docs/DESIGN.md, field code).
 
-Per implementation (a list of files, or named top-level classes and functions of a file): SLOC (radon, the
-counter `bench loc` uses), cognitive complexity (complexipy, SonarSource's rule: the one code metric validated
-against human comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020; complexipy does not raise the
-nesting level inside a nested function as SonarSource's rule does, so closures score lower), cyclomatic complexity (radon: decision
-points plus one per function, method or closure, module-level code included), Halstead volume and difficulty
-(radon's operators and operands, pooled over the files), maximum nesting and closures (the rules `bench loc` uses too), and a
-**vocabulary**: the distinct framework API names the code uses, resolved through each file's imports (a proxy for
-what a reader must learn, not a measure of learning time), with the uses of function transforms beside Python
-loops. Names called on arrays (`x.detach()`, `x.at[i].set()`) need types and are not seen by this static rule.
+Per implementation (files, or named top-level definitions of a file): SLOC, cyclomatic complexity and Halstead
+(radon), cognitive complexity (complexipy: SonarSource's rule, the one code metric validated against human
+comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), nesting and closures (also `bench loc`'s rules), and
+a **vocabulary**: the distinct framework names the code uses, resolved through its imports (a proxy for what a
+reader must learn), with function transforms beside Python loops. Names called on arrays need types: unseen.
 """
 
 from __future__ import annotations
@@ -37,19 +33,9 @@ QUALIFIED_TRANSFORMS = frozenset(
     ("jax.lax.map", "jax.tree.map", "jax.tree.map_with_path", "torch.jit.script", "torch.jit.trace")
 )
 METRIC_KEYS = (
-    "sloc",
-    "cognitive",
-    "cognitive_max",
-    "cyclomatic",
-    "cyclomatic_max",
-    "halstead_volume",
-    "halstead_difficulty",
-    "max_nesting",
-    "closures",
-    "vocabulary",
-    "transforms",
-    "python_loops",
-)
+    "sloc", "cognitive", "cognitive_max", "cyclomatic", "cyclomatic_max", "halstead_volume", "halstead_difficulty",
+    "max_nesting", "closures", "vocabulary", "transforms", "python_loops",
+)  # fmt: skip
 BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTING_RULE = (

@@ -1,9 +1,8 @@
 """`make wheelhouse`: download the wheels an offline machine lacks, for its Python version and platform.
 
 Why: the lent GPU machines have no internet, carry their own JAX (CUDA) and torch, and lack Brax, MuJoCo and
-Gymnasium. The wheelhouse holds exactly the pinned packages of `constraints/cpu.txt` that are not in the skip
-list (`constraints/gpu-image-packages.txt` plus `--skip` names), downloaded with `pip download --no-deps` for
-the target interpreter, so it stays small enough to travel (the device tool takes at most 64 MiB).
+Gymnasium. The wheelhouse holds the pins of `constraints/cpu.txt` minus `constraints/gpu-image-packages.txt`
+and `--skip`, small enough to travel (the device tool takes at most 64 MiB).
 """
 
 from __future__ import annotations
@@ -18,12 +17,8 @@ LOCK = ROOT / "constraints" / "cpu.txt"
 IMAGE_PACKAGES = ROOT / "constraints" / "gpu-image-packages.txt"
 NOT_NEEDED_TO_RUN = {"ruff"}
 """Lint and test tooling only."""
-MANYLINUX_FALLBACKS = (
-    "manylinux_2_27_x86_64",
-    "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64",
-    "manylinux1_x86_64",
-)
+MANYLINUX_FALLBACKS = ("manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                       "manylinux1_x86_64")  # fmt: skip
 
 
 def normalize(name: str) -> str:
