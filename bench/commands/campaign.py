@@ -20,10 +20,8 @@ from bench.harness.campaign_plan import (
     PlanError,
     Step,
     bench_command,
-    child_environment,
     load_plan,
     pack_logs,
-    selected,
 )
 from bench.harness.contenders import Contender
 from bench.harness.devices import select_device
@@ -62,10 +60,11 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
           f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
     if plan.device == "gpu" and not args.rehearsal:
         check_gpu()
-    child_environment(run)
-    for step in sorted(
-        (s for s in plan.steps if selected(s, args.part)), key=lambda s: s.final
-    ):  # final last
+    os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")  # every child: unbuffered, no display
+    if args.rehearsal:
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    chosen = [s for s in plan.steps if s.final or args.part == "all" or s.part in (args.part, "all")]
+    for step in sorted(chosen, key=lambda s: s.final):  # the final steps last, whatever the part
         if step.name in split(args.skip):
             run.note(step.name, None, "SKIPPED: --skip", failed=False)
         elif step.gpu_only and args.rehearsal:

@@ -123,7 +123,7 @@ def planned(
     # Absolute: a Ray worker's working directory is not the driver's.
     logs = args.logs_dir.resolve()
     plan = plan_runs(contenders, args.seeds, preset, overrides, spec, logs, args.first_seed)
-    return plan, RunContext(spec, preset, device.to_dict(), bench_argv)
+    return plan, RunContext(spec, preset, dataclasses.asdict(device), bench_argv)
 
 
 def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> list[dict]:

@@ -8,7 +8,6 @@ back what it stored. `--rehearsal` runs the plan on the CPU at toy scale.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tarfile
@@ -145,24 +144,12 @@ class CampaignRun:
             shutil.copy(self.store, self.out / "results.jsonl")
 
 
-def selected(step: Step, part: str) -> bool:
-    """Whether `step` belongs to the part being run (final steps always do)."""
-    return step.final or part == "all" or step.part in (part, "all")
-
-
 def pack_logs(out: Path) -> None:
     """The run logs into out/logs.tar.gz (the device tool returns files at most two folders deep)."""
     if (out / "logs").is_dir():
         with tarfile.open(out / "logs.tar.gz", "w:gz") as tar:
             tar.add(out / "logs", arcname="logs")
         shutil.rmtree(out / "logs")
-
-
-def child_environment(run: CampaignRun) -> None:
-    """What every child of the campaign inherits: unbuffered output, no display, the CPU on a rehearsal."""
-    os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
-    if run.rehearsal:
-        os.environ["JAX_PLATFORMS"] = "cpu"
 
 
 def bench_command(run: CampaignRun, step: Step) -> list[str]:

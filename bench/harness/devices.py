@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bench.harness.provenance import gpu_names
 from shared_spec.host import cpu_model
@@ -37,10 +36,6 @@ class DeviceChoice:
     fallback: bool
     """True when `auto` had to settle for the CPU."""
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for records."""
-        return asdict(self)
 
 
 def framework_sees_gpu(framework: str) -> bool:

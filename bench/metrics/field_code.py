@@ -39,10 +39,6 @@ def load_table(path: Path | None = None) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
     """The verified archive: from `from_dir` (offline), else the cache, else `pip download` into the cache."""
     name = f"{archive['package']} {archive['version']}"
@@ -53,7 +49,7 @@ def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
         raise FieldCodeError(
             f"{name}: cannot download it with its declared sha256 (offline?) and {cache} has no copy; use --from DIR"
         )
-    actual = sha256(path)
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
     if actual != archive["sha256"]:
         raise FieldCodeError(f"{name}: {path} has sha256 {actual}, declared {archive['sha256']}")
     return path
