@@ -7,11 +7,10 @@ is labelled `fallback` with the reason, in every record.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass
 
-from bench.harness.provenance import gpu_names
+from bench.harness.provenance import command_output, gpu_names
 from shared_spec.host import cpu_model
 
 PROBE_TIMEOUT_S = 180
@@ -40,13 +39,8 @@ class DeviceChoice:
 
 def framework_sees_gpu(framework: str) -> bool:
     """Whether `framework` ("jax" or "torch") sees a GPU, asked in a subprocess."""
-    argv = [sys.executable, "-c", PROBES[framework]]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        return False
-    lines = done.stdout.strip().splitlines()
-    return done.returncode == 0 and bool(lines) and lines[-1].strip() in ("gpu", "cuda")
+    said = command_output([sys.executable, "-c", PROBES[framework]], timeout_s=PROBE_TIMEOUT_S)
+    return bool(said) and said.splitlines()[-1].strip() in ("gpu", "cuda")
 
 
 def select_device(requested: str) -> DeviceChoice:

@@ -29,10 +29,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NO_DEVICE = {"kind": None, "name": None, "requested": None, "fallback": False}
 
 
-def _run(argv: list[str], cwd: Path | None = None) -> str | None:
-    """Stdout of a short command, or None if it is missing or fails."""
+def command_output(argv: list[str], cwd: Path | None = None, timeout_s: float = 20) -> str | None:
+    """Stdout of a short command, or None if it is missing, fails or times out."""
     try:
-        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=20, check=False)
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() if done.returncode == 0 else None
@@ -42,7 +42,7 @@ def gpu_names() -> list[str]:
     """Names of the NVIDIA GPUs `nvidia-smi` lists (empty without nvidia-smi or a GPU)."""
     if shutil.which("nvidia-smi") is None:
         return []
-    listing = _run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"])
+    listing = command_output(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"])
     return [line.strip() for line in (listing or "").splitlines() if line.strip()]
 
 
@@ -50,9 +50,9 @@ def gpu_names() -> list[str]:
 def machine_provenance() -> dict[str, Any]:
     """The part of the provenance that is the same for every record of one bench invocation; `git_dirty`:
     whether the working tree differs from the commit (untracked, non-ignored files count)."""
-    gpus, status = gpu_names(), _run(["git", "status", "--porcelain"], REPO_ROOT)
+    gpus, status = gpu_names(), command_output(["git", "status", "--porcelain"], REPO_ROOT)
     return {
-        "git_commit": _run(["git", "rev-parse", "HEAD"], REPO_ROOT),
+        "git_commit": command_output(["git", "rev-parse", "HEAD"], REPO_ROOT),
         "git_dirty": None if status is None else bool(status),
         "hostname": socket.gethostname(),
         "cpu_model": cpu_model(),
