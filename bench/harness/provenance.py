@@ -69,23 +69,14 @@ def machine_provenance() -> dict[str, Any]:
 
 
 def run_provenance(
-    *,
-    contender: str | None,
-    preset: str,
-    spec_hash: str,
-    seed: int | None,
-    device: dict[str, Any],
-    command: list[str] | None,
-    bench_argv: list[str] | None = None,
+    device: dict[str, Any], command: list[str] | None, bench_argv: list[str] | None, **identity: Any
 ) -> dict[str, Any]:
-    """Full provenance of one record: the machine part plus what identifies this run."""
+    """Full provenance of one record: the machine part, what identifies the record (contender, preset,
+    spec_hash, seed), its device and its commands."""
     return {
         **machine_provenance(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "contender": contender,
-        "preset": preset,
-        "spec_hash": spec_hash,
-        "seed": seed,
+        **identity,
         "device": device,
         "device_name": device.get("name"),
         "command": shlex.join(command) if command else None,
@@ -102,8 +93,8 @@ def append_measured(
 ) -> None:
     """Append a record that is not a run (a control's row, code metrics, the env parity check) with its
     provenance; its device is the record's own `device` (none for machine-independent records)."""
+    device = record.get("device") or NO_DEVICE
     provenance = run_provenance(
-        contender=None, preset=preset, spec_hash="", seed=None, device=record.get("device") or NO_DEVICE,
-        command=command, bench_argv=bench_argv,
-    )  # fmt: skip
+        device, command, bench_argv, contender=None, preset=preset, spec_hash="", seed=None
+    )
     append_record({**record, "provenance": provenance}, store)

@@ -96,10 +96,8 @@ def run_record(
     if base is None:  # no usable result line: what the parent knows
         trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
         base = asdict(RunResult.for_spec(spec, **asked, device=trainer_device))
-    provenance = run_provenance(
-        contender=name, preset=context.preset, spec_hash=spec.spec_hash(), seed=run.seed, device=device,
-        command=run.argv, bench_argv=context.bench_argv,
-    )  # fmt: skip
+    identity = {"contender": name, "preset": context.preset, "spec_hash": spec.spec_hash(), "seed": run.seed}
+    provenance = run_provenance(device, run.argv, context.bench_argv, **identity)
     record = {
         **base,
         **{f"trainer_{key}": base.get(key) for key, value in asked.items() if base.get(key) != value},
