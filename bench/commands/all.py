@@ -57,7 +57,7 @@ def run_side_contenders(
     names = tuple(name for name in names if name in table)
     if not names:
         return EXIT_OK
-    print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr, flush=True)
+    print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr)
     records = run.run_contenders(
         dataclasses.replace(args, contenders=",".join(names), seeds=seeds), table, bench_argv
     )
@@ -73,11 +73,7 @@ def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
     `bench learner`)."""
     preset, spec, device = run.resolve(args)
     gpu = device.kind == "gpu"
-    print(
-        f"bench all: env parity check, quick controls for preset {preset} ({spec.task})",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"bench all: env parity check, quick controls for preset {preset} ({spec.task})", file=sys.stderr)
     parity_ok = check_and_store(args.store, args.logs_dir, bench_argv)
     env_args = envs.EnvArgs(
         task=spec.task, num_envs="1,64,1024,4096" if gpu else "1,16,256", brax_backends=spec.brax_backend,

@@ -152,11 +152,7 @@ def run_env_sweep(
     for simulator, setting in [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]:
         cmd = [sys.executable, "-m", "bench.controls.env_throughput", "--simulator", simulator, "--setting",
                setting, "--task", task, "--num-envs", ",".join(map(str, num_envs)), "--budget-steps", str(budget_steps)]  # fmt: skip
-        print(
-            f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}", file=sys.stderr)
         got, error = run_rows(cmd, timeout_s, logs_dir / f"env-{task}-{simulator}-{setting}.log")
         failed = {"simulator": simulator, "backend": setting, "task": task, "status": "failed", "error": error,
                   "device": {"kind": "cpu", "name": "unknown"}}  # fmt: skip
