@@ -96,6 +96,8 @@ def timing_callback(clock: UpdateClock) -> Any:
 def run(library: str, spec: PPOSpec, args: Any, mapping: tuple[dict, dict]) -> RunResult:
     """Train with `library`'s PPO ("sb3" or "sbx") and return the result line."""
     kwargs, unmapped = mapping
+    from stable_baselines3.common.logger import Logger
+
     if library == "sb3":
         from stable_baselines3 import PPO
     else:
@@ -125,6 +127,8 @@ def run(library: str, spec: PPOSpec, args: Any, mapping: tuple[dict, dict]) -> R
         verbose=0,
         **kwargs["algo"],
     )
+    # SB3's default logger makes a folder tempdir/SB3-<date> on every run, even when it writes nothing.
+    model.set_logger(Logger(folder=None, output_formats=[]))
     STARTUP.mark("train_state")
     startup_s = seconds_since_start()
 

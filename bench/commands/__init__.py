@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | parity | loc | code | report | campaign`: the command line of the bench.
+"""`python -m bench run | all | env | learner | handoff | parity | loc | code | report | campaign`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import campaign, code, envs, learner, parity, report, run
+from bench.commands import campaign, code, envs, handoff, learner, parity, report, run
 from bench.commands.common import EXIT_INTERRUPTED, add_flags, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
@@ -25,6 +25,7 @@ COMMANDS = {
     "all": (all_command.AllArgs, "run the main contenders, the controls, measure code, render the report"),
     "env": (envs.EnvArgs, "control: env-only throughput, Brax vs Gymnasium, over num_envs"),
     "learner": (learner.LearnerArgs, "control: learner-only throughput (pytest-benchmark)"),
+    "handoff": (handoff.HandoffArgs, "control: the Brax env stepped fused, from a loop, from torch (DLPack)"),
     "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
     "report": (report.ReportArgs, "render the HTML report from the store"),
     "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "all": lambda: all_command.run_all(typed(all_command.AllArgs, ns), contenders, bench_argv),
         "env": lambda: envs.run(typed(envs.EnvArgs, ns), bench_argv),
         "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
+        "handoff": lambda: handoff.handoff(typed(handoff.HandoffArgs, ns), bench_argv),
         "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
         "loc": lambda: code.loc(ns.store, bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),

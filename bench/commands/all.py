@@ -34,28 +34,18 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
     try:
         statuses = [run.run(args, table, bench_argv)]
         if not args.no_controls:
-            statuses += [
-                *(
-                    run_side_contenders(args, table, bench_argv, names, seeds)
-                    for names, seeds in side_runs(args)
-                ),
-                run_quick_controls(args, bench_argv),
-            ]
+            # The controls with one seed; the third-party pairs with the main seeds where they fit `make
+            # bench`'s time, else one seed (FIELD_PAIRS_IN_BENCH).
+            side = [(CONTROL_CONTENDERS, 1)]
+            side += [(pair, args.seeds if all_seeds else 1) for pair, all_seeds in FIELD_PAIRS_IN_BENCH]
+            statuses += [run_side_contenders(args, table, bench_argv, names, seeds) for names, seeds in side]
+            statuses.append(run_quick_controls(args, bench_argv))
         statuses.append(code.loc(args.store, bench_argv))
         code.code(code.CodeArgs(cache=args.cache, store=args.store), bench_argv, not_fatal=True)
         statuses.append(report.report(report.ReportArgs(args.store, args.out)))
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
     return max(statuses)
-
-
-def side_runs(args: AllArgs) -> list[tuple[tuple[str, ...], int]]:
-    """(contenders, seeds) run after the main ones: the controls with one seed; the third-party pairs with the
-    main seeds where they fit `make bench`'s time, else one seed (FIELD_PAIRS_IN_BENCH)."""
-    return [
-        (CONTROL_CONTENDERS, 1),
-        *((names, args.seeds if all_seeds else 1) for names, all_seeds in FIELD_PAIRS_IN_BENCH),
-    ]
 
 
 def run_side_contenders(
@@ -67,15 +57,15 @@ def run_side_contenders(
     names = tuple(name for name in names if name in table)
     if not names:
         return EXIT_OK
-    print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr, flush=True)
+    print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr)
     records = run.run_contenders(
         dataclasses.replace(args, contenders=",".join(names), seeds=seeds), table, bench_argv
     )
-    for record in records:
-        if record["status"] != "ok" and record.get("exit_code") == EXIT_UNAVAILABLE:
+    not_ok = [record for record in records if record["status"] != "ok"]
+    for record in not_ok:
+        if record.get("exit_code") == EXIT_UNAVAILABLE:
             print(f"bench all: {record['contender']} unavailable here (recorded): {record.get('error')}")
-    failed = [r for r in records if r["status"] != "ok" and r.get("exit_code") != EXIT_UNAVAILABLE]
-    return EXIT_RUN_FAILED if failed else EXIT_OK
+    return EXIT_RUN_FAILED if any(r.get("exit_code") != EXIT_UNAVAILABLE for r in not_ok) else EXIT_OK
 
 
 def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
@@ -83,11 +73,7 @@ def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
     `bench learner`)."""
     preset, spec, device = run.resolve(args)
     gpu = device.kind == "gpu"
-    print(
-        f"bench all: env parity check, quick controls for preset {preset} ({spec.task})",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"bench all: env parity check, quick controls for preset {preset} ({spec.task})", file=sys.stderr)
     parity_ok = check_and_store(args.store, args.logs_dir, bench_argv)
     env_args = envs.EnvArgs(
         task=spec.task, num_envs="1,64,1024,4096" if gpu else "1,16,256", brax_backends=spec.brax_backend,

@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass
+from dataclasses import MISSING, dataclass, replace
 from pathlib import Path
 
 from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
-from bench.commands.run import RunArgs, check_arguments, resolve
-from bench.harness.campaign import RunContext, plan_runs, recorded_ok, run_campaign
+from bench.commands.run import RunArgs, planned
+from bench.harness.campaign import recorded_ok, run_campaign
 from bench.harness.campaign_plan import (
     PARTS,
     CampaignRun,
     PlanError,
     Step,
     bench_command,
-    child_environment,
     load_plan,
     pack_logs,
-    selected,
 )
 from bench.harness.contenders import Contender
-from bench.harness.devices import DeviceError, framework_sees_gpu, select_device
+from bench.harness.devices import select_device
 from bench.harness.runner import run_child
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 
@@ -62,9 +60,11 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
           f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
     if plan.device == "gpu" and not args.rehearsal:
         check_gpu()
-    child_environment(run)
-    steps = [s for s in plan.steps if selected(s, args.part) and not s.final]
-    for step in [*steps, *[s for s in plan.steps if s.final]]:
+    os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")  # every child: unbuffered, no display
+    if args.rehearsal:
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    chosen = [s for s in plan.steps if s.final or args.part == "all" or s.part in (args.part, "all")]
+    for step in sorted(chosen, key=lambda s: s.final):  # the final steps last, whatever the part
         if step.name in split(args.skip):
             run.note(step.name, None, "SKIPPED: --skip", failed=False)
         elif step.gpu_only and args.rehearsal:
@@ -82,16 +82,10 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
 
 def check_gpu() -> None:
     """Exit 2 with one line unless nvidia-smi lists a GPU that JAX and torch both see."""
-    try:
-        name = select_device("gpu").name
-    except DeviceError as err:
-        raise fail(f"no usable GPU: {err}; --rehearsal rehearses on the CPU") from None
-    blind = [framework for framework in ("jax", "torch") if not framework_sees_gpu(framework)]
-    if blind:
-        raise fail(
-            f"no usable GPU: {name} is not visible to {', '.join(blind)}; --rehearsal rehearses on the CPU"
-        )
-    print(f"gpu: {name}, seen by jax and torch", flush=True)
+    device = select_device("auto")
+    if device.kind != "gpu":
+        raise fail(f"no usable GPU ({device.reason}); --rehearsal rehearses on the CPU")
+    print(f"gpu: {device.name}, seen by jax and torch", flush=True)
 
 
 def run_command(run: CampaignRun, step: Step) -> None:
@@ -123,41 +117,34 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
     args = RunArgs(
         preset=step.preset, seeds=step.rounds, first_seed=run.first_seed + step.first_round, contenders=",".join(names),
         device="cpu" if run.rehearsal else run.plan.device, overrides=list(run.plan.rehearsal_sets) if run.rehearsal else [],
-        logs_dir=run.logs.resolve(), store=run.store,
+        logs_dir=run.logs, store=run.store,
     )  # fmt: skip
-    contenders = check_arguments(args, table)
-    preset, spec, device = resolve(args)
-    overrides = [*args.overrides, f"device={device.kind}"]
-    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, args.logs_dir, args.first_seed)
-    done = recorded_ok(run.store)
-    for planned in [p for p in plan if p.key(spec.spec_hash()) not in done]:
-        label, name = f"run:{planned.contender.name}:{preset}:s{planned.seed}", planned.contender.name
+    plan, context = planned(args, table, bench_argv)
+    spec, done = context.spec, recorded_ok(run.store)
+    for planned_run in [p for p in plan if p.key(spec.spec_hash()) not in done]:
+        name, seed = planned_run.contender.name, planned_run.seed
+        label = f"run:{name}:{context.preset}:s{seed}"
         limit = min(spec.run_timeout_s, run.left_s() - run.plan.reserve_s)
         needed = run.took_s.get(name, run.plan.min_run_s)  # its last run here, else the plan's minimum
         if name in run.gave_up:
             run.note(label, None, f"SKIPPED: not started again: {run.gave_up[name]}", failed=False)
             continue
         if limit < needed:
-            run.note(
-                label,
-                None,
-                f"SKIPPED: {max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed",
-                failed=True,
-            )
+            left = f"{max(limit, 0):.0f} s left of the budget, {needed:.0f} s needed"
+            run.note(label, None, f"SKIPPED: {left}", failed=True)
             continue
         if run.plan.jax_cache:  # torch-brax and torch-brax-compile share the Brax env's programs
-            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(
-                run.state / "jax-cache" / name.removesuffix("-compile")
-            )
+            cache = run.state / "jax-cache" / name.removesuffix("-compile")
+            os.environ["JAX_COMPILATION_CACHE_DIR"] = str(cache)
         print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
-        context = RunContext(spec, preset, device.to_dict(), bench_argv, limit)
-        record = run_campaign([planned], context, store=run.store, force=False)[0]
+        within_budget = replace(context, timeout_s=limit)
+        (record,) = run_campaign([planned_run], within_budget, store=run.store, force=False)
         run.took_s[name] = record["harness_wall_s"]
         if record["status"] == "ok":
             run.note(label, record["harness_wall_s"], "ok", failed=False)
             continue
         unavailable = record.get("exit_code") == EXIT_UNAVAILABLE
         if not (record["timed_out"] and limit < spec.run_timeout_s):  # stopped by the budget: not its fault
-            run.gave_up[name] = f"seed {planned.seed} did not end ok ({record['status']})"
+            run.gave_up[name] = f"seed {seed} did not end ok ({record['status']})"
         outcome = "SKIPPED: unavailable on this install" if unavailable else record["status"].upper()
         run.note(label, record["harness_wall_s"], f"{outcome}: {record.get('error')}", failed=not unavailable)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
-from bench.controls.env_throughput import CPU_SWEEP, GPU_SWEEP, run_env_sweep, store_env_rows
+from bench.controls.env_throughput import CPU_SWEEP, GPU_SWEEP, run_env_sweep
 from bench.harness.devices import select_device
 from bench.harness.store import DEFAULT_STORE
 from shared_spec.exit_codes import EXIT_OK
@@ -40,9 +40,8 @@ def run(args: EnvArgs, bench_argv: list[str]) -> int:
             f"--brax-backends/--gym-modes: allowed {', '.join(BRAX_BACKENDS)} / {', '.join(VECTOR_ENVS)}"
         )
     rows = run_env_sweep(
-        args.task, backends, modes, num_envs, args.budget_steps, args.logs_dir,
-        on_rows=lambda sweep: store_env_rows(sweep, args.store, bench_argv),
-    )  # fmt: skip
+        args.task, backends, modes, num_envs, args.budget_steps, args.logs_dir, args.store, bench_argv
+    )
     for row in rows:
         rate = f"{row['steps_per_s']:>12,.0f}" if row.get("status") == "ok" else f"{'FAILED':>12s}"
         print(f"{row['simulator']:10s} {row['backend']:12s} {row['num_envs']:>6d} {rate} steps/s")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
-from bench.harness.campaign import RunContext, plan_runs, run_campaign
+from bench.harness.campaign import PlannedRun, RunContext, plan_runs, run_campaign
 from bench.harness.contenders import MAIN_CONTENDERS, Contender, UnknownContenderError, parse_contenders
 from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.ray_executor import ExecutorError
@@ -49,8 +49,6 @@ class RunArgs:
     address: str | None = flag(None, "the Ray cluster's address (with --executor ray)")
     logs_dir: Path = flag(DEFAULT_LOGS, "child stdout/stderr logs")
     store: Path = DEFAULT_STORE
-    timeout_s: float | None = None
-    """A tighter limit per run than the spec's run_timeout_s (a campaign's budget); not a flag."""
 
 
 def parse_tasks(args: RunArgs) -> list[str]:
@@ -115,23 +113,30 @@ def run(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) ->
     return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK
 
 
-def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> list[dict]:
-    """Plan and run `args.contenders` x `args.seeds`; the records of this invocation."""
+def planned(
+    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]
+) -> tuple[list[PlannedRun], RunContext]:
+    """The runs of `args.contenders` x `args.seeds` in plan order and what they share (arguments checked first)."""
     contenders = check_arguments(args, table)
     preset, spec, device = resolve(args)
     overrides = [*args.overrides, f"device={device.kind}"]
-    label = " (CPU fallback: " + device.reason + ")" if device.fallback else ""
+    # Absolute: a Ray worker's working directory is not the driver's.
+    logs = args.logs_dir.resolve()
+    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, logs, args.first_seed)
+    return plan, RunContext(spec, preset, dataclasses.asdict(device), bench_argv)
+
+
+def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> list[dict]:
+    """Plan and run `args.contenders` x `args.seeds`; the records of this invocation."""
+    plan, context = planned(args, table, bench_argv)
+    device, spec = context.device, context.spec
+    label = " (CPU fallback: " + device["reason"] + ")" if device["fallback"] else ""
     print(
-        f"bench: preset {preset} (spec {spec.spec_hash()}), {args.seeds} seed(s), "
-        f"contenders {', '.join(c.name for c in contenders)}, device {device.kind} {device.name}{label}, "
-        f"timeout {spec.run_timeout_s} s per run, store {args.store}",
+        f"bench: preset {context.preset} (spec {spec.spec_hash()}), {args.seeds} seed(s), "
+        f"contenders {', '.join(dict.fromkeys(split(args.contenders)))}, device {device['kind']} "
+        f"{device['name']}{label}, timeout {spec.run_timeout_s} s per run, store {args.store}",
         file=sys.stderr,
     )
-    # Absolute: a Ray worker's working directory is not the driver's.
-    plan = plan_runs(
-        contenders, args.seeds, preset, overrides, spec, args.logs_dir.resolve(), args.first_seed
-    )
-    context = RunContext(spec, preset, device.to_dict(), bench_argv, args.timeout_s)
     try:
         records = run_campaign(
             plan, context, store=args.store, force=args.force, executor=args.executor, address=args.address

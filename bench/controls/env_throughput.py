@@ -1,10 +1,10 @@
 """Control 1, environment-only throughput: random-action stepping of one task in Brax and in Gymnasium MuJoCo.
 
 Why: JAX+Brax steps physics on the accelerator, PyTorch+MuJoCo on the CPU, so end-to-end PPO numbers mix the
-learning framework with the simulator. This measures the simulators alone over a sweep of num_envs, built by
-`ppo_envs` exactly as the trainers build them: Brax with each backend (jitted `lax.scan` of auto-resetting
-steps; compile timed separately with AOT `lower().compile()`), Gymnasium with sync and async vector envs. Each (simulator, setting) sweep runs in its own process
-(`python -m bench.controls.env_throughput ...` prints one JSON line per num_envs) so the two never share a process.
+learning framework with the simulator. This measures the simulators alone over num_envs, with the envs the
+trainers build (`ppo_envs`): Brax with each backend (a jitted `lax.scan` of auto-resetting steps, compile timed
+apart), Gymnasium with sync and async vector envs. Each (simulator, setting) sweep runs in its own process
+(`python -m bench.controls.env_throughput ...`, one JSON line per num_envs), so the two never share one.
 """
 
 from __future__ import annotations
@@ -14,28 +14,20 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.harness.provenance import append_measured
 from bench.harness.runner import run_rows
+from shared_spec.spec import PPOSpec
 
 CPU_SWEEP = (1, 4, 16, 64, 256)
 GPU_SWEEP = (1, 16, 256, 1024, 4096, 8192)
 
 
-def env_spec(task_name: str, num_envs: int, brax_backend: str = "mjx", vector_env: str = "sync") -> Any:
-    """The spec the env builders of `ppo_envs` take: the task, num_envs, backend or vectorization, 1000-step episodes."""
-    from shared_spec.spec import PPOSpec
-
-    return PPOSpec(
-        task=task_name,
-        num_envs=num_envs,
-        brax_backend=brax_backend,
-        vector_env=vector_env,
-        episode_length=1000,
-    )
+def env_spec(task_name: str, num_envs: int, **setting: str) -> PPOSpec:
+    """The spec `ppo_envs`' builders take: the task, num_envs, backend or vectorization, 1000-step episodes."""
+    return PPOSpec(task=task_name, num_envs=num_envs, episode_length=1000, **setting)
 
 
 def brax_throughput(
@@ -123,11 +115,6 @@ def gym_throughput(task_name: str, mode: str, num_envs: int, num_steps: int, see
     }
 
 
-def steps_for(num_envs: int, budget_steps: int) -> int:
-    """Steps per env so each point measures about `budget_steps` env steps (at least 50 per env)."""
-    return max(50, budget_steps // num_envs)
-
-
 def child_main(argv: list[str] | None = None) -> int:
     """Measure one (simulator, setting) sweep and print one JSON line per num_envs."""
     parser = argparse.ArgumentParser(prog="python -m bench.controls.env_throughput")
@@ -138,15 +125,13 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-steps", type=int, default=20_000)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
-    for num_envs in (int(n) for n in args.num_envs.split(",")):
-        steps = steps_for(num_envs, args.budget_steps)
-        measure = brax_throughput if args.simulator == "brax" else gym_throughput
+    measure = brax_throughput if args.simulator == "brax" else gym_throughput
+    for num_envs in map(int, args.num_envs.split(",")):
+        steps = max(50, args.budget_steps // num_envs)  # about budget_steps env steps, at least 50 per env
         row = measure(args.task, args.setting, num_envs, steps)
         print(json.dumps({**row, "task": args.task}), flush=True)
-        print(
-            f"  {args.simulator}/{args.setting} envs={num_envs}: {row['steps_per_s']:,.0f} steps/s",
-            file=sys.stderr,
-        )
+        rate = f"{row['steps_per_s']:,.0f} steps/s"
+        print(f"  {args.simulator}/{args.setting} envs={num_envs}: {rate}", file=sys.stderr)
     return 0
 
 
@@ -157,44 +142,27 @@ def run_env_sweep(
     num_envs: list[int],
     budget_steps: int,
     logs_dir: Path,
+    store: Path,
+    bench_argv: list[str],
     timeout_s: float = 900,
-    on_rows: Callable[[list[dict[str, Any]]], None] = lambda _rows: None,
 ) -> list[dict[str, Any]]:
-    """Run each sweep in a child process; returns rows (failed sweeps become rows with an error).
-
-    `on_rows` gets each sweep's rows as soon as its process ends (the CLI stores them there), so a bench
-    stopped part-way keeps the sweeps already measured.
-    """
+    """Each sweep in a child process; its rows (a failed sweep's with its error) go to the store as
+    `env_throughput` records as soon as the process ends, so a bench stopped part-way keeps what it measured."""
     rows: list[dict[str, Any]] = []
     for simulator, setting in [("brax", b) for b in brax_backends] + [("gymnasium", m) for m in gym_modes]:
         cmd = [sys.executable, "-m", "bench.controls.env_throughput", "--simulator", simulator, "--setting",
                setting, "--task", task, "--num-envs", ",".join(map(str, num_envs)), "--budget-steps", str(budget_steps)]  # fmt: skip
-        print(
-            f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(f"env throughput: {simulator}/{setting} on {task}, num_envs {num_envs}", file=sys.stderr)
         got, error = run_rows(cmd, timeout_s, logs_dir / f"env-{task}-{simulator}-{setting}.log")
-        sweep_rows = [{**row, "status": "ok", "command": cmd} for row in got]
+        failed = {"simulator": simulator, "backend": setting, "task": task, "status": "failed", "error": error,
+                  "device": {"kind": "cpu", "name": "unknown"}}  # fmt: skip
         done = {row["num_envs"] for row in got}
-        sweep_rows += [
-            {"simulator": simulator, "backend": setting, "task": task, "num_envs": n, "status": "failed",
-             "error": error, "command": cmd}
-            for n in num_envs if error is not None and n not in done
-        ]  # fmt: skip
-        on_rows(sweep_rows)
-        rows.extend(sweep_rows)
+        sweep = [{**row, "status": "ok"} for row in got]
+        sweep += [{**failed, "num_envs": n} for n in num_envs if error is not None and n not in done]
+        for row in sweep:
+            append_measured({**row, "record_type": "env_throughput"}, store, bench_argv, "env-only", cmd)
+        rows += sweep
     return rows
-
-
-def store_env_rows(rows: list[dict[str, Any]], store: Path, bench_argv: list[str]) -> None:
-    """Append each row to the store as an `env_throughput` record with provenance."""
-    for row in rows:
-        record = {k: v for k, v in row.items() if k != "command"}
-        record["device"] = row.get("device") or {"kind": "cpu", "name": "unknown"}
-        append_measured(
-            {**record, "record_type": "env_throughput"}, store, bench_argv, "env-only", row.get("command")
-        )
 
 
 if __name__ == "__main__":

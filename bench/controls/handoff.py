@@ -7,8 +7,8 @@ The same Brax MJX env (`ppo_envs.brax_envs.make_train_env`) and the same policy 
 - `torch_dlpack`: torch-brax's own env (`torch_ppo.brax_env.BraxTrainEnv`: DLPack hand-over, normalization in
   torch) with the torch policy's mean plus noise, as its rollout steps it.
 `jax_loop - fused` is the price of not fusing; `torch_dlpack - jax_loop` the hand-off and torch-side work.
-Compile is excluded (each mode is warmed up first). Run: `python -m bench.controls.handoff --preset smoke`,
-one JSON line on stdout.
+Compile is excluded (each mode is warmed up first). `python -m bench handoff` runs this module in a child
+(`python -m bench.controls.handoff --preset P --steps N`: one JSON line) and stores it as a `handoff` record.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from ppo_envs.quiet import stdout_noise_to_stderr
+from shared_spec.cli import add_spec_arguments, spec_or_exit
+from shared_spec.host import cpu_name
 
 
 def _per_step_ms(run: Callable[[], Any], steps: int) -> float:
@@ -94,19 +98,18 @@ def measure(spec: Any, steps: int, seed: int = 0) -> dict[str, Any]:
         "ms_per_step": ms,
         "not_fused_ms": ms["jax_loop"] - ms["fused"],
         "handoff_and_torch_ms": ms["torch_dlpack"] - ms["jax_loop"],
-        "device": device.type,
+        "device": {
+            "kind": "gpu" if device.type == "cuda" else "cpu",
+            "name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name(),
+        },
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.controls.handoff", description=__doc__)
-    parser.add_argument("--preset", default="smoke")
+    add_spec_arguments(parser)
     parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
-    from ppo_envs.quiet import stdout_noise_to_stderr
-    from shared_spec.cli import spec_or_exit
-
     spec = spec_or_exit(args.preset, args.overrides)
     with stdout_noise_to_stderr():
         record = measure(spec, args.steps)

@@ -1,11 +1,9 @@
 """A bench campaign: every planned (contender, seed) run, one after another, with resume and progress.
 
-Runs are strictly sequential so timings never share a device, and interleaved: round r runs seed r of every
-contender, the order within a round rotating, so a slow hour of the machine falls on every contender alike
-(each record carries its `round` and `position_in_round`). A run already recorded `ok` for the same spec
-hash, contender, seed, seed count and code version (code_version.py: a hash of the files the contender can
-execute) is skipped unless `force`; a run of other code is never reused. A failed run is recorded and the
-campaign goes on; the caller decides the exit code from the returned records.
+Runs are sequential so timings never share a device, and interleaved: round r runs seed r of every contender,
+the order rotating, so a slow hour of the machine falls on every contender alike. A run recorded `ok` for the
+same spec hash, contender, seed, seed count and code version is skipped unless `force`; a failed run is
+recorded and the campaign goes on.
 """
 
 from __future__ import annotations
@@ -13,16 +11,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness.code_version import code_version, missed_modules
+from tqdm import tqdm
+
+from bench.harness.code_version import code_version
 from bench.harness.contenders import Contender, build_argv
-from bench.harness.provenance import run_provenance
-from bench.harness.records import build_run_record
-from bench.harness.runner import ChildOutcome, run_child
+from bench.harness.records import run_record
+from bench.harness.runner import run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
@@ -86,28 +85,22 @@ class Progress:
 
     def __init__(self, total: int) -> None:
         self.total, self.done, self.durations = total, 0, []
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="run", file=sys.stderr, leave=False)
+        self.bar = (
+            tqdm(total=total, unit="run", file=sys.stderr, leave=False) if sys.stderr.isatty() else None
+        )
 
     def _say(self, line: str) -> None:
         (self.bar.write if self.bar is not None else print)(line, file=sys.stderr)  # type: ignore[operator]
 
-    def eta_s(self) -> float | None:
-        """Mean duration of the finished runs times the runs left (None before the first run finished)."""
-        return (
-            sum(self.durations) / len(self.durations) * (self.total - self.done) if self.durations else None
-        )
-
-    def _eta_text(self) -> str:
-        eta = self.eta_s()
-        return "ETA unknown" if eta is None else f"ETA {eta / 60:.1f} min"
+    def _eta(self) -> str:
+        """The mean duration of the finished runs times the runs left."""
+        if not self.durations:
+            return "ETA unknown"
+        return f"ETA {sum(self.durations) / len(self.durations) * (self.total - self.done) / 60:.1f} min"
 
     def start(self, run: PlannedRun) -> None:
         self._say(
-            f"[{self.done + 1}/{self.total}] start  {run.contender.name} seed {run.seed}  ({self._eta_text()})"
+            f"[{self.done + 1}/{self.total}] start  {run.contender.name} seed {run.seed}  ({self._eta()})"
         )
 
     def skip(self, run: PlannedRun) -> None:
@@ -123,7 +116,7 @@ class Progress:
         error = f"  {record['error']}" if record.get("error") else ""
         self._say(
             f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} in "
-            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta_text()}){error}"
+            f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta()}){error}"
         )
         if self.bar is not None:
             self.bar.update(1)
@@ -141,49 +134,25 @@ class RunContext:
     """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
 
     def execute(self, run: PlannedRun) -> dict[str, Any]:
-        """One planned run in its own child process on this machine: its record (the caller stores it).
-
-        The same method runs locally and inside a Ray task, so provenance (hostname, hardware, load) is the
-        machine's that ran the child.
-        """
+        """One planned run in its own child process on this machine: its record (the caller stores it). A Ray
+        task runs this same method, so provenance (hostname, hardware, load) is the machine's that ran it."""
         started, load_before = time.time(), os.getloadavg()[0]
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
         outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
-        record = self.record(run, outcome, timeout_s)
+        record = run_record(self, run, outcome, timeout_s)
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
         load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
         record["provenance"].update(started_unix=started, load_avg_1m=load)
         return record
 
-    def record(
-        self, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
-    ) -> dict[str, Any]:
-        """The store record of `run` from its child's outcome (or a stand-in outcome for a lost run)."""
-        provenance = run_provenance(
-            contender=run.contender.name, preset=self.preset, spec_hash=self.spec.spec_hash(), seed=run.seed,
-            device=self.device, command=run.argv, bench_argv=self.bench_argv,
-        )  # fmt: skip
-        provenance.update(log_path=str(run.log_path), code_version=run.code_version)
-        record = build_run_record(
-            outcome=outcome, contender=run.contender.name, preset=self.preset, spec=self.spec, seed=run.seed,
-            num_seeds=run.num_seeds, device=self.device, provenance=provenance, timeout_s=timeout_s,
-        )  # fmt: skip
-        missed = missed_modules(run.contender, outcome.loaded_modules)
-        record.update(code_version=run.code_version, code_version_missed=missed, round=run.seed)
-        return {**record, "position_in_round": run.position_in_round}
-
-
-Execute = Callable[[PlannedRun], dict[str, Any]]
-"""One planned run -> its record."""
-
 
 def run_locally(
-    todo: Sequence[PlannedRun], execute: Execute, progress: Progress
-) -> Iterator[tuple[PlannedRun, dict]]:
+    todo: Sequence[PlannedRun], context: RunContext, progress: Progress
+) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
     """The local executor: one run at a time on this machine, in plan order."""
     for run in todo:
         progress.start(run)
-        yield run, execute(run)
+        yield run, context.execute(run)
 
 
 def run_campaign(
@@ -195,11 +164,8 @@ def run_campaign(
     executor: str = "local",
     address: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every planned run not yet recorded ok; append each record as soon as it exists; return them.
-
-    `executor` "local" runs them here one by one; "ray" fans them out to a Ray cluster (ray_executor.py),
-    one timed run per node at a time; either way the records land in `store` on this machine.
-    """
+    """Run every planned run not yet recorded ok, here one by one or on a Ray cluster (`executor` "ray", one
+    timed run per node at a time); append each record to `store` on this machine as it comes; return them."""
     done = set() if force else recorded_ok(store)
     todo = [run for run in plan if run.key(context.spec.spec_hash()) not in done]
     progress = Progress(len(plan))
@@ -211,7 +177,7 @@ def run_campaign(
 
         results = run_on_ray(todo, context, progress, address)
     else:
-        results = run_locally(todo, context.execute, progress)
+        results = run_locally(todo, context, progress)
     records = []
     try:
         for run, record in results:

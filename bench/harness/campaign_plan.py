@@ -1,17 +1,13 @@
-"""A campaign as data: a TOML plan (steps in priority order, budget, parts) run step by step within a budget.
+"""A campaign as data: a TOML plan (steps in priority order, budget, parts; docs/GPU.md, bench/ops/gpu.toml).
 
-A step is either rounds of contenders on one preset (interleaved seed by seed, resumable: runs stored ok are
-skipped), or a bench command in its own process (`bench learner ...`), or any module (`-m ...`). Each step is
-started only when the budget leaves it room (the last `reserve_s` seconds are kept for the `final` steps), a
-contender whose run did not end ok is not started again (unless the budget stopped it), a run is not started
-with less time left than the same contender's last run took, and the store is copied to the output folder after
-every step, so a call cut short still brings back what it stored. `--rehearsal` runs the same plan on the CPU
-at toy scale. The format is in docs/GPU.md; bench/ops/gpu.toml is the GPU campaign.
+A step is rounds of contenders on one preset (interleaved, resumable), a bench command or any module (`-m`),
+each in its own process, started only when the budget leaves it room (the last `reserve_s` seconds are kept
+for the `final` steps). The store is copied to the output folder after every step, so a call cut short brings
+back what it stored. `--rehearsal` runs the plan on the CPU at toy scale.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tarfile
@@ -74,14 +70,13 @@ class Plan:
 
 
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:
-    """`cls` from a TOML table; an unknown key or a wrongly typed value is a PlanError naming it."""
-    known = {f.name: f for f in fields(cls)}
+    """`cls` from a TOML table (lists as tuples); an unknown or missing key is a PlanError naming it."""
+    known = [f.name for f in fields(cls)]
     for key, value in table.items():
         if key not in known:
             raise PlanError(f"{where}.{key}: got {value!r}; allowed keys: {', '.join(known)}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
     try:
-        return cls(**values)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
     except TypeError as err:
         raise PlanError(f"{where}: {err}") from None
 
@@ -149,24 +144,12 @@ class CampaignRun:
             shutil.copy(self.store, self.out / "results.jsonl")
 
 
-def selected(step: Step, part: str) -> bool:
-    """Whether `step` belongs to the part being run (final steps always do)."""
-    return step.final or part == "all" or step.part in (part, "all")
-
-
 def pack_logs(out: Path) -> None:
     """The run logs into out/logs.tar.gz (the device tool returns files at most two folders deep)."""
     if (out / "logs").is_dir():
         with tarfile.open(out / "logs.tar.gz", "w:gz") as tar:
             tar.add(out / "logs", arcname="logs")
         shutil.rmtree(out / "logs")
-
-
-def child_environment(run: CampaignRun) -> None:
-    """What every child of the campaign inherits: unbuffered output, no display, the CPU on a rehearsal."""
-    os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
-    if run.rehearsal:
-        os.environ["JAX_PLATFORMS"] = "cpu"
 
 
 def bench_command(run: CampaignRun, step: Step) -> list[str]:

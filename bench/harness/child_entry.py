@@ -1,8 +1,6 @@
-"""`python -m bench.harness.child_entry MODULES_FILE (-m MODULE | SCRIPT) ARGS...`: run a contender, then list what it loaded.
-
-The child runs exactly as `python -m MODULE ARGS...` (or `python SCRIPT ARGS...`) would; at exit the names and
-files of every module it imported from the project are written to MODULES_FILE as JSON, so the harness can
-check the static import closure behind the code version against what really ran (code_version.py).
+"""`python -m bench.harness.child_entry MODULES_FILE (-m MODULE | SCRIPT) ARGS...`: run a contender, then list
+the project modules it loaded (names and files, as JSON in MODULES_FILE), so the harness can check the code
+version's import closure against what really ran (code_version.py).
 """
 
 from __future__ import annotations

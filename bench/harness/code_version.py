@@ -1,11 +1,10 @@
 """The code version of a run: a hash of the project files its contender can execute, committed or not.
 
-A commit hash cannot tell two runs of one commit apart when the working tree was edited in between, and a
-resumed bench must never reuse a run of other code. Hashing every package would make a PyTorch-only edit start
-the JAX cells over, so the version covers the static import closure of the contender's entry module (every
-project module reachable by an `import` statement, lazy ones inside functions included) plus the TOML files
-(presets) of the packages in it, read as they are on disk. It is known before the run, so resume can use it;
-after the run, the modules the child really loaded are checked against it (`missed_modules`).
+A commit hash cannot tell two runs of one commit apart when the tree was edited in between, and hashing every
+package would make a PyTorch-only edit start the JAX runs over. So the version covers the static import closure
+of the contender's entry module (lazy imports inside functions included) and the TOML files (presets) of its
+packages. It is known before the run, so resume can use it; after the run, the modules the child really
+loaded are checked against it (`missed_modules`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Contender name -> the command line that runs it, one (contender, seed) per process; the one home of the names.
 
-The table is data so that tests can inject fake contenders and the lead can add variants in one place.
-Every command runs under `sys.executable`, the interpreter running the bench, so the child sees the same venv.
-How the report orders and colours them lives in bench/report/settings.py.
+Data, so tests can inject fake contenders. Every command runs under `sys.executable`, so the child sees the
+same venv. How the report orders and colours them: bench/report/settings.py.
 """
 
 from __future__ import annotations

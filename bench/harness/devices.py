@@ -1,19 +1,16 @@
 """Which device the runs use: `--device auto|cpu|gpu` -> one choice for every run of a bench invocation.
 
-`auto` picks the GPU only when both frameworks see one. The check is cheap where there is no GPU (no
-`nvidia-smi` or an empty list: no framework is imported at all); where there is one, each framework is probed
-in its own short subprocess so the parent never imports JAX or torch. A CPU chosen because the GPU was not
-usable is labelled `fallback` with the reason, in every record.
+`auto` picks the GPU only when both frameworks see one, each asked in its own short subprocess (none where
+nvidia-smi lists no GPU), so the parent never imports JAX or torch. A CPU chosen because the GPU was not usable
+is labelled `fallback` with the reason, in every record.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-from bench.harness.provenance import gpu_names
+from bench.harness.provenance import command_output, gpu_names
 from shared_spec.host import cpu_model
 
 PROBE_TIMEOUT_S = 180
@@ -39,25 +36,11 @@ class DeviceChoice:
     """True when `auto` had to settle for the CPU."""
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for records."""
-        return asdict(self)
-
 
 def framework_sees_gpu(framework: str) -> bool:
     """Whether `framework` ("jax" or "torch") sees a GPU, asked in a subprocess."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", PROBES[framework]],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    lines = done.stdout.strip().splitlines()
-    return done.returncode == 0 and bool(lines) and lines[-1].strip() in ("gpu", "cuda")
+    said = command_output([sys.executable, "-c", PROBES[framework]], timeout_s=PROBE_TIMEOUT_S)
+    return bool(said) and said.splitlines()[-1].strip() in ("gpu", "cuda")
 
 
 def select_device(requested: str) -> DeviceChoice:

@@ -1,9 +1,6 @@
-"""The env parity check as a record: `python -m ppo_envs check`'s rows, measured in a child, stored for the report.
-
-The report reads records only (it never builds an environment while rendering), so the harness runs the check
-(`python -m bench parity`, and in `bench all`) and stores one `env_parity` record with every task's row. The
-child (`python -m bench.harness.env_parity`) prints each row as one JSON line.
-"""
+"""The env parity check as a record (`python -m bench parity`, and in `bench all`): `ppo_envs`' check runs in a
+child (`python -m bench.harness.env_parity`, one JSON line per task) and one `env_parity` record stores every
+task's row, so the report never builds an environment."""
 
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
 """The Ray executor: the same planned runs, each a Ray task on a cluster node, records gathered on the driver.
 
-Each task runs `campaign.RunContext.execute` on a worker node: the same isolated child process as the local
-executor, timed there, its provenance that node's. Timings must never share a device, so every task asks
-for one unit of the custom resource RESOURCE, which each node offers once (`ray start ...
---resources='{"ppo_bench_node": 1}'`, docs/CLUSTER.md): a node runs one timed run at a time. A task that Ray
-loses (node death, worker crash) becomes a failed record with Ray's reason, never a gap; Ray does not retry
-it (`max_retries=0`), so no run is recorded twice.
+Each node offers the custom resource RESOURCE once (`ray start ... --resources='{"ppo_bench_node": 1}'`,
+docs/CLUSTER.md) and every task asks for it, so a node runs one timed run at a time. A task Ray loses becomes a
+failed record with Ray's reason, never a gap; Ray does not retry it, so no run is recorded twice.
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bench.harness.campaign import PlannedRun, Progress, RunContext
+from bench.harness.records import run_record
 from bench.harness.runner import ChildOutcome
 
 RESOURCE = "ppo_bench_node"
@@ -51,14 +49,9 @@ def connect(address: str | None) -> Any:
 def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[str, Any]:
     """A failed record for a run Ray lost: the plan's keys, the reason in the error tail, exit code -1."""
     outcome = ChildOutcome(run.argv, -1, False, 0.0, 0.0, "", f"ray executor: the run was lost: {reason}")
-    record = context.record(run, outcome)
+    record = run_record(context, run, outcome)
     record["provenance"]["executor"] = {"name": "ray", "driver": socket.gethostname(), "lost": reason}
     return record
-
-
-def _call(context: RunContext, run: PlannedRun) -> dict[str, Any]:
-    """The Ray task: `context.execute(run)` on the node Ray chose."""
-    return context.execute(run)
 
 
 def run_on_ray(
@@ -66,7 +59,8 @@ def run_on_ray(
 ) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
     """Submit every run as a Ray task; yield (run, record) as each one ends, in the order they end."""
     ray = connect(address)
-    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(_call)
+    # The task is `RunContext.execute` itself, so a run on a node is exactly a local run there.
+    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(RunContext.execute)
     pending = {}
     for run in todo:
         progress.start(run)

@@ -1,14 +1,10 @@
 """Turn one child's outcome into a `run` record: the trainer's result line plus what only the parent saw.
 
-Status rules (docs/DESIGN.md, "Reliability"):
-- timed out -> `timeout`;
-- exit 3 (`EXIT_DIVERGED`) with a result whose status is `diverged` -> `diverged`; an `ok` result whose
-  `final_return` or `sps` is NaN/inf, or whose `final_return` is null (`RunResult.to_json` writes NaN as null) -> `diverged`;
-- killed by SIGKILL (not by the harness), or a non-zero exit with a `MemoryError` / "out of memory" /
-  `RESOURCE_EXHAUSTED` in the stderr tail -> `failed`, error "out of memory ..." (a run that exits 0 is never
-  called out of memory, whatever it logged);
-- any other non-zero exit, no parsable result line, or a result for a different spec hash -> `failed`.
-Without a parsable result the record is built from what the parent knows (contender, preset, spec, seed).
+Status rules (docs/DESIGN.md, "Reliability"): timed out -> `timeout`; exit 3 with a `diverged` result, or an
+`ok` result whose final_return or sps is NaN/inf or whose final_return is null -> `diverged`; killed by
+SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the stderr tail -> `failed`,
+"out of memory ..." (a run that exits 0 never is, whatever it logged); any other non-zero exit, no parsable
+result line or a result for another spec hash -> `failed`, the record built from what the parent knows.
 """
 
 from __future__ import annotations
@@ -16,12 +12,16 @@ from __future__ import annotations
 import math
 import signal
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bench.harness.code_version import missed_modules
+from bench.harness.provenance import run_provenance
 from bench.harness.runner import ChildOutcome, json_lines
 from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
 from shared_spec.result import RunResult, json_safe
-from shared_spec.spec import PPOSpec
+
+if TYPE_CHECKING:
+    from bench.harness.campaign import PlannedRun, RunContext
 
 OOM_MARKERS = ("MemoryError", "out of memory", "Out of memory", "OOM", "RESOURCE_EXHAUSTED")
 
@@ -37,12 +37,10 @@ def _is_finite_number(value: Any) -> bool:
 
 
 def _nonfinite_fields(result: dict[str, Any]) -> list[str]:
-    """Fields of an `ok` result that show divergence."""
-    bad = [name for name in ("final_return", "sps") if result.get(name) is not None]
-    bad = [name for name in bad if not _is_finite_number(result[name])]
-    if result.get("final_return") is None:
-        bad.append("final_return")
-    return bad
+    """Fields of an `ok` result that show divergence: a final_return not finite or null, an sps not finite."""
+    bad = [] if _is_finite_number(result.get("final_return")) else ["final_return"]
+    sps = result.get("sps")
+    return bad if sps is None or _is_finite_number(sps) else [*bad, "sps"]
 
 
 def _looks_oom(outcome: ChildOutcome) -> bool:
@@ -84,40 +82,26 @@ def classify(
     return "ok", None
 
 
-def fallback_result(
-    contender: str, preset: str, spec: PPOSpec, seed: int, num_seeds: int, device: dict[str, Any]
+def run_record(
+    context: RunContext, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
 ) -> dict[str, Any]:
-    """A result-shaped dict from what the parent knows, for runs that printed no usable result line."""
-    trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
-    result = RunResult.for_spec(
-        spec,
-        contender=contender,
-        preset=preset,
-        seed=seed,
-        device=trainer_device,
-        num_seeds=num_seeds,
-    )
-    return asdict(result)
-
-
-def build_run_record(
-    *,
-    outcome: ChildOutcome,
-    contender: str,
-    preset: str,
-    spec: PPOSpec,
-    seed: int,
-    num_seeds: int,
-    device: dict[str, Any],
-    provenance: dict[str, Any],
-    timeout_s: float | None = None,
-) -> dict[str, Any]:
-    """The store record of one (contender, seed) run; `timeout_s`: the limit it ran under (default the spec's)."""
+    """The store record of one planned run from its child's outcome (or a stand-in outcome for a lost run);
+    `timeout_s`: the limit it ran under (default the spec's)."""
+    spec, device, name = context.spec, context.device, run.contender.name
     result = parse_result_line(outcome.stdout)
     status, error = classify(outcome, result, spec.spec_hash(), timeout_s or spec.run_timeout_s)
-    base = result if result is not None else fallback_result(contender, preset, spec, seed, num_seeds, device)
+    # What the harness asked for is the resume key: a trainer that mislabels its run must not break it.
+    asked = {"contender": name, "seed": run.seed, "preset": context.preset, "num_seeds": run.num_seeds}
+    base = result
+    if base is None:  # no usable result line: what the parent knows
+        trainer_device = {k: device.get(k) for k in ("kind", "name", "requested", "fallback")}
+        base = asdict(RunResult.for_spec(spec, **asked, device=trainer_device))
+    identity = {"contender": name, "preset": context.preset, "spec_hash": spec.spec_hash(), "seed": run.seed}
+    provenance = run_provenance(device, run.argv, context.bench_argv, **identity)
     record = {
         **base,
+        **{f"trainer_{key}": base.get(key) for key, value in asked.items() if base.get(key) != value},
+        **asked,
         "record_type": "run",
         "status": status,
         "error": error,
@@ -128,32 +112,27 @@ def build_run_record(
         "harness_wall_s": round(outcome.wall_s, 3),
         "error_tail": None if status == "ok" else outcome.stderr_tail(),
         "result_parsed": result is not None,
-        "provenance": provenance,
+        "provenance": {**provenance, "log_path": str(run.log_path), "code_version": run.code_version},
+        "device": _device_label(base.get("device"), device),
+        "code_version": run.code_version,
+        "code_version_missed": missed_modules(run.contender, outcome.loaded_modules),
+        "round": run.seed,
+        "position_in_round": run.position_in_round,
     }
-    # What the harness asked for is the resume key: a trainer that mislabels its run must not break it.
-    asked = {"contender": contender, "seed": seed, "preset": preset, "num_seeds": num_seeds}
-    for key, value in asked.items():
-        if base.get(key) != value:
-            record[f"trainer_{key}"] = base.get(key)
-        record[key] = value
-    record["device"] = _device_label(base.get("device"), device)
     return json_safe(record)
 
 
 def _device_label(trainer: Any, chosen: dict[str, Any]) -> dict[str, Any]:
-    """The trainer's device report, with what the user asked the bench for and the bench's CPU fallback.
-
-    The trainer is told `device=cpu|gpu` explicitly, so only the bench knows that `auto` fell back to the CPU.
-    """
+    """The trainer's device report, with what the user asked the bench for and the bench's CPU fallback (the
+    trainer is told `device=cpu|gpu`, so only the bench knows that `auto` fell back to the CPU)."""
     reported = dict(trainer) if isinstance(trainer, dict) else {}
-    fallback = bool(chosen.get("fallback")) or bool(reported.get("fallback"))
     return {
         **reported,
         "kind": reported.get("kind") or chosen.get("kind"),
         "name": reported.get("name") or chosen.get("name"),
         "trainer_requested": reported.get("requested"),
         "requested": chosen.get("requested"),
-        "fallback": fallback,
+        "fallback": bool(chosen.get("fallback")) or bool(reported.get("fallback")),
         "fallback_reason": chosen.get("reason")
         if chosen.get("fallback")
         else reported.get("fallback_reason"),
@@ -161,10 +140,8 @@ def _device_label(trainer: Any, chosen: dict[str, Any]) -> dict[str, Any]:
 
 
 def _peak_device_mb(result: dict[str, Any]) -> float | None:
-    """Peak accelerator memory as the trainer measured it (top level or `extra`); the parent cannot see it.
-
-    Polling nvidia-smi from the parent would report JAX's preallocated pool, not what the run used.
-    """
+    """Peak accelerator memory as the trainer measured it (top level or `extra`): polling nvidia-smi from the
+    parent would see JAX's preallocated pool, not what the run used."""
     extra = result.get("extra") if isinstance(result.get("extra"), dict) else {}
     value = result.get("peak_device_mb", extra.get("peak_device_mb"))
     return value if _is_finite_number(value) else None

@@ -1,11 +1,9 @@
 """Run one child process and measure what only the parent can see: exit status, wall time, peak host memory.
 
-The one way the bench starts a child (trainers, control sweeps, the env parity check, a campaign's steps):
-its own session, so that a timeout can end everything it started; stdout and stderr to temporary files (no
-pipe can fill up and block it), then into one log file; its JSON lines on stdout are what it reports. Peak
-RSS is per run: the summed high-water mark (VmHWM) of the child's process tree, polled with psutil (worker
-processes such as async vector envs count), never the cumulative `RUSAGE_CHILDREN` maximum, which would carry
-one run's peak into the next.
+The one way the bench starts a child (trainers, controls, the env parity check, a campaign's steps): in its own
+session, so a timeout can end everything it started; output to temporary files (no pipe can fill and block
+it), then one log file; its JSON lines on stdout are its report. Peak RSS is per run, the summed high-water
+mark (VmHWM) of the child's process tree (async env workers count), never the cumulative `RUSAGE_CHILDREN`.
 """
 
 from __future__ import annotations
@@ -109,26 +107,19 @@ def _exited(pid: int) -> bool:
 
 def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
     """Poll until the child exits or times out; returns (exit code, timed out, wall s, peak RSS bytes)."""
-    handle = psutil.Process(proc.pid)
-    peak = 0
-    timed_out = False
+    handle, peak, timed_out = psutil.Process(proc.pid), 0, False
     interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
-    while True:
-        pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid == proc.pid:
-            break
+    while (reaped := os.wait4(proc.pid, os.WNOHANG))[0] != proc.pid:
         peak = max(peak, _tree_rss_bytes(handle))
         if time.monotonic() - start > timeout_s:
             timed_out = True
             _kill_group(proc.pid)
-            pid, status, _usage = os.wait4(proc.pid, 0)
+            reaped = os.wait4(proc.pid, 0)
             break
         time.sleep(interval)
         interval = min(2 * interval, POLL_INTERVAL_S)
-    wall_s = time.monotonic() - start
-    exit_code = os.waitstatus_to_exitcode(status)
-    proc.returncode = exit_code  # reaped by wait4 above; tell Popen so it never waits again
-    return exit_code, timed_out, wall_s, peak
+    proc.returncode = os.waitstatus_to_exitcode(reaped[1])  # reaped here: Popen must never wait again
+    return proc.returncode, timed_out, time.monotonic() - start, peak
 
 
 def run_child(
@@ -138,11 +129,8 @@ def run_child(
     env: dict[str, str] | None = None,
     trace_modules: bool = False,
 ) -> ChildOutcome:
-    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened.
-
-    `trace_modules`: `argv` is `[python, -m MODULE | SCRIPT, ...]`; it runs under `bench.harness.child_entry`,
-    which reports the project modules the child loaded (`ChildOutcome.loaded_modules`).
-    """
+    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened; with
+    `trace_modules` it runs under `bench.harness.child_entry`, which lists the project modules it loaded."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = None if env is None else {**os.environ, **env}  # `env`: variables added to this process's
     with (
@@ -186,11 +174,8 @@ def _write_log(path: Path, outcome: ChildOutcome) -> None:
 def run_rows(
     argv: list[str], timeout_s: float, log_path: Path, env: dict[str, str] | None = None
 ) -> tuple[list[dict], str | None]:
-    """Run a measuring child (a control sweep, the env parity check): (its JSON lines, an error or None).
-
-    The error is the timeout, or the exit code with the output's last lines (pytest reports on stdout); rows
-    printed before it are kept.
-    """
+    """Run a measuring child (a control, the env parity check): (its JSON lines, an error or None); the error
+    is the timeout, or the exit code with the output's last lines (pytest reports on stdout)."""
     outcome = run_child(argv, timeout_s, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
     if outcome.timed_out:
         error = f"timeout after {timeout_s:.0f} s"
@@ -205,7 +190,6 @@ def json_lines(stdout: str) -> list[dict]:
     found = []
     for line in stdout.splitlines():
         with contextlib.suppress(json.JSONDecodeError):
-            value = json.loads(line) if line.strip().startswith("{") else None
-            if isinstance(value, dict):
+            if line.strip().startswith("{") and isinstance(value := json.loads(line), dict):
                 found.append(value)
     return found

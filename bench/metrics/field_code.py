@@ -1,9 +1,9 @@
 """`python -m bench code`: the field's PPO implementations and this project's pair, measured by one rule.
 
-The pinned archives in `field_code.toml` are fetched with `pip download --no-deps` (never installed), kept in a
-cache outside git, checked against their declared sha256 and read in memory: third-party code never enters the
-repository. This project's pair is measured under each classification of the table, since the length verdict
-turns on which files count (the JAX side needs its own normalization, Gymnasium's wrappers cannot be jitted).
+The archives pinned in `field_code.toml` are fetched with `pip download --no-deps` (never installed) into a
+cache outside git, checked against their sha256 and read in memory: third-party code never enters the
+repository. This pair is measured under each classification of the table: the length verdict turns on which
+files count.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from bench.metrics.source_metrics import METRIC_KEYS, Source, measure
 
@@ -37,10 +39,6 @@ def load_table(path: Path | None = None) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
     """The verified archive: from `from_dir` (offline), else the cache, else `pip download` into the cache."""
     name = f"{archive['package']} {archive['version']}"
@@ -51,7 +49,7 @@ def obtain(archive: dict[str, Any], from_dir: Path | None, cache: Path) -> Path:
         raise FieldCodeError(
             f"{name}: cannot download it with its declared sha256 (offline?) and {cache} has no copy; use --from DIR"
         )
-    actual = sha256(path)
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
     if actual != archive["sha256"]:
         raise FieldCodeError(f"{name}: {path} has sha256 {actual}, declared {archive['sha256']}")
     return path
@@ -180,13 +178,5 @@ def measure_project(table: dict[str, Any], root: Path) -> list[dict[str, Any]]:
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     """One line per implementation and classification, every metric, as plain text."""
-    header = f"{'implementation':14s} {'framework':9s} {'classification':18s} " + " ".join(
-        f"{key[:11]:>11s}" for key in METRIC_KEYS
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        values = " ".join(f"{row[key]:>11g}" for key in METRIC_KEYS)
-        lines.append(
-            f"{row['implementation']:14s} {row['framework']:9s} {row['classification']:18s} {values}"
-        )
-    return "\n".join(lines)
+    columns = ["implementation", "framework", "classification", *METRIC_KEYS]
+    return pd.DataFrame(rows, columns=columns).to_string(index=False)

@@ -1,27 +1,22 @@
-"""One measuring rule for any PPO source, ours or the field's: length, complexity, nesting and framework vocabulary.
+"""One measuring rule for any PPO source, ours or the field's (docs/DESIGN.md, field code).
 
-Per implementation (a list of files, or named top-level classes and functions of a file): SLOC (radon, the
-counter `bench loc` uses), cognitive complexity (complexipy, SonarSource's rule: the one code metric validated
-against human comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020; complexipy does not raise the
-nesting level inside a nested function as SonarSource's rule does, so closures score lower), cyclomatic complexity (radon: decision
-points plus one per function, method or closure, module-level code included), Halstead volume and difficulty
-(radon's operators and operands, pooled over the files), maximum nesting and closures (`code_metrics`), and a
-**vocabulary**: the distinct framework API names the code uses, resolved through each file's imports (a proxy for
-what a reader must learn, not a measure of learning time), with the uses of function transforms beside Python
-loops. Names called on arrays (`x.detach()`, `x.at[i].set()`) need types and are not seen by this static rule.
+Per implementation (files, or named top-level definitions of a file): SLOC, cyclomatic complexity and Halstead
+(radon), cognitive complexity (complexipy: SonarSource's rule, the one code metric validated against human
+comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), nesting and closures (also `bench loc`'s rules), and
+a **vocabulary**: the distinct framework names the code uses, resolved through its imports (a proxy for what a
+reader must learn), with function transforms beside Python loops. Names called on arrays need types: unseen.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from radon.raw import analyze
 from radon.visitors import ComplexityVisitor, HalsteadVisitor
-
-from bench.metrics.code_metrics import _children_depth, _complexities, nested_function_count
 
 FRAMEWORK_PACKAGES = {
     "jax": ("jax", "jaxlib", "flax", "optax", "distrax", "chex", "tensorflow_probability"),
@@ -38,18 +33,14 @@ QUALIFIED_TRANSFORMS = frozenset(
     ("jax.lax.map", "jax.tree.map", "jax.tree.map_with_path", "torch.jit.script", "torch.jit.trace")
 )
 METRIC_KEYS = (
-    "sloc",
-    "cognitive",
-    "cognitive_max",
-    "cyclomatic",
-    "cyclomatic_max",
-    "halstead_volume",
-    "halstead_difficulty",
-    "max_nesting",
-    "closures",
-    "vocabulary",
-    "transforms",
-    "python_loops",
+    "sloc", "cognitive", "cognitive_max", "cyclomatic", "cyclomatic_max", "halstead_volume", "halstead_difficulty",
+    "max_nesting", "closures", "vocabulary", "transforms", "python_loops",
+)  # fmt: skip
+BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+NESTING_RULE = (
+    "nesting depth: compound statements (def, if, for, while, with, try, match) inside one another; "
+    "module level is 0, a class body does not add a level, an elif chain counts as one level"
 )
 
 
@@ -60,6 +51,51 @@ class Source:
     label: str
     text: str
     names: tuple[str, ...] = ()
+
+
+def nesting_depth(nodes: list[ast.stmt], depth: int = 0) -> int:
+    """The deepest nesting of compound statements in `nodes`, which sit at `depth` (NESTING_RULE)."""
+    deepest = depth
+    for node in nodes:
+        if isinstance(node, ast.ClassDef):
+            inner = nesting_depth(node.body, depth)
+        elif isinstance(node, ast.If) and len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            inner = max(nesting_depth(node.body, depth + 1), nesting_depth(node.orelse, depth))  # an elif
+        elif isinstance(node, (*BLOCKS, *FUNCTIONS)):
+            bodies = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
+            bodies += [block.body for block in [*getattr(node, "handlers", []), *getattr(node, "cases", [])]]
+            inner = max(nesting_depth(body, depth + 1) for body in bodies)
+        else:
+            inner = depth
+        deepest = max(deepest, inner)
+    return deepest
+
+
+def closures(node: ast.AST, inside_function: bool = False) -> int:
+    """Functions (def / async def; lambdas excluded) defined inside another function's body, at any depth."""
+    count = 0
+    for child in ast.iter_child_nodes(node):
+        is_function = isinstance(child, FUNCTIONS)
+        count += (is_function and inside_function) + closures(child, inside_function or is_function)
+    return count
+
+
+def function_complexities(source: str) -> list[int]:
+    """Cyclomatic complexity of every function, method and closure in `source` (each counted once; a class is
+    not scored, since radon scores it as the sum of its methods)."""
+
+    def functions(blocks: list[Any]) -> Iterator[int]:
+        for block in blocks:
+            yield block.complexity
+            yield from functions(block.closures)
+
+    def classes(blocks: list[Any]) -> Iterator[int]:
+        for block in blocks:
+            yield from functions(block.methods)
+            yield from classes(block.inner_classes)
+
+    visitor = ComplexityVisitor.from_code(source)
+    return [*functions(visitor.functions), *classes(visitor.classes)]
 
 
 def import_aliases(tree: ast.Module) -> dict[str, str]:
@@ -141,7 +177,7 @@ def measure(sources: list[Source]) -> dict[str, Any]:
         texts = [source.text] if not source.names else [_segment(source.text, n) for n in nodes]
         for text in texts:
             cognitive = code_complexity(text)
-            cc = _complexities(text)
+            cc = function_complexities(text)
             totals["sloc"] += analyze(text).sloc
             totals["cognitive"] += cognitive.complexity
             totals["cognitive_max"] = max(
@@ -155,10 +191,8 @@ def measure(sources: list[Source]) -> dict[str, Any]:
             operands |= {(source.label, operand) for operand in halstead.operands_seen}
             n_operators += halstead.operators
             n_operands += halstead.operands
-        totals["max_nesting"] = max(totals["max_nesting"], _children_depth(nodes, 0))
-        totals["closures"] += sum(
-            nested_function_count(n, isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)) for n in nodes
-        )
+        totals["max_nesting"] = max(totals["max_nesting"], nesting_depth(nodes))
+        totals["closures"] += closures(ast.Module(body=nodes, type_ignores=[]))
         totals["python_loops"] += sum(
             isinstance(n, ast.For | ast.AsyncFor | ast.While) for node in nodes for n in ast.walk(node)
         )

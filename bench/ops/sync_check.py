@@ -1,11 +1,9 @@
 """GPU-only check: a steady update of the eager torch trainer makes no hidden host-device synchronization.
 
-`python -m bench.ops.sync_check [--preset NAME]` builds the torch trainer on CUDA with an env that lives on the
-GPU (random observations and rewards made by torch, so the check is about the trainer's own code, not a
-simulator's hand-over), runs two updates to warm up, then one `update_step` under
-`torch.cuda.set_sync_debug_mode("error")`: any operation that waits for the GPU from the host (`.item()`,
-`bool(tensor)`, a device-to-host copy, a data-dependent shape) raises there. Exit 0 with "sync check: ok",
-1 with the offending operation's error, 2 without CUDA. The GPU script (bench/ops/gpu_run.sh) runs it.
+`python -m bench.ops.sync_check [--preset NAME]` runs the torch trainer on CUDA with an env whose tensors torch
+makes on the GPU (so the check is about the trainer's code, not a simulator's hand-over): two updates to warm
+up, then one under `torch.cuda.set_sync_debug_mode("error")`, where anything that waits for the GPU from the
+host raises. Exit 0 "sync check: ok", 1 with the offending operation, 2 without CUDA (bench/ops/gpu_run.sh).
 """
 
 from __future__ import annotations

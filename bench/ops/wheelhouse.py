@@ -1,9 +1,8 @@
 """`make wheelhouse`: download the wheels an offline machine lacks, for its Python version and platform.
 
 Why: the lent GPU machines have no internet, carry their own JAX (CUDA) and torch, and lack Brax, MuJoCo and
-Gymnasium. The wheelhouse holds exactly the pinned packages of `constraints/cpu.txt` that are not in the skip
-list (`constraints/gpu-image-packages.txt` plus `--skip` names), downloaded with `pip download --no-deps` for
-the target interpreter, so it stays small enough to travel (the device tool takes at most 64 MiB).
+Gymnasium. The wheelhouse holds the pins of `constraints/cpu.txt` minus `constraints/gpu-image-packages.txt`
+and `--skip`, small enough to travel (the device tool takes at most 64 MiB).
 """
 
 from __future__ import annotations
@@ -16,40 +15,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "constraints" / "cpu.txt"
 IMAGE_PACKAGES = ROOT / "constraints" / "gpu-image-packages.txt"
-# Not needed to run the bench on the GPU machine (lint and test tooling only).
 NOT_NEEDED_TO_RUN = {"ruff"}
-MANYLINUX_FALLBACKS = (
-    "manylinux_2_27_x86_64",
-    "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64",
-    "manylinux1_x86_64",
-)
+"""Lint and test tooling only."""
+MANYLINUX_FALLBACKS = ("manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                       "manylinux1_x86_64")  # fmt: skip
 
 
-def _normalize(name: str) -> str:
+def normalize(name: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
-def read_names(path: Path) -> set[str]:
-    """Package names of a file with one name (or name==version) per line; comments ignored."""
-    names = set()
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            names.add(_normalize(line.split("==")[0]))
-    return names
-
-
-def wanted_pins(skip: set[str]) -> dict[str, str]:
-    """name -> version of every locked package the target lacks."""
+def read_pins(path: Path) -> dict[str, str]:
+    """Normalized name -> version ("" if unpinned) of a file with one name or name==version per line."""
     pins = {}
-    for line in LOCK.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "==" not in line:
-            continue
-        name, version = line.split("==", 1)
-        if _normalize(name) not in skip:
-            pins[_normalize(name)] = version.strip()
+    for line in path.read_text().splitlines():
+        name, _, version = line.split("#", 1)[0].partition("==")
+        if name.strip():
+            pins[normalize(name)] = version.strip()
     return pins
 
 
@@ -74,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-image-list", action="store_true", help=f"do not skip what {IMAGE_PACKAGES.name} lists"
     )
     args = parser.parse_args(argv)
-    skip = {_normalize(n) for n in args.skip} | NOT_NEEDED_TO_RUN
+    skip = {normalize(name) for name in args.skip} | NOT_NEEDED_TO_RUN
     if not args.no_image_list:
-        skip |= read_names(IMAGE_PACKAGES)
-    pins = wanted_pins(skip)
+        skip |= set(read_pins(IMAGE_PACKAGES))
+    pins = {name: version for name, version in read_pins(LOCK).items() if version and name not in skip}
     args.dest.mkdir(parents=True, exist_ok=True)
     failed = []
     for name, version in sorted(pins.items()):

@@ -25,6 +25,7 @@ from bench.harness.contenders import (
 from bench.harness.records import parse_result_line
 from bench.harness.store import read_records
 from bench.metrics import code_metrics
+from bench.metrics.source_metrics import nesting_depth
 from bench.report.settings import CONTENDER_COLORS, CONTENDER_ORDER, DEBATE_PAIR, UNKNOWN_COLOR
 from shared_spec.exit_codes import EXIT_UNAVAILABLE
 
@@ -121,21 +122,21 @@ def test_file_metrics_of_a_known_file(tmp_path):
     path.parent.mkdir()
     path.write_text(SAMPLE)
     metrics = code_metrics.file_metrics(path, tmp_path)
-    assert metrics.path == "pkg/mod.py"
+    assert metrics["path"] == "pkg/mod.py"
     # outer > inner > for > if = 4 levels; Box.size: def > if/elif chain > else > while = 3 (class adds none)
-    assert metrics.max_nesting == 4
-    assert metrics.nested_functions == 1  # inner
-    assert metrics.functions == 3  # outer, inner, size
+    assert metrics["max_nesting"] == 4
+    assert metrics["nested_functions"] == 1  # inner
+    assert metrics["functions"] == 3  # outer, inner, size
     # complexity = 1 + decision points: outer 1; inner 1 + for + if = 3; size 1 + if + elif + while = 4
-    assert sorted(metrics.cc_values) == [1, 3, 4]
-    assert metrics.cc_max == 4 and metrics.cc_mean == round(8 / 3, 2)
-    assert metrics.comments == 1
+    assert sorted(metrics["cc_values"]) == [1, 3, 4]
+    assert metrics["cc_max"] == 4 and metrics["cc_mean"] == round(8 / 3, 2)
+    assert metrics["comments"] == 1
     code_lines = [ln for ln in SAMPLE.splitlines() if ln.strip() and not ln.strip().startswith('"""')]
-    assert metrics.sloc == len(code_lines)
+    assert metrics["sloc"] == len(code_lines)
 
 
 def test_nesting_of_flat_code_is_zero():
-    assert code_metrics.max_nesting(ast.parse("x = 1\ny = x + 1\n")) == 0
+    assert nesting_depth(ast.parse("x = 1\ny = x + 1\n").body) == 0
 
 
 def test_trainer_files_are_split_into_core_adapters_and_glue(tmp_path):
@@ -143,15 +144,15 @@ def test_trainer_files_are_split_into_core_adapters_and_glue(tmp_path):
     pkg.mkdir()
     for name in (
         "train.py", "losses.py", "networks.py", "normalization.py", "run.py", "__main__.py", "gym_train.py",
-        "gym_run.py",
+        "warp_env.py",
     ):  # fmt: skip
         (pkg / name).write_text("def f():\n    return 1\n")
     parts = code_metrics.package_files("jax_ppo", tmp_path)
     assert {part: [p.name for p in paths] for part, paths in parts.items()} == {
         "core": ["losses.py", "networks.py", "train.py"],
-        "adapters": ["normalization.py"],
+        "adapters": ["normalization.py", "warp_env.py"],
         "glue": ["__main__.py", "run.py"],
-        "jax-gym": ["gym_run.py", "gym_train.py"],
+        "jax-gym": ["gym_train.py"],
     }
 
 

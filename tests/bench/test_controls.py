@@ -87,23 +87,22 @@ def test_unknown_env_backend_exits_2(tmp_path: Path) -> None:
     assert err.value.code == EXIT_BAD_SPEC
 
 
-def test_env_sweep_hands_over_each_simulators_rows_as_soon_as_its_process_ends(monkeypatch) -> None:
+def test_env_sweep_stores_each_simulators_rows_as_soon_as_its_process_ends(monkeypatch, tmp_path) -> None:
     """A bench stopped during the Gymnasium sweep keeps the Brax rows already measured (stored per sweep)."""
     from bench.controls import env_throughput
 
-    events: list[str] = []
+    store = tmp_path / "results.jsonl"
+    stored_when_started: list[list[str]] = []
 
     def fake_run(cmd, timeout_s, log_path):
+        stored_when_started.append([r["simulator"] for r in read_records(store, "env_throughput")])
         simulator = cmd[cmd.index("--simulator") + 1]
-        events.append(f"run {simulator}")
         return [
             {"simulator": simulator, "backend": "x", "task": "hopper", "num_envs": 4, "steps_per_s": 1.0}
         ], None
 
     monkeypatch.setattr(env_throughput, "run_rows", fake_run)
-    rows = env_throughput.run_env_sweep(
-        "hopper", ["mjx"], ["sync"], [4], 100, Path("logs"),
-        on_rows=lambda sweep: events.append(f"store {[r['simulator'] for r in sweep]}"),
-    )  # fmt: skip
-    assert events == ["run brax", "store ['brax']", "run gymnasium", "store ['gymnasium']"]
+    rows = env_throughput.run_env_sweep("hopper", ["mjx"], ["sync"], [4], 100, tmp_path, store, [])
+    assert stored_when_started == [[], ["brax"]]
     assert [r["simulator"] for r in rows] == ["brax", "gymnasium"]
+    assert [r["simulator"] for r in read_records(store, "env_throughput")] == ["brax", "gymnasium"]
