@@ -237,3 +237,37 @@ def test_a_store_with_and_without_warp_groups_shows_the_column_only_where_it_has
     assert [p.verdict for p in warp_panel.ratios] == [None, None, "faster"]
     assert "on MuJoCo Warp jax-warp runs at" in " ".join(text(section(html, "answer-panel")).split())
     assert "jax-warp and torch-warp" not in text(section(html, "debate"))  # the Warp pair is measured
+
+
+PAIRED_SEEDS_VERDICTS = {
+    ("jax", "torch-brax"): "faster",  # about 1.9x, [1.76, 2.05] clears the band (about 14%)
+    ("jax-gym", "torch"): "no_difference",  # about 1.06x, inside it
+    ("jax", "jax-gym"): "faster",
+    ("torch-brax", "torch"): "faster",
+}
+
+
+@pytest.mark.parametrize(
+    "fixture", ["several_seeds.jsonl", "paired_seeds.jsonl", "single_seed.jsonl", "gpu.jsonl"]
+)
+def test_the_matrix_view_of_each_fixture_pairs_runs_by_seed_in_rows_and_columns(
+    tmp_path: Path, fixture: str
+) -> None:
+    shutil.copy(FIXTURES / fixture, tmp_path / "results.jsonl")
+    store = load_store(tmp_path / "results.jsonl", None)
+    (key, runs), *_ = group_runs(store.runs).items()
+    view = matrix_view(key, summarize(runs))
+    assert view.learners == ("JAX jit", "PyTorch eager") and view.simulators == MATRIX_SIMULATORS[:2]
+    framework = [(p.left, p.right) for p in view.ratios]
+    simulator = [(p.left, p.right) for p in view.simulator_ratios]
+    assert framework == [("jax", "torch-brax"), ("jax-gym", "torch")]  # a column: the simulator held fixed
+    assert simulator == [("jax", "jax-gym"), ("torch-brax", "torch")]  # a row: the learner held fixed
+    for pair in view.ratios + view.simulator_ratios:
+        measured = [c.contender for c in (pair.first, pair.second) if c.summary is not None]
+        if len(measured) < 2:
+            assert pair.ratio is None and pair.verdict is None
+            continue
+        value, n = paired_sps_ratio(fixture, pair.left, pair.right)
+        assert pair.ratio is not None and (pair.ratio.value, pair.ratio.n) == (pytest.approx(value), n)
+        # a verdict code only with 4 pairs or more (paired_seeds: 6); elsewhere at most 3: figures only
+        assert pair.verdict == (PAIRED_SEEDS_VERDICTS[(pair.left, pair.right)] if n >= 4 else None)
