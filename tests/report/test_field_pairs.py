@@ -52,3 +52,13 @@ def test_no_table_without_a_third_party_pair(contenders: tuple[str, ...]) -> Non
     key = ("local", "CPU", "cpu-quick", "inverted_pendulum", "h", "v")
     _, _, body = field_pairs_section({key: runs}, {key: "label"})
     assert "No third-party pair" in body and "<table" not in body
+
+
+def test_a_group_with_a_third_party_pair_gets_one_captioned_table() -> None:
+    runs = runs_of(record("sbx", 0, 200.0, 10.0, 20.0), record("sb3", 0, 100.0, 5.0, 10.0))
+    key = ("local", "CPU", "cpu-quick", "inverted_pendulum", "h", "v")
+    anchor, title, body = field_pairs_section({key: runs}, {key: "the group"})
+    assert (anchor, title) == ("field-pairs", "Framework, measured on third-party code")
+    assert body.count('<table class="field-pairs">') == 1
+    assert "<caption>Framework on third-party code · the group</caption>" in body
+    assert "<td>2 (n = 1)</td>" in body and "No third-party pair" not in body
