@@ -127,9 +127,11 @@ def verdict_code(
 
 
 def pair_ratio(first: Cell, second: Cell) -> PairRatio:
-    both = first.summary is not None and second.summary is not None
-    ratio = paired_ratio(first.summary, second.summary, "sps") if both else None  # type: ignore[arg-type]
-    band = first.summary.band("sps") if first.summary else None
+    ratio, band = None, None
+    if first.summary is not None:
+        band = first.summary.band("sps")  # the group's, alike in every summary of it
+        if second.summary is not None:
+            ratio = paired_ratio(first.summary, second.summary, "sps")
     code = verdict_code(ratio, band)
     return PairRatio(first, second, ratio, band, code, beyond_little(ratio) if code else None)
 
@@ -137,11 +139,9 @@ def pair_ratio(first: Cell, second: Cell) -> PairRatio:
 def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
     counts = [s.ok_runs for s in summaries if s.ok_runs] or [0]
     source, hardware, preset, task, _spec, code = key
-    published = source != LOCAL_SOURCE
-    return Caption(
-        hardware, source_label(source, hardware), published, preset, task, code, min(counts), max(counts),
-        sum(s.failed_runs for s in summaries),
-    )  # fmt: skip
+    published, label = source != LOCAL_SOURCE, source_label(source, hardware)
+    failed = sum(s.failed_runs for s in summaries)
+    return Caption(hardware, label, published, preset, task, code, min(counts), max(counts), failed)
 
 
 def matrix_view(key: GroupKey, summaries: list[Summary]) -> MatrixView:
