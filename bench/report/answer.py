@@ -9,63 +9,18 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from bench.report.data import (
-    LOCAL_SOURCE,
-    GroupKey,
-    Run,
-    Store,
-    by_contender,
-    group_runs,
-    latest_code_metrics,
-    source_label,
-)
-from bench.report.debate import (
-    CLAIM_TOLERANCE,
-    CLAIMED_SHORTER,
-    LITTLE_SPEEDUP,
-    code_length,
-    structural_metrics,
-)
-from bench.report.field_code import field_rows, pair_ratios
-from bench.report.matrix import MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS, matrix_cells, shown_rows
+from bench.report.data import LOCAL_SOURCE, GroupKey, Run, Store, by_contender, group_runs
+from bench.report.debate import CodeLength, FieldRatio, Readability, code_claims
+from bench.report.matrix import LITTLE_SPEEDUP, Caption, Cell, MatrixView, PairRatio, matrix_view
 from bench.report.plots import color
-from bench.report.stats import MIN_RUNS_FOR_CI, NO_DIFFERENCE, Estimate, verdict
-from bench.report.tables import Summary, paired_ratio, summarize
+from bench.report.settings import MATRIX
+from bench.report.stats import MIN_RUNS_FOR_CI
+from bench.report.tables import Summary, summarize
 from shared_spec.tasks import get_task
 
-
-@dataclass(frozen=True)
-class Cell:
-    """One framework x simulator cell: its contender and steady SPS over ok runs (None: not measured)."""
-
-    contender: str
-    learner: str
-    simulator: str
-    color: str
-    sps: Estimate | None
-    sps_runs: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class PairRatio:
-    """JAX over one PyTorch row on one simulator: steady SPS ratio over pairs of runs (same seed)."""
-
-    simulator: str
-    left: str
-    right: str
-    left_learner: str
-    right_learner: str
-    ratio: Estimate | None
-    """Over pairs of runs (`tables.paired_ratio`); None when no seed has an ok run of both."""
-    band: float | None
-    """The group's noise band of steady SPS (`Summary.band`), the margin a verdict must clear."""
-    verdict: str | None
-    """`stats.verdict`'s decision as a code: "faster", "slower", "no_difference"; None: figures only."""
-    beyond_little: bool | None
-    """With a verdict: True when the whole interval lies beyond LITTLE_SPEEDUP either way, False when wholly
-    within it, None when the interval straddles it (or without a verdict)."""
+__all__ = ["AnswerModel", "Caption", "Cell", "GroupPanel", "PairRatio", "answer_model", "group_panel"]
 
 
 @dataclass(frozen=True)
@@ -97,66 +52,13 @@ class FirstResult:
 
 
 @dataclass(frozen=True)
-class Caption:
-    """The one line every panel carries: hardware, preset, task, n and code version."""
-
-    hardware: str
-    """As `data.hardware_label` says it: what was used ("GPU requested but absent" only when asked for)."""
-    source: str
-    """`data.source_label`: "local", or "published, <card>, <date>"."""
-    published: bool
-    preset: str
-    task: str
-    code_version: str
-    n_min: int
-    n_max: int
-    """Ok runs per contender, smallest and largest."""
-    failed: int
-
-
-@dataclass(frozen=True)
-class GroupPanel:
-    """One hardware group's panel: the matrix chart, the ratios, the time-to-threshold curves."""
+class GroupPanel(MatrixView):
+    """One hardware group's panel: its matrix (drawn as a chart), time-to-threshold curves and first results."""
 
     slug: str
-    caption: Caption
-    learners: tuple[str, ...]
-    simulators: tuple[str, ...]
-    cells: tuple[tuple[Cell, ...], ...]
-    """cells[row][column], rows `learners` (the shown ones), columns `simulators`."""
-    ratios: tuple[PairRatio, ...]
     curves: tuple[Curve, ...]
     threshold: float | None
     first_results: tuple[FirstResult, ...]
-
-
-@dataclass(frozen=True)
-class CodeLength:
-    """SLOC of the two cores and whether the measured difference is within CLAIM_TOLERANCE of the claim."""
-
-    jax_sloc: float
-    torch_sloc: float
-    percent_shorter: float
-    consistent: bool
-    claimed: float = CLAIMED_SHORTER
-    tolerance: float = CLAIM_TOLERANCE
-
-
-@dataclass(frozen=True)
-class Readability:
-    """Structural proxies (name, JAX, PyTorch) and on how many the JAX side is higher or lower."""
-
-    metrics: tuple[tuple[str, float, float], ...]
-    jax_higher: int
-    jax_lower: int
-
-
-@dataclass(frozen=True)
-class FieldRatio:
-    """One independent pair's JAX / PyTorch ratio of a code metric (bench code, pinned versions)."""
-
-    pair: str
-    ratio: float
 
 
 @dataclass(frozen=True)
@@ -170,83 +72,11 @@ class AnswerModel:
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
 
-VERDICT_CODES = {"faster": "faster", "slower": "slower", NO_DIFFERENCE: "no_difference"}
-
-
-def beyond_little(ratio: Estimate | None) -> bool | None:
-    """True: the interval lies wholly beyond LITTLE_SPEEDUP either way; False: wholly within; None: neither."""
-    if ratio is None or ratio.low is None or ratio.high is None:
-        return None
-    if ratio.low > LITTLE_SPEEDUP or ratio.high < 1 / LITTLE_SPEEDUP:
-        return True
-    if 1 / LITTLE_SPEEDUP <= ratio.low and ratio.high <= LITTLE_SPEEDUP:
-        return False
-    return None
-
-
 def slug(key: GroupKey) -> str:
     """A file name for the group's figure: source, hardware, preset, task and code version, lower-case."""
     source, hardware, preset, task, _spec, code = key
     text = "-".join((source, hardware.split("(")[0], preset, task, code[:8]))
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
-    counts = [s.ok_runs for s in summaries if s.ok_runs] or [0]
-    return Caption(
-        hardware=key[1],
-        source=source_label(key[0], key[1]),
-        published=key[0] != LOCAL_SOURCE,
-        preset=key[2],
-        task=key[3],
-        code_version=key[5],
-        n_min=min(counts),
-        n_max=max(counts),
-        failed=sum(s.failed_runs for s in summaries),
-    )
-
-
-def cells_and_ratios(
-    summaries: list[Summary],
-) -> tuple[tuple[str, ...], tuple[tuple[Cell, ...], ...], tuple[PairRatio, ...]]:
-    """The shown matrix rows, their cells, and JAX against each other shown row on each simulator."""
-    layout = matrix_cells(summaries)
-    rows = shown_rows(layout)
-    cells = tuple(
-        tuple(
-            Cell(
-                name,
-                MATRIX_LEARNERS[row],
-                MATRIX_SIMULATORS[col],
-                color(name),
-                summary.sps if summary else None,
-                summary.sps_values if summary else (),
-            )
-            for col, (name, summary) in enumerate(zip(MATRIX[row], layout[row], strict=True))
-        )
-        for row in rows
-    )
-    ratios = []
-    for row in rows[1:]:
-        for col, simulator in enumerate(MATRIX_SIMULATORS):
-            jax, torch = layout[0][col], layout[row][col]
-            ratio = paired_ratio(jax, torch, "sps") if jax and torch else None
-            band = jax.band("sps") if jax else None
-            word = verdict(ratio, band)
-            ratios.append(
-                PairRatio(
-                    simulator,
-                    MATRIX[0][col],
-                    MATRIX[row][col],
-                    MATRIX_LEARNERS[0],
-                    MATRIX_LEARNERS[row],
-                    ratio,
-                    band,
-                    VERDICT_CODES[word] if word else None,
-                    beyond_little(ratio) if word else None,
-                )
-            )
-    return tuple(MATRIX_LEARNERS[row] for row in rows), cells, tuple(ratios)
 
 
 def curves_of(runs: list[Run]) -> tuple[Curve, ...]:
@@ -286,40 +116,13 @@ def threshold_of(task: str) -> float | None:
 
 
 def group_panel(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> GroupPanel:
-    learners, cells, ratios = cells_and_ratios(summaries)
+    matrix = matrix_view(key, summaries)
     return GroupPanel(
+        **{f.name: getattr(matrix, f.name) for f in fields(MatrixView)},
         slug=slug(key),
-        caption=caption_of(key, summaries),
-        learners=learners,
-        simulators=MATRIX_SIMULATORS,
-        cells=cells,
-        ratios=ratios,
         curves=curves_of(runs),
         threshold=threshold_of(key[3]),
         first_results=tuple(first_result(s, runs) for s in summaries if s.ok_runs),
-    )
-
-
-def code_claims(store: Store) -> tuple[CodeLength | None, Readability | None]:
-    """SLOC of the two cores and the structural proxies, from the latest code_metrics records (as the debate)."""
-    records = latest_code_metrics(store)
-    measured = code_length(records)
-    length = None if measured is None else CodeLength(measured[0], measured[1], measured[2], measured[4])
-    metrics = structural_metrics(records)
-    readability = (
-        Readability(tuple(metrics), sum(a > b for _, a, b in metrics), sum(a < b for _, a, b in metrics))
-        if metrics
-        else None
-    )
-    return length, readability
-
-
-def field_claims(store: Store) -> tuple[tuple[FieldRatio, ...], tuple[FieldRatio, ...]]:
-    """The independent pairs' JAX / PyTorch SLOC and framework-vocabulary ratios (this project left out)."""
-    ratios = [r for r in pair_ratios(field_rows(store)[0]) if not r["project"]]
-    return tuple(
-        tuple(FieldRatio(r["pair"], r[key]) for r in ratios if r[key] is not None)
-        for key in ("sloc", "vocabulary")
     )
 
 
@@ -348,5 +151,6 @@ def answer_model(store: Store, seed: int = 0) -> AnswerModel:
             panel = group_panel(key, groups[key], summaries)
             taken = sum(p.slug == panel.slug or p.slug.startswith(panel.slug + "--") for p in panels)
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
-    length, readability = code_claims(store)
-    return AnswerModel(tuple(panels), length, readability, *field_claims(store))
+    code = code_claims(store)
+    field = code.field.pairs
+    return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"])

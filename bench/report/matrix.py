@@ -1,184 +1,179 @@
-"""The framework x simulator table: rows JAX / PyTorch learner, columns Brax MJX / Gymnasium MuJoCo C.
+"""The framework x simulator matrix of one group: its cells and the paired speed ratios between them.
 
-Four contenders fill it (`bench.report.settings.MATRIX`: jax, jax-gym, torch-brax, torch), so a column
-compares the two frameworks on one simulator and a row the two simulators under one learner: the only way to
-say how much of a speed gap is the framework and how much the simulator. One table per group (hardware,
-preset, task, spec, code); two generated sentences below each; the newest group opens the report.
+Rows are learners, columns simulators (`settings.MATRIX`), so a column compares the frameworks on one simulator
+and a row the simulators under one learner: the only way to say how much of a speed gap is the framework and how
+much the simulator. The 2x2 core is always shown; the compiled row and the MuJoCo Warp column only in groups
+where they have runs. This is a view model of numbers and verdict codes: `templates/sections/matrix.html.j2`
+says it, and the answer panel (`answer.GroupPanel`) and the debate read the same view.
 """
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
-from bench.report.data import GroupKey, Run, source_label
-from bench.report.settings import MATRIX, MATRIX_CORE_ROWS, MATRIX_LEARNERS, MATRIX_SIMULATORS
-from bench.report.tables import (
-    MISSING,
-    Summary,
-    fmt,
-    fmt_estimate,
-    fmt_ratio,
-    fmt_threshold_cell,
-    paired_ratio,
-)
+from bench.report import settings
+from bench.report.data import LOCAL_SOURCE, GroupKey, source_label
+from bench.report.plots import color
+from bench.report.render import environment
+from bench.report.settings import MATRIX, MATRIX_CORE, MATRIX_LEARNERS, MATRIX_SIMULATORS
+from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
+from bench.report.tables import Summary, paired_ratio
 
-Cells = tuple[tuple[Summary | None, ...], ...]
-"""The cells' summaries, MATRIX's layout; None where the contender has no ok run in the group."""
+LITTLE_SPEEDUP = 1.25
+"""A framework speed ratio within 1/1.25 to 1.25 (steady SPS, same simulator) counts as "little" speed."""
 
 
-def matrix_cells(rows: list[Summary]) -> Cells:
-    """The group's summaries in MATRIX's layout (a contender without ok runs is an empty cell)."""
-    by_name = {s.contender: s for s in rows if s.ok_runs}
-    return tuple(tuple(by_name.get(name) for name in row) for row in MATRIX)  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Caption:
+    """What every sentence and panel of a group names: hardware (or published card and date), preset, task, n
+    and code version."""
+
+    hardware: str
+    """As `data.hardware_label` says it: what was used ("GPU requested but absent" only when asked for)."""
+    source: str
+    """`data.source_label`: "local", or "published, <card>, <date>"."""
+    published: bool
+    preset: str
+    task: str
+    code_version: str
+    n_min: int
+    n_max: int
+    """Ok runs per contender, smallest and largest."""
+    failed: int
 
 
-def shown_rows(cells: Cells) -> list[int]:
-    """The table's rows: the two core learners always, a further one (compiled torch) where it has runs."""
-    return [i for i, row in enumerate(cells) if i < MATRIX_CORE_ROWS or any(c is not None for c in row)]
+@dataclass(frozen=True)
+class Cell:
+    """One framework x simulator cell: its contender and that contender's summary (None: no ok run)."""
+
+    contender: str
+    learner: str
+    simulator: str
+    color: str
+    summary: Summary | None
+
+    @property
+    def sps(self) -> Estimate | None:
+        return self.summary.sps if self.summary else None
+
+    @property
+    def sps_runs(self) -> tuple[float, ...]:
+        return self.summary.sps_values if self.summary else ()
 
 
-def has_cells(rows: list[Summary]) -> bool:
-    return any(cell is not None for row in matrix_cells(rows) for cell in row)
+@dataclass(frozen=True)
+class PairRatio:
+    """Steady SPS of `first` over `second` over pairs of runs (same seed): a framework ratio when the two cells
+    share a simulator, a simulator ratio when they share a learner."""
+
+    first: Cell
+    second: Cell
+    ratio: Estimate | None
+    """Over pairs of runs (`tables.paired_ratio`); None when no seed has an ok run of both."""
+    band: float | None
+    """The group's noise band of steady SPS (`Summary.band`), the margin a verdict must clear."""
+    verdict: str | None
+    """`stats.verdict`'s decision as a code: "faster", "slower", "no_difference"; None: figures only."""
+    beyond_little: bool | None
+    """With a verdict: True when the whole interval lies beyond LITTLE_SPEEDUP either way, False when wholly
+    within it, None when the interval straddles it (or without a verdict)."""
+
+    @property
+    def left(self) -> str:
+        return self.first.contender
+
+    @property
+    def right(self) -> str:
+        return self.second.contender
+
+    @property
+    def simulator(self) -> str:
+        """The first cell's simulator: for a framework ratio, the one both share."""
+        return self.first.simulator
 
 
-def where(key: GroupKey) -> str:
-    """The hardware and what ran, for every sentence: '<hardware>, preset P, task T, local', or for published
-    runs 'published, <card>, <date>, preset P, task T' (data.source_label)."""
-    source, hardware, preset, task, _spec, _code = key
-    label = source_label(source, hardware)
-    if label == source:  # local runs
-        return f"{hardware}, preset {preset}, task {task}, {source}"
-    return f"{label}, preset {preset}, task {task}"
+@dataclass(frozen=True)
+class MatrixView:
+    """One group's matrix: the shown rows and columns, their cells and the ratios between them."""
+
+    caption: Caption
+    learners: tuple[str, ...]
+    simulators: tuple[str, ...]
+    cells: tuple[tuple[Cell, ...], ...]
+    """cells[row][column], rows `learners`, columns `simulators`."""
+    ratios: tuple[PairRatio, ...]
+    """The framework effect: the JAX row over each other row, per column."""
+    simulator_ratios: tuple[PairRatio, ...]
+    """The simulator effect: the first column over each other column, per row."""
 
 
-def _runs(summary: Summary) -> int:
-    return summary.ok_runs + summary.failed_runs
+def beyond_little(ratio: Estimate | None) -> bool | None:
+    """True: the interval lies wholly beyond LITTLE_SPEEDUP either way; False: wholly within; None: neither."""
+    if ratio is None or ratio.low is None or ratio.high is None:
+        return None
+    if ratio.low > LITTLE_SPEEDUP or ratio.high < 1 / LITTLE_SPEEDUP:
+        return True
+    if 1 / LITTLE_SPEEDUP <= ratio.low and ratio.high <= LITTLE_SPEEDUP:
+        return False
+    return None
 
 
-def cell_lines(name: str, summary: Summary | None) -> list[str]:
-    """What one cell says: steady SPS, the rollout/update seconds per 1M steps, compile, time to threshold, n."""
-    if summary is None:
-        return [name, "not measured (no ok run)"]
-    split = (
-        f"rollout {fmt(summary.rollout_s_per_mstep)} s + update {fmt(summary.update_s_per_mstep)} s per 1M steps"
-        if summary.rollout_s_per_mstep is not None
-        else "rollout / update: not separable"
+def verdict_code(
+    ratio: Estimate | None, band: float | None, words: tuple[str, str] = ("faster", "slower")
+) -> str | None:
+    """`stats.verdict` as a code: `words[0]`, `words[1]`, "no_difference", or None (figures only)."""
+    word = verdict(ratio, band, words)
+    return "no_difference" if word == NO_DIFFERENCE else word
+
+
+def pair_ratio(first: Cell, second: Cell) -> PairRatio:
+    ratio, band = None, None
+    if first.summary is not None:
+        band = first.summary.band("sps")  # the group's, alike in every summary of it
+        if second.summary is not None:
+            ratio = paired_ratio(first.summary, second.summary, "sps")
+    code = verdict_code(ratio, band)
+    return PairRatio(first, second, ratio, band, code, beyond_little(ratio) if code else None)
+
+
+def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
+    counts = [s.ok_runs for s in summaries if s.ok_runs] or [0]
+    source, hardware, preset, task, _spec, code = key
+    published, label = source != LOCAL_SOURCE, source_label(source, hardware)
+    failed = sum(s.failed_runs for s in summaries)
+    return Caption(hardware, label, published, preset, task, code, min(counts), max(counts), failed)
+
+
+def matrix_view(key: GroupKey, summaries: list[Summary]) -> MatrixView:
+    """The core 2x2 always; a further row or column where one of its cells has an ok run."""
+    measured = {s.contender: s for s in summaries if s.ok_runs}
+    has_runs = [[name in measured for name in row] for row in MATRIX]
+    columns = [c for c in range(len(MATRIX_SIMULATORS)) if c < MATRIX_CORE or any(r[c] for r in has_runs)]
+    rows = [r for r in range(len(MATRIX)) if r < MATRIX_CORE or any(has_runs[r][c] for c in columns)]
+
+    def cell(r: int, c: int) -> Cell:
+        name = MATRIX[r][c]
+        return Cell(name, MATRIX_LEARNERS[r], MATRIX_SIMULATORS[c], color(name), measured.get(name))
+
+    cells = tuple(tuple(cell(r, c) for c in columns) for r in rows)
+    return MatrixView(
+        caption_of(key, summaries),
+        tuple(MATRIX_LEARNERS[r] for r in rows),
+        tuple(MATRIX_SIMULATORS[c] for c in columns),
+        cells,
+        tuple(pair_ratio(cells[0][c], row[c]) for row in cells[1:] for c in range(len(columns))),
+        tuple(pair_ratio(row[0], row[c]) for c in range(1, len(columns)) for row in cells),
     )
-    return [
-        f"{name} (n = {_runs(summary)} run{'s' if _runs(summary) != 1 else ''})",
-        f"steady SPS {fmt_estimate(summary.sps)}",
-        split,
-        (
-            f"compile {fmt(summary.compile_s)} s (mean of {summary.ok_runs - summary.warm_runs} cold-start runs)"
-            if summary.compile_s is not None
-            else "compile: no cold-start run (warm compilation cache only)"
-        ),
-        f"time to threshold: {fmt_threshold_cell(summary)}",
-    ]
 
 
-def matrix_table_html(key: GroupKey, rows: list[Summary]) -> str:
-    """The 2x2 table of one group (hand-built: each cell holds several lines)."""
-    cells = matrix_cells(rows)
-    head = "".join(f"<th>{escape(simulator)}</th>" for simulator in MATRIX_SIMULATORS)
-    body = ""
-    for index in shown_rows(cells):
-        learner, names, row = MATRIX_LEARNERS[index], MATRIX[index], cells[index]
-        tds = "".join(
-            "<td>" + "<br>".join(escape(line) for line in cell_lines(name, cell)) + "</td>"
-            for name, cell in zip(names, row, strict=True)
-        )
-        body += f"<tr><th>{escape(learner)} learner</th>{tds}</tr>"
-    caption = f"Framework x simulator · {where(key)}"
-    return (
-        f'<table class="matrix"><caption>{escape(caption)}</caption>'
-        f"<thead><tr><th>learner \\ simulator</th>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def _ratio(a: str, left: Summary | None, b: str, right: Summary | None) -> str:
-    """'a at R x of b (SPS x, n = k vs y, n = m)', R over pairs of runs (tables.paired_ratio), or what is missing."""
-    missing = [name for name, s in ((a, left), (b, right)) if s is None or s.sps is None]
-    if missing:
-        return f"not measured (no ok run of {' or '.join(missing)})"
-    assert left is not None and right is not None and left.sps is not None and right.sps is not None
-    ratio = paired_ratio(left, right, "sps")
-    if ratio is None:
-        return f"not measured (no run of {a} and run of {b} with the same seed and a steady speed)"
-    return (
-        f"{a} at {fmt_ratio(ratio)} of {b} (steady SPS {fmt_estimate(left.sps)} vs {fmt_estimate(right.sps)})"
-    )
-
-
-def framework_sentence(key: GroupKey, rows: list[Summary]) -> str:
-    """The framework effect within each simulator column (simulator held fixed): JAX vs each torch row."""
-    cells = matrix_cells(rows)
-    pairs = []
-    for other in shown_rows(cells)[1:]:
-        parts = [
-            f"on {simulator}, {_ratio(MATRIX[0][col], cells[0][col], MATRIX[other][col], cells[other][col])}"
-            for col, simulator in enumerate(MATRIX_SIMULATORS)
-        ]
-        pairs.append(f"{MATRIX_LEARNERS[0]} vs {MATRIX_LEARNERS[other]}, {'; '.join(parts)}")
-    return f"Framework effect, simulator held fixed ({where(key)}): {' / '.join(pairs)}."
-
-
-def simulator_sentence(key: GroupKey, rows: list[Summary]) -> str:
-    """The simulator effect within each learner row (learner held fixed)."""
-    cells = matrix_cells(rows)
-    parts = [
-        f"with the {MATRIX_LEARNERS[row]} learner, "
-        f"{_ratio(MATRIX[row][0], cells[row][0], MATRIX[row][1], cells[row][1])}"
-        for row in shown_rows(cells)
-    ]
-    return (
-        f"Simulator effect, learner held fixed ({where(key)}): {MATRIX_SIMULATORS[0]} vs "
-        f"{MATRIX_SIMULATORS[1]}, {'; '.join(parts)}."
-    )
-
-
-def matrix_block(key: GroupKey, rows: list[Summary]) -> str:
-    """The table and its two sentences."""
-    sentences = (framework_sentence(key, rows), simulator_sentence(key, rows))
-    return matrix_table_html(key, rows) + "".join(f"<p>{escape(s)}</p>" for s in sentences)
-
-
-def matrix_groups(summaries: dict[GroupKey, list[Summary]]) -> dict[GroupKey, list[Summary]]:
-    """The groups with at least one ok run of a matrix contender."""
-    return {key: rows for key, rows in summaries.items() if has_cells(rows)}
-
-
-def newest_group(
-    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
-) -> GroupKey | None:
-    """The matrix group whose latest run is the newest (start time, else recorded date): 'the answer so far'."""
-
-    def newest(key: GroupKey) -> tuple[float, str]:
-        runs = groups.get(key, [])
-        return (
-            max((r.started for r in runs), default=float("-inf")),
-            max((str(r.provenance.get("date") or "") for r in runs), default=""),
-        )
-
-    candidates = matrix_groups(summaries)
-    return max(candidates, key=newest) if candidates else None
+def matrix_views(summaries: dict[GroupKey, list[Summary]]) -> list[MatrixView]:
+    """The matrix of every group with an ok run of a matrix contender."""
+    views = [matrix_view(key, rows) for key, rows in summaries.items()]
+    return [view for view in views if any(cell.summary for row in view.cells for cell in row)]
 
 
 def matrix_section(summaries: dict[GroupKey, list[Summary]]) -> tuple[str, str, str]:
-    """Every group's framework x simulator table, or 'not measured'."""
-    intro = (
-        f'<p class="note">Rows: the learner ({", ".join(MATRIX_LEARNERS)}; the compiled row only where it '
-        f"has runs); columns: the simulator ({', '.join(MATRIX_SIMULATORS)}). Cells: "
-        f"{', '.join(n for row in MATRIX for n in row)}. A column holds the simulator fixed (the framework "
-        "effect), a row the learner (the simulator effect). Seconds per 1M steps are steady seconds; compile "
-        "counts cold starts only; every cell says its n.</p>"
-    )
-    groups = matrix_groups(summaries)
-    if not groups:
-        return "matrix", "Framework x simulator", intro + f'<p class="note">Not measured: {MISSING}.</p>'
-    return (
-        "matrix",
-        "Framework x simulator",
-        intro
-        + "".join(f"<h3>{escape(where(key))}</h3>" + matrix_block(key, rows) for key, rows in groups.items()),
-    )
+    """Every group's framework x simulator table and its two effects, or 'not measured'."""
+    context = {"views": matrix_views(summaries), "settings": settings}
+    page = environment().get_template("sections/matrix.html.j2").make_module(context)
+    return "matrix", str(page.title), " ".join(str(page).split())

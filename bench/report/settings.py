@@ -1,11 +1,16 @@
 """The report's settings: contender order and colours, the comparisons it draws, the framework x simulator matrix.
 
-Presentation lives here, not in the harness: the harness only knows contender name -> command line.
+Presentation lives here, not in the harness: the harness only knows contender name -> command line. The words
+(what each comparison holds fixed and compares, the field pairs' labels) live in `settings.toml` beside it.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+
+TEXTS = tomllib.loads(Path(__file__).with_name("settings.toml").read_text(encoding="utf-8"))
 
 DEBATE_PAIR: tuple[str, str] = ("jax", "torch")
 """(JAX contender, PyTorch contender): each framework as usually run (its own simulator); colours and figures."""
@@ -20,68 +25,37 @@ class Comparison:
     left: str
     right: str
     held_fixed: str
-    """What the two share, said in the report."""
     compared: str
-    """What differs, said exactly (e.g. "JAX jit vs PyTorch eager", never just "JAX vs PyTorch")."""
 
 
-COMPARISONS: tuple[Comparison, ...] = (
-    Comparison(
-        "framework", "jax", "torch-brax",
-        "the same simulator, Brax MJX (PyTorch through DLPack on JAX's simulator, which the PyTorch camp does not use)",
-        "JAX jit vs PyTorch eager",
-    ),
-    Comparison(
-        "framework", "jax", "torch-brax-compile",
-        "the same simulator, Brax MJX (PyTorch through DLPack on JAX's simulator, which the PyTorch camp does not use)",
-        "JAX jit vs PyTorch compiled (torch.compile, CUDA graphs on a GPU)",
-    ),
-    Comparison(
-        "framework", "jax-warp", "torch-warp",
-        "MuJoCo Warp, the GPU simulator both camps use (JAX through MJX's bundled copy, PyTorch through the "
-        "standalone mujoco-warp package: docs/WARP.md)",
-        "JAX jit vs PyTorch eager",
-    ),
-    Comparison(
-        "framework", "jax-warp", "torch-warp-compile",
-        "MuJoCo Warp (JAX through MJX's bundled copy, PyTorch through the standalone package)",
-        "JAX jit vs PyTorch compiled (torch.compile, CUDA graphs on a GPU)",
-    ),
-    Comparison(
-        "framework", "jax-gym", "torch",
-        "the same simulator, Gymnasium MuJoCo C (the same vector env and wrappers, stepped from a host loop)",
-        "JAX jit vs PyTorch eager",
-    ),
-    Comparison(
-        "simulator", "torch-brax", "torch", "the same learner, PyTorch eager",
-        "Brax MJX vs Gymnasium MuJoCo C",
-    ),
-    Comparison(
-        "simulator", "torch-warp", "torch-brax", "the same learner, PyTorch eager",
-        "MuJoCo Warp (native) vs Brax MJX through DLPack",
-    ),
-    Comparison(
-        "simulator", "jax", "jax-gym", "the same learner, JAX jit (jax_ppo's update)",
-        "Brax MJX (the whole update in one compiled program) vs Gymnasium MuJoCo C (a host loop around "
-        "compiled steps)",
-    ),
-    Comparison(
-        "setup", "jax", "torch", "nothing but the spec: each framework on its usual simulator",
-        "JAX jit on Brax MJX vs PyTorch eager on Gymnasium MuJoCo C (framework and simulator together)",
-    ),
-)  # fmt: skip
-"""The report's debate answers the framework question only from same-simulator pairs, the simulator question
-only from same-learner pairs; "setup" pairs say that both differ."""
+@dataclass(frozen=True)
+class FieldPair:
+    """One PPO in both frameworks (`third_party`: by a team other than this project)."""
+
+    label: str
+    jax: str
+    torch: str
+    third_party: bool
+
+
+COMPARISONS: tuple[Comparison, ...] = tuple(Comparison(**c) for c in TEXTS["comparison"])
+"""The debate answers the framework question only from same-simulator pairs, the simulator question only from
+same-learner pairs; "setup" pairs say that both differ."""
+QUESTIONS: tuple[str, ...] = ("framework", "simulator", "setup")
+FIELD_PAIRS: tuple[FieldPair, ...] = tuple(FieldPair(**p) for p in TEXTS["field_pair"])
 
 MATRIX_LEARNERS: tuple[str, ...] = ("JAX jit", "PyTorch eager", "PyTorch compiled")
-MATRIX_SIMULATORS: tuple[str, str] = ("Brax MJX", "Gymnasium MuJoCo C")
-MATRIX: tuple[tuple[str, str], ...] = (
-    ("jax", "jax-gym"), ("torch-brax", "torch"), ("torch-brax-compile", "torch-compile"),
-)  # fmt: skip
+MATRIX_SIMULATORS: tuple[str, ...] = ("Brax MJX", "Gymnasium MuJoCo C", "MuJoCo Warp")
+MATRIX: tuple[tuple[str, ...], ...] = (
+    ("jax", "jax-gym", "jax-warp"),
+    ("torch-brax", "torch", "torch-warp"),
+    ("torch-brax-compile", "torch-compile", "torch-warp-compile"),
+)
 """The framework x simulator table: MATRIX[learner][simulator] is the contender of that cell (rows
-MATRIX_LEARNERS, columns MATRIX_SIMULATORS). A column holds the simulator fixed, a row the learner. Rows from
-the third on (compiled torch) are shown only where they have runs: the first two are the 2x2 core."""
-MATRIX_CORE_ROWS = 2
+MATRIX_LEARNERS, columns MATRIX_SIMULATORS). A column holds the simulator fixed, a row the learner."""
+MATRIX_CORE = 2
+"""The first two rows and columns are the 2x2 core, always shown; a further row (compiled torch) or column
+(MuJoCo Warp) only in groups where it has runs."""
 
 UNKNOWN_COLOR = "#7f7f7f"
 """The colour of a contender that is not in CONTENDER_COLORS (e.g. a test's fake)."""

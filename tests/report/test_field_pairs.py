@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.report.data import to_run
-from bench.report.field_pairs import field_pairs_section, paired_values, pairs_frame
+from bench.report.field_pairs import COLUMNS, field_pairs_section, pair_rows, paired_values
 
 
 def record(
@@ -38,12 +38,12 @@ def test_table_has_a_row_per_pair_present_with_n_and_unmapped_fields() -> None:
         record("jax-gym", 0, 50.0, 2.0, 4.0),
         record("torch", 0, 100.0, 1.0, 2.0),
     )
-    frame = pairs_frame(runs)
-    assert list(frame["pair"].str.split(":").str[0].str.split(" ").str[0]) == ["SBX", "this"]
-    sps_column = next(c for c in frame.columns if c.startswith("steady SPS"))
-    assert frame[sps_column].iloc[0] == "mean 2 (2 to 2), n = 2"
-    assert frame[sps_column].iloc[1] == "0.5 (n = 1)"
-    assert frame.iloc[0, -1] == "clip_vloss; clip_vloss"
+    rows = pair_rows(runs)
+    assert [row[0].split(" ")[0] for row in rows] == ["SBX", "this"]
+    sps_column = COLUMNS.index("steady SPS, JAX / PyTorch")
+    assert rows[0][sps_column] == "mean 2 (2 to 2), n = 2"
+    assert rows[1][sps_column] == "0.5 (n = 1)"
+    assert rows[0][-1] == "clip_vloss | clip_vloss" and rows[1][-1] == "none"  # JAX side | PyTorch side
 
 
 @pytest.mark.parametrize("contenders", [("jax-gym", "torch"), ("sbx",)])
@@ -52,3 +52,13 @@ def test_no_table_without_a_third_party_pair(contenders: tuple[str, ...]) -> Non
     key = ("local", "CPU", "cpu-quick", "inverted_pendulum", "h", "v")
     _, _, body = field_pairs_section({key: runs}, {key: "label"})
     assert "No third-party pair" in body and "<table" not in body
+
+
+def test_a_group_with_a_third_party_pair_gets_one_captioned_table() -> None:
+    runs = runs_of(record("sbx", 0, 200.0, 10.0, 20.0), record("sb3", 0, 100.0, 5.0, 10.0))
+    key = ("local", "CPU", "cpu-quick", "inverted_pendulum", "h", "v")
+    anchor, title, body = field_pairs_section({key: runs}, {key: "the group"})
+    assert (anchor, title) == ("field-pairs", "Framework, measured on third-party code")
+    assert body.count('<table class="field-pairs">') == 1
+    assert "<caption>Framework on third-party code · the group</caption>" in body
+    assert "<td>2 (n = 1)</td>" in body and "No third-party pair" not in body

@@ -22,12 +22,7 @@ ALLOWED: dict[str, set[str]] = {}
 NOT_YET_TEMPLATED: set[str] = {
     "across_tasks.py",
     "data.py",
-    "debate.py",
-    "field_code.py",
-    "field_pairs.py",
-    "matrix.py",
     "plots.py",
-    "settings.py",
     "sections.py",
     "source_view.py",
     "tables.py",

@@ -12,6 +12,7 @@ import pytest
 
 from bench.report import render_report
 from bench.report.data import Run
+from bench.report.render import environment
 from bench.report.stats import (
     MIN_PAIRS_FOR_RANGE_VERDICT,
     NO_DIFFERENCE,
@@ -21,7 +22,7 @@ from bench.report.stats import (
     ratio_estimate,
     verdict,
 )
-from bench.report.tables import fmt_ratio, paired_ratio, summarize
+from bench.report.tables import paired_ratio, summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 T_975_4DF = 2.7764451051977987
@@ -38,6 +39,11 @@ def run(
     if round_index is not None:
         record["round"] = round_index
     return Run("local", "CPU: X, 2 cores", "cpu", "hopper", "p", contender, seed, "ok", record)
+
+
+def ratio_text(ratio: Estimate | None) -> str:
+    """A paired ratio as the claims sections say it (`claims_macros.ratio`)."""
+    return str(environment().get_template("claims_macros.html.j2").module.ratio(ratio))
 
 
 def summaries(runs: list[Run]) -> dict[str, object]:
@@ -59,7 +65,7 @@ def test_paired_ratio_and_its_t_interval_match_a_hand_computation() -> None:
     assert estimate.value == pytest.approx(math.exp(mean))  # the geometric mean of the five ratios
     assert (estimate.low, estimate.high) == pytest.approx((math.exp(mean - half), math.exp(mean + half)))
     assert (
-        fmt_ratio(estimate)
+        ratio_text(estimate)
         == f"{math.exp(mean):.2f}x [{math.exp(mean - half):.2f}x, {math.exp(mean + half):.2f}x] 95% CI, n = 5 pairs"
     )
 
@@ -77,9 +83,9 @@ def test_pairs_need_the_same_seed_and_the_same_round_where_both_record_one() -> 
     assert estimate.n == 2 and estimate.kind == "range"
     assert (estimate.low, estimate.high) == pytest.approx((3.0, 4.0))
     assert estimate.value == pytest.approx(math.sqrt(12.0))
-    assert fmt_ratio(estimate) == "3.46x (3.00x to 4.00x), n = 2 pairs"
+    assert ratio_text(estimate) == "3.46x (3.00x to 4.00x), n = 2 pairs"
     single = ratio_estimate([(5.0, 2.0)])
-    assert single.kind == "single" and single.value == 2.5 and fmt_ratio(single) == "2.50x (n = 1 pair)"
+    assert single.kind == "single" and single.value == 2.5 and ratio_text(single) == "2.50x (n = 1 pair)"
     assert ratio_estimate([]) is None
 
 
