@@ -17,20 +17,23 @@ REPORT = Path(__file__).resolve().parents[2] / "bench" / "report"
 TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 PUNCTUATION = re.compile(r"[a-z)]([.;:!?])(\s|$)")
-ALLOWED: dict[str, set[str]] = {}
+ALLOWED: dict[str, set[str]] = {
+    # SVG markup patterns of the figures' minifier (plots.minify_svg): the images' own tags, not page text.
+    "plots.py": {
+        '<use xlink:href="#\\w+" x="[^"]*" y="[^"]*" style="([^"]*)"/>(?:<use [^>]*style="\\1"/>)+',
+        '<g id="[^"]*">',
+        "<g>",
+        "</g>",
+        '<g style="{}">',
+    },
+}
 """file name -> exact strings allowed (figure labels drawn into images by matplotlib, say), each for a reason."""
 NOT_YET_TEMPLATED: set[str] = {
-    "across_tasks.py",
-    "data.py",
     "debate.py",
     "field_code.py",
     "field_pairs.py",
     "matrix.py",
-    "plots.py",
     "settings.py",
-    "sections.py",
-    "source_view.py",
-    "tables.py",
 }
 """Files still writing page text in Python; each must still have some, so the set only shrinks."""
 
