@@ -4,8 +4,9 @@ Each function takes already-grouped data and returns a data URI, or None when th
 figure shows (hardware, preset, what a band means) is said by the template around it, so images carry axis
 labels and legends only. Sized for the page (at most 1240 px wide): 12 inches is the full width. A figure of
 few elements (bars, short curves) is SVG with text kept as text, made lean by `minify_svg`; one of many points
-is a PNG at DPI. Bands and error bars are 95% CIs over runs from MIN_RUNS_FOR_CI runs on, the runs' min-max
-range below that (none for a single run). Colours are fixed per contender (`settings`).
+is a PNG at DPI. Axis and legend labels are drawn into the images (labels, not sentences). Bands and error bars
+are 95% CIs over runs from MIN_RUNS_FOR_CI runs on, the runs' min-max range below that (none for a single run).
+Colours are fixed per contender (`settings`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from matplotlib.figure import Figure
 
 from bench.report.data import Run, by_contender
 from bench.report.settings import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
-from bench.report.stats import MIN_RUNS_FOR_CI, pointwise_mean_band
+from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, pointwise_mean_band
 from bench.report.tables import Summary
 
 WIDTH = 12.0
@@ -39,22 +40,6 @@ list of twelve repeats on every label)."""
 matplotlib.rcParams.update(RC)
 SVG_METADATA = ("Date", "Creator", "Format", "Type")
 """Left out of every SVG: a date would change the bytes of the same store's page, the rest is boilerplate."""
-LABELS = {
-    "steps": "env steps",
-    "return": "evaluation return",
-    "threshold": "threshold",
-    "sps": "steady env steps / s",
-    "run_s": "seconds per run (mean)",
-    "split_s": "steady s per 1M env steps",
-    "startup": "startup (imports, env reset)",
-    "compile": "compile",
-    "training": "training",
-    "evaluation": "evaluation (+ host)",
-    "unsplit": "training + evaluation (not split)",
-    "rollout": "rollout (env step + action sampling)",
-    "update": "PPO update (epochs x minibatches)",
-}
-"""Axis and legend labels drawn into the images (labels, not sentences: the captions live in the templates)."""
 CODE_METRICS = (
     ("sloc", "SLOC"),
     ("cc_mean", "cyclomatic complexity\n(mean per block)"),
@@ -157,9 +142,9 @@ def learning_curves(runs: list[Run], threshold: float | None, seed: int = 0) -> 
         if band:
             ax.fill_between(x, *band, color=color(contender), alpha=0.2, linewidth=0)
     if threshold is not None:
-        ax.axhline(threshold, color="#555", linestyle=":", linewidth=1, label=LABELS["threshold"])
-    ax.set_xlabel(LABELS["steps"])
-    ax.set_ylabel(LABELS["return"])
+        ax.axhline(threshold, color="#555", linestyle=":", linewidth=1, label="threshold")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("evaluation return")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return to_data_uri(fig)
@@ -174,57 +159,43 @@ def speed_and_time(summaries: list[Summary]) -> str | None:
     fig, (ax_sps, ax_time, ax_split) = plt.subplots(
         1, 3, figsize=(WIDTH, 1.5 + 0.4 * max(len(rows), 2)), sharey=True, layout="constrained"
     )
-    names, y = [s.contender for s in rows], np.arange(len(rows))
-    sps = [s.sps.value if s.sps else 0.0 for s in rows]
-    err = np.array(
-        [
-            [s.sps.value - s.sps.low, s.sps.high - s.sps.value]
-            if s.sps and s.sps.low is not None and s.sps.high is not None
-            else [0, 0]
-            for s in rows
-        ]
-    ).T
-    ax_sps.barh(y, sps, xerr=err, color=[color(n) for n in names], capsize=3, alpha=0.85)
+    y = np.arange(len(rows))
+    sps = [s.sps or Estimate(0.0, None, None, 0) for s in rows]
+    err = [[0, 0] if e.low is None or e.high is None else [e.value - e.low, e.high - e.value] for e in sps]
+    colors = [color(s.contender) for s in rows]
+    ax_sps.barh(y, [e.value for e in sps], xerr=np.array(err).T, color=colors, capsize=3, alpha=0.85)
     for row, summary in zip(y, rows, strict=True):  # every run's value, so n and spread are visible
-        values = np.asarray(summary.sps_values, dtype=float)
-        jitter = np.linspace(-0.18, 0.18, len(values)) if len(values) > 1 else np.zeros(len(values))
-        ax_sps.plot(values, row + jitter, "o", color="black", markersize=2.5, alpha=0.8)
-    ax_sps.set_yticks(y, names)
+        n = len(summary.sps_values)
+        jitter = np.linspace(-0.18, 0.18, n) if n > 1 else np.zeros(n)
+        ax_sps.plot(summary.sps_values, row + jitter, "o", color="black", markersize=2.5, alpha=0.8)
+    ax_sps.set_yticks(y, [s.contender for s in rows])
     ax_sps.invert_yaxis()
-    ax_sps.set_xlabel(LABELS["sps"])
     ax_sps.locator_params(axis="x", nbins=4)
-    ax_sps.grid(axis="x", alpha=0.3)
-    startup = np.array([s.startup_s or 0.0 for s in rows])
-    compile_s = np.array([s.compile_s or 0.0 for s in rows])
-    rest = np.array([max((s.wall_s or 0.0) - (s.startup_s or 0.0) - (s.compile_s or 0.0), 0.0) for s in rows])
+    keys = ("startup_s", "compile_s", "wall_s", "rollout_s_per_mstep", "update_s_per_mstep")
+    startup, compile_s, wall, rollout, update = (np.array([getattr(s, k) or 0.0 for s in rows]) for k in keys)
+    rest = np.maximum(wall - startup - compile_s, 0.0)
     # train and eval where the contender reports both; otherwise (brax-ppo) one "training + evaluation" bar
     split = np.array([s.train_s is not None and s.eval_s is not None for s in rows])
     train = np.array([s.train_s if ok else 0.0 for s, ok in zip(rows, split, strict=True)])
-    stacks = (
-        (startup, "#bbbbbb", "startup", True),
-        (compile_s, "#f2a541", "compile", True),
-        (train, "#4c956c", "training", split.any()),
-        (np.where(split, rest - train, 0.0), "#8fb8de", "evaluation", split.any()),
-        (np.where(split, 0.0, rest), "#a3c9a8", "unsplit", (~split).any()),
-    )
-    _stacked(ax_time, y, stacks, LABELS["run_s"])
-    halves = [(s.rollout_s_per_mstep or 0.0, s.update_s_per_mstep or 0.0) for s in rows]
-    rollout, update = (np.array(half) for half in zip(*halves, strict=True))
-    _stacked(ax_split, y, ((rollout, "#7b6fb0", "rollout", True), (update, "#e9c46a", "update", True)),
-             LABELS["split_s"])  # fmt: skip
+    for ax, xlabel, stacks in (
+        (ax_sps, "steady env steps / s", ()),
+        (ax_time, "seconds per run (mean)", (
+            (startup, "#bbbbbb", "startup (imports, env reset)"), (compile_s, "#f2a541", "compile"),
+            (train, "#4c956c", "training"), (np.where(split, rest - train, 0.0), "#8fb8de", "evaluation (+ host)"),
+            (np.where(split, 0.0, rest), "#a3c9a8", "training + evaluation (not split)"))),
+        (ax_split, "steady s per 1M env steps", (
+            (rollout, "#7b6fb0", "rollout (env step + action sampling)"),
+            (update, "#e9c46a", "PPO update (epochs x minibatches)"))),
+    ):  # fmt: skip
+        left = np.zeros(len(rows))  # stacked left to right; a stack with no value stays out of the legend
+        for values, colour, label in stacks:
+            ax.barh(y, values, left=left, color=colour, label=label if values.any() else None)
+            left = left + values
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", alpha=0.3)
     handles = [h for ax in (ax_time, ax_split) for h in ax.get_legend_handles_labels()[0]]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     return to_data_uri(fig)
-
-
-def _stacked(ax: plt.Axes, y: np.ndarray, stacks: tuple, xlabel: str) -> None:
-    """Horizontal bars stacked left to right: (values, colour, LABELS key, in the legend) per stack."""
-    left = np.zeros(len(y))
-    for values, colour, label, shown in stacks:
-        ax.barh(y, values, left=left, color=colour, label=LABELS[label] if shown else None)
-        left = left + values
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="x", alpha=0.3)
 
 
 def code_metrics(records: list[dict]) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from bench.report import plots
@@ -20,6 +20,7 @@ from bench.report.data import (
     Run,
     Store,
     by_contender,
+    finite,
     group_runs,
     hardware_label,
     latest_code_metrics,
@@ -281,11 +282,7 @@ def controls_model(store: Store) -> Controls:
     handoff = _handoffs(store.others.get("handoff", []))
     columns = ("hardware", "source", "preset", "num_envs", "fused", "jax_loop", "torch_dlpack", "not fused",
                "hand-off and torch")  # fmt: skip
-    rows = tuple(
-        tuple(map(cell_text, (h.hardware, h.source, h.preset, h.num_envs, h.fused, h.jax_loop, h.torch_dlpack,
-                              h.not_fused, h.handoff_and_torch)))
-        for h in handoff
-    )  # fmt: skip
+    rows = tuple(tuple(map(cell_text, astuple(h))) for h in handoff)
     return Controls(panels, handoff, Table("", columns, rows, "controls handoff"))
 
 
@@ -295,24 +292,24 @@ def _hardware(record: dict[str, Any]) -> str:
     return value if isinstance(value, str) and value else hardware_label(record)[0]
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _handoffs(records: list[dict[str, Any]]) -> tuple[Handoff, ...]:
     """The latest record per (hardware, source, preset, num_envs), differences recomputed where missing."""
     latest: dict[tuple, Handoff] = {}
     for record in records:
         ms = record.get("ms_per_step") if isinstance(record.get("ms_per_step"), dict) else {}
-        fused, loop, torch = (_number(ms.get(k)) for k in ("fused", "jax_loop", "torch_dlpack"))
-        not_fused = _number(record.get("not_fused_ms"))
-        handoff = _number(record.get("handoff_and_torch_ms"))
-        row = Handoff(
-            _hardware(record), str(record.get("_source", LOCAL_SOURCE)), str(record.get("preset") or "?"),
-            record.get("num_envs") if isinstance(record.get("num_envs"), int) else None, fused, loop, torch,
-            not_fused if not_fused is not None else (None if loop is None or fused is None else loop - fused),
-            handoff if handoff is not None else (None if torch is None or loop is None else torch - loop),
-        )  # fmt: skip
+        fused, loop, torch = (finite(ms.get(k)) for k in ("fused", "jax_loop", "torch_dlpack"))
+        not_fused, handoff = finite(record.get("not_fused_ms")), finite(record.get("handoff_and_torch_ms"))
+        if not_fused is None and loop is not None and fused is not None:
+            not_fused = loop - fused
+        if handoff is None and torch is not None and loop is not None:
+            handoff = torch - loop
+        num_envs = record.get("num_envs") if isinstance(record.get("num_envs"), int) else None
+        where = (
+            _hardware(record),
+            str(record.get("_source", LOCAL_SOURCE)),
+            str(record.get("preset") or "?"),
+        )
+        row = Handoff(*where, num_envs, fused, loop, torch, not_fused, handoff)
         latest[(row.hardware, row.source, row.preset, row.num_envs)] = row
     return tuple(latest.values())
 
@@ -336,7 +333,7 @@ def _control_panels(records: list[dict[str, Any]], view: ControlView) -> tuple[C
         tasks = sorted({str(r.get("task")) for r in rows if r.get("task")})
         series: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
         for r in rows:
-            x, y = _number(r.get(view.x_key)), _number(r.get(view.y_key))
+            x, y = finite(r.get(view.x_key)), finite(r.get(view.y_key))
             if (
                 r.get("status", "ok") == "ok"
                 and not r.get("preset_shape")

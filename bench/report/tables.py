@@ -8,7 +8,9 @@ never dropped silently.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -226,36 +228,16 @@ def _mean_phases(runs_phases: list[dict[str, float]]) -> tuple[tuple[str, float]
     return tuple(means)
 
 
-def fmt_estimate(estimate: Estimate | None) -> str:
-    """What the estimate is, with n: "x (n = 1)"; "mean x (min a to max b), n = k" below MIN_RUNS_FOR_CI
-    runs (no interval claimed); "mean x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
-    return cell("estimate", estimate)
-
-
-def fmt_ratio(ratio: Estimate | None) -> str:
-    """A paired ratio with its n: "1.63x (n = 1 pair)"; "1.60x (1.55x to 1.66x), n = 3 pairs" below
-    MIN_RUNS_FOR_CI pairs; "1.60x [1.55x, 1.66x] 95% CI, n = 5 pairs" from there on."""
-    return cell("ratio", ratio)
-
-
-def fmt_band(band: float | None) -> str:
-    """'noise band +/-4.2%' (the group's run-to-run spread), or that it is unknown (no repeated runs)."""
-    return cell("band", band)
-
-
-def fmt_return_cell(summary: Summary) -> str:
-    """The final-return estimate of the ok runs, and how many of all runs failed (never dropped silently)."""
-    return cell("return_cell", summary)
-
-
-def fmt_threshold_cell(summary: Summary) -> str:
-    """'reached by k of n, median t s' (n = every cold-start run of the group, failed ones included)."""
-    return cell("threshold_cell", summary)
-
-
-def fmt_compile_cell(summary: Summary) -> str:
-    """Mean cold compile seconds, and how many runs started warm (left out of it) when some did."""
-    return cell("compile_cell", summary)
+# The wording of a cell, from `templates/cells.txt.j2` (see each macro there): an estimate with n ("mean x (a to
+# b), n = k" below MIN_RUNS_FOR_CI runs, "mean x [a, b] 95% CI, n = k" from there on), a paired ratio ("1.60x
+# [1.55x, 1.66x] 95% CI, n = 5 pairs"), the noise band, and a Summary's return, time-to-threshold and compile
+# cells (failed and warm-cache runs counted, never dropped silently).
+fmt_estimate: Callable[[Estimate | None], str] = partial(cell, "estimate")
+fmt_ratio: Callable[[Estimate | None], str] = partial(cell, "ratio")
+fmt_band: Callable[[float | None], str] = partial(cell, "band")
+fmt_return_cell: Callable[[Summary], str] = partial(cell, "return_cell")
+fmt_threshold_cell: Callable[[Summary], str] = partial(cell, "threshold_cell")
+fmt_compile_cell: Callable[[Summary], str] = partial(cell, "compile_cell")
 
 
 def headline_table(summaries: list[Summary], with_device_memory: bool, per_folder: dict[str, str]) -> Table:
