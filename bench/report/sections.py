@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from bench.report import plots
+from bench.report import plots, tables
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
     LOCAL_SOURCE,
@@ -32,15 +32,7 @@ from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import matrix_section
 from bench.report.render import Section, Table, cell, cell_text, fmt, section, table_of_rows
 from bench.report.source_view import SourceFile, side_by_side
-from bench.report.tables import (
-    Summary,
-    failures_table,
-    headline_table,
-    per_seed_table,
-    phase_split_table,
-    startup_table,
-    summarize,
-)
+from bench.report.tables import Summary, summarize
 from shared_spec.details import checklist
 from shared_spec.tasks import TASKS, get_task
 
@@ -98,9 +90,11 @@ def headline_model(
     for key, runs in groups.items():
         per_folder = {name: runs_per_origin(rows) for name, rows in by_contender(runs).items()}
         gpu = any(r.device_kind == "gpu" for r in runs)
-        table = headline_table(summaries[key], gpu, per_folder)
+        table = tables.headline_table(summaries[key], gpu, per_folder)
         out.append(
-            HeadlineGroup(group_label(key), tuple(summaries[key]), table, per_seed_table(summaries[key]))
+            HeadlineGroup(
+                group_label(key), tuple(summaries[key]), table, tables.per_seed_table(summaries[key])
+            )
         )
     return tuple(out)
 
@@ -126,8 +120,8 @@ def figures_model(
             tuple(s.contender for s in summaries[key] if s.ok_runs),
             plots.learning_curves(runs, threshold_of(key[3]), seed),
             plots.speed_and_time(summaries[key]),
-            phase_split_table(summaries[key]),
-            startup_table(summaries[key]),
+            tables.phase_split_table(summaries[key]),
+            tables.startup_table(summaries[key]),
         )
         for key, runs in groups.items()
     )
@@ -435,6 +429,6 @@ def build_sections(store: Store, seed: int = 0) -> list[Section]:
         section("parity", m=parity_model(store)),
         section("details", checklist=table_of_rows(checklist(), css_class="plug", fold=True)),
         section("controls", m=controls_model(store)),
-        section("failures", failures=failures_table(store.runs)),
+        section("failures", failures=tables.failures_table(store.runs)),
         section("provenance", blocks=provenance_model(store.runs)),
     ]
