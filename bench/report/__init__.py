@@ -1,9 +1,10 @@
 """The HTML report: `render_report(store, out)` turns the result store into one self-contained page.
 
 Layout: `data` reads and labels records, `stats` computes intervals, paired ratios and the noise band with
-scipy.stats, `tables` and `plots` present, `debate` answers the quoted claims, `sections` assembles them;
-`render` holds the one Jinja2 environment and `templates/` every word and tag of the page. `cli.main` is the command line; `settings`
-holds the contenders' order and colours, the comparisons and the matrix.
+scipy.stats, `tables` and `plots` turn them into tables and figures, `sections` and `answer` into view models
+(numbers, labels, verdict codes), `debate` answers the quoted claims; `render` holds the one Jinja2 environment
+and `templates/` every word and tag of the page (`templates/sections/`: one template per section). `cli.main` is
+the command line; `settings` holds the contenders' order and colours, the comparisons and the matrix.
 """
 
 from __future__ import annotations

@@ -9,17 +9,26 @@ tasks are named beside every figure, with n.
 from __future__ import annotations
 
 from collections import defaultdict
-from html import escape
-
-import pandas as pd
+from dataclasses import dataclass
 
 from bench.report.data import GroupKey, Run, by_contender
+from bench.report.render import Section, Table, section
 from bench.report.stats import stratified_iqm_estimate
-from bench.report.tables import fmt_estimate, frame_html
+from bench.report.tables import fmt_estimate
 from shared_spec.tasks import TASKS, get_task
 
 BucketKey = tuple[str, str, str, str]
 """(source, hardware, preset, code_version): what the pooled runs share."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    source: str
+    hardware: str
+    preset: str
+    code_version: str
+    table: Table
+    """Per contender: its tasks, runs per task and the normalized final return's IQM with its interval."""
 
 
 def normalized_scores(
@@ -38,32 +47,26 @@ def normalized_scores(
     return buckets
 
 
-def across_tasks_section(groups: dict[GroupKey, list[Run]], seed: int = 0) -> tuple[str, str, str]:
-    """The across-task table per bucket with two or more tasks, or 'not measured'."""
-    intro = (
-        '<p class="note">Final return divided by each task\'s return threshold (1.0 = threshold reached), '
-        "pooled over every run of every task named: interquartile mean with a 95% stratified bootstrap CI "
-        "(runs resampled within each task; rliable's method). Only within one source, hardware, preset and "
-        "code version, and only for contenders with ok runs on two or more tasks.</p>"
-    )
-    body = ""
-    for (source, hardware, preset, code), contenders in normalized_scores(groups).items():
-        rows = [
-            {
-                "contender": contender,
-                "tasks": ", ".join(sorted(by_task)),
-                "runs per task": ", ".join(f"{task} {len(v)}" for task, v in sorted(by_task.items())),
-                "normalized final return": fmt_estimate(stratified_iqm_estimate(by_task, seed)),
-            }
+def across_tasks_model(groups: dict[GroupKey, list[Run]], seed: int = 0) -> tuple[Bucket, ...]:
+    """One table per bucket holding a contender with ok runs on two or more tasks."""
+    out = []
+    for key, contenders in normalized_scores(groups).items():
+        rows = tuple(
+            (
+                contender,
+                ", ".join(sorted(by_task)),
+                ", ".join(f"{task} {len(v)}" for task, v in sorted(by_task.items())),
+                fmt_estimate(stratified_iqm_estimate(by_task, seed)),
+            )
             for contender, by_task in contenders.items()
             if len(by_task) >= 2
-        ]
-        if rows:
-            caption = f"Across tasks · {hardware}, preset {preset}, {source}, code {code}"
-            body += f"<h3>{escape(caption)}</h3>" + frame_html(pd.DataFrame(rows), "across-tasks", caption)
-    if not body:
-        body = (
-            '<p class="note">Not measured: no contender has ok runs on two or more tasks within one source, '
-            "hardware, preset and code version.</p>"
         )
-    return "across-tasks", "Across tasks", intro + body
+        columns = ("contender", "tasks", "runs per task", "normalized final return")
+        if rows:
+            out.append(Bucket(*key, table=Table("", columns, rows, "across-tasks")))
+    return tuple(out)
+
+
+def across_tasks_section(groups: dict[GroupKey, list[Run]], seed: int = 0) -> Section:
+    """The across-task tables, or 'not measured'."""
+    return section("across-tasks", buckets=across_tasks_model(groups, seed))

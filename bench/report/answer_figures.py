@@ -1,7 +1,8 @@
 """The opening panel's figure, one per hardware group: the matrix as a chart beside return vs wall-clock time.
 
-Drawn with matplotlib as SVG with text kept as text (`svg.fonttype: none`), so the file is small, sharp at any
-size and its labels can be searched and edited; colours come from the report's one contender table.
+Drawn with matplotlib as lean SVG with text kept as text (`plots.to_svg`), so the file is small, sharp at any
+size and its labels can be searched and edited; curves are thinned to what the page's width shows
+(`plots.thin`); colours come from the report's one contender table.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from bench.report.answer import Cell, GroupPanel, PairRatio
-from bench.report.plots import to_svg
+from bench.report.plots import thin, to_svg
+from bench.report.render import fmt
 from bench.report.stats import Estimate
-from bench.report.tables import fmt
 
 FIGSIZE = (12.0, 3.3)
 """Inches; at the page's width this is about 350 px tall, so a panel and its sentences fit a 1280x800 screen."""
@@ -103,15 +104,10 @@ def draw_curves(ax: Axes, panel: GroupPanel) -> None:
     for curve in panel.curves:
         label = None if curve.contender in labelled else f"{curve.contender} (n = {counts[curve.contender]})"
         labelled.add(curve.contender)
+        seconds, returns = thin(curve.seconds, curve.returns)
+        marker = "o" if len(seconds) <= 30 else None  # evaluation points, where they can be told apart
         ax.plot(
-            curve.seconds,
-            curve.returns,
-            color=curve.color,
-            linewidth=1.3,
-            alpha=0.85,
-            marker="o",
-            ms=2.5,
-            label=label,
+            seconds, returns, color=curve.color, linewidth=1.3, alpha=0.85, marker=marker, ms=2.5, label=label
         )
     if panel.threshold is not None:
         ax.axhline(panel.threshold, color="#555", linestyle="--", linewidth=1, label=LABELS["threshold"])

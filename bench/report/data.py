@@ -121,10 +121,11 @@ class Run:
         return -math.inf if value is None else value
 
     @property
-    def error_text(self) -> str:
-        """The most useful error text: the trainer's `error`, else the tail of stderr the harness kept."""
+    def error_text(self) -> str | None:
+        """The most useful error text: the trainer's `error` and the tail of stderr the harness kept (None: none
+        recorded)."""
         parts = [str(self.record.get(k)) for k in ("error", "error_tail") if self.record.get(k)]
-        return "\n".join(parts) if parts else "(no error text recorded)"
+        return "\n".join(parts) if parts else None
 
 
 def finite(value: Any) -> float | None:
@@ -185,6 +186,15 @@ def to_run(record: dict[str, Any], source: str) -> Run:
     )
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a run record does not count, as a code the template words: "older_code" (`by`: the current code
+    version), "later_record" (a rerun of the same seed), "later_published" (`by`: the later folder)."""
+
+    code: str
+    by: str = ""
+
+
 @dataclass
 class Store:
     """Everything the report shows: runs (local and published) and the other record types, by type."""
@@ -194,7 +204,7 @@ class Store:
     others: dict[str, list[dict[str, Any]]]
     """record_type -> records (code_metrics, env_throughput, learner_throughput), each with `_source` set."""
     published_dirs: list[Path]
-    superseded: list[tuple[Run, str]] = field(default_factory=list)
+    superseded: list[tuple[Run, Reason]] = field(default_factory=list)
     """Run records that do not count, each with the reason (older code version, or rerun of the same seed)."""
 
 
@@ -221,7 +231,7 @@ def load_store(store_path: Path, published_dir: Path | None, source: str = LOCAL
     return Store(runs=pooled, others=dict(others), published_dirs=published, superseded=superseded + replaced)
 
 
-def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
+def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, Reason]]]:
     """(runs that count, superseded runs with the reason): the report never pools unlike runs.
 
     Within one (source, hardware, preset, task, spec hash) only the code version of each contender's latest run
@@ -234,23 +244,16 @@ def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
     for i in order:
         latest_version[(*_cell(runs[i]), runs[i].contender)] = runs[i].code_version
     latest_record: dict[tuple[Any, ...], int] = {}
-    superseded: list[tuple[Run, str]] = []
+    superseded: list[tuple[Run, Reason]] = []
     for i in order:
         run = runs[i]
         current_version = latest_version[(*_cell(run), run.contender)]
         if run.code_version != current_version:
-            superseded.append(
-                (
-                    run,
-                    f"older code version {run.code_version} (commit {run.commit}); current {current_version}",
-                )
-            )
+            superseded.append((run, Reason("older_code", current_version)))
             continue
         key = (*_cell(run), run.contender, str(run.seed), run.num_seeds)
         if key in latest_record:
-            superseded.append(
-                (runs[latest_record[key]], "a later record of the same contender and seed replaces it")
-            )
+            superseded.append((runs[latest_record[key]], Reason("later_record")))
         latest_record[key] = i
     current = [runs[i] for i in sorted(latest_record.values())]
     return current, superseded
@@ -259,7 +262,7 @@ def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
 PUBLISHED_PREFIX = "published: "
 
 
-def pool_published(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
+def pool_published(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, Reason]]]:
     """Pool published folders whose runs share hardware, preset, task, spec hash and code version.
 
     Seeds accumulate across GPU runs this way: each folder adds its runs to the same cells. The pooled runs'
@@ -271,7 +274,7 @@ def pool_published(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
     for run in runs:
         if run.source.startswith(PUBLISHED_PREFIX):
             pools[(run.hardware, run.preset, run.task, run.spec_hash, run.code_version)].append(run)
-    replaced: list[tuple[Run, str]] = []
+    replaced: list[tuple[Run, Reason]] = []
     dropped: set[int] = set()
     for members in pools.values():
         folders = sorted({run.origin.removeprefix(PUBLISHED_PREFIX) for run in members})
@@ -285,9 +288,7 @@ def pool_published(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, str]]]:
             if key in latest:
                 earlier = latest[key]
                 dropped.add(id(earlier))
-                replaced.append(
-                    (earlier, f"the same seed in a later published folder ({run.origin}) replaces it")
-                )
+                replaced.append((earlier, Reason("later_published", run.origin)))
             latest[key] = run
     return [run for run in runs if id(run) not in dropped], replaced
 

@@ -1,7 +1,9 @@
 """One Jinja2 environment for every part of the page: view models in, HTML out.
 
 Python computes numbers and verdict codes; every word and tag of the page lives in `templates/`. Tables are
-passed as `Table` (caption, columns, rows of already formatted cells) and drawn by `macros.html.j2`.
+passed as `Table` (caption, columns, rows of already formatted cells) and drawn by `macros.html.j2`; a section
+is one template under `templates/sections/` (`section`), a table cell's wording one macro of `cells.txt.j2`
+(`cell`).
 """
 
 from __future__ import annotations
@@ -15,44 +17,60 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bench.report import stats
+from bench.report.data import LOCAL_SOURCE, source_label
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MISSING = "–"
 FOLD_ROWS = 10
 """Tables longer than this fold away (`<details>`, caption as summary): the page stays skimmable."""
 
+Section = tuple[str, str, str]
+"""(anchor, title, body HTML): what the page template lays out."""
+
 
 @dataclass(frozen=True)
 class Table:
-    """A table's content; `macros.table` draws it, folded when it has more than FOLD_ROWS rows."""
+    """A table's content; `macros.table` draws it, folded when it has more than FOLD_ROWS rows (or `fold`)."""
 
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     css_class: str = ""
+    fold: bool = False
 
     @property
     def folded(self) -> bool:
-        return len(self.rows) > FOLD_ROWS
+        return self.fold or len(self.rows) > FOLD_ROWS
 
 
-def table_of(frame: pd.DataFrame, caption: str, css_class: str = "") -> Table:
-    """A DataFrame as a Table: every cell a string, missing values as MISSING."""
-    rows = tuple(
-        tuple(MISSING if _missing(v) else str(v) for v in row) for row in frame.itertuples(index=False)
-    )
-    return Table(caption, tuple(str(c) for c in frame.columns), rows, css_class)
+def table_of(frame: pd.DataFrame, caption: str = "", css_class: str = "", fold: bool = False) -> Table:
+    """A DataFrame as a Table (cells as `cell_text` writes them)."""
+    rows = tuple(tuple(cell_text(v) for v in row) for row in frame.itertuples(index=False))
+    return Table(caption, tuple(str(c) for c in frame.columns), rows, css_class, fold)
 
 
-def table_of_rows(rows: Sequence[dict[str, Any]], caption: str, css_class: str = "") -> Table:
-    """Dict rows (one key per column, first row's keys in order) as a Table."""
-    return table_of(pd.DataFrame(list(rows)), caption, css_class)
+def table_of_rows(
+    rows: Sequence[dict[str, Any]],
+    caption: str = "",
+    css_class: str = "",
+    fold: bool = False,
+    columns: Sequence[str] | None = None,
+) -> Table:
+    """Dict rows as a Table: `columns` (default: every key, in order of first appearance), a missing key as
+    MISSING."""
+    columns = tuple(columns or dict.fromkeys(key for row in rows for key in row))
+    cells = tuple(tuple(cell_text(row.get(c)) for c in columns) for row in rows)
+    return Table(caption, tuple(map(str, columns)), cells, css_class, fold)
 
 
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and arrays are values, not missing
-        return False
+def cell_text(value: Any) -> str:
+    """A value as a table cell: floats via `fmt`, lists as 64x64, None and NaN as MISSING."""
+    if isinstance(value, list | tuple):
+        return "x".join(map(str, value))
+    if value is None or (isinstance(value, float) and value != value):
+        return MISSING
+    return fmt(value) if isinstance(value, float) else str(value)
 
 
 def fmt(value: float | None) -> str:
@@ -62,6 +80,11 @@ def fmt(value: float | None) -> str:
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+def fmt_times(value: float) -> str:
+    """A ratio as '1.63x' (two decimals; two significant digits below 0.1)."""
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
 
 
 @cache
@@ -77,7 +100,13 @@ def environment() -> Environment:
     )
     env.filters["num"] = fmt
     env.filters["x"] = lambda value: f"{value:.2f}"
-    env.globals["MISSING"] = MISSING
+    env.filters["times"] = fmt_times
+    env.globals |= {
+        "MISSING": MISSING,
+        "LOCAL": LOCAL_SOURCE,
+        "published_source": source_label,
+        "stats": stats,
+    }
     return env
 
 
@@ -89,3 +118,19 @@ def render(template: str, **context: Any) -> str:
 def text(template: str, **context: Any) -> str:
     """Render a `.txt.j2` template to one line (captions, labels): whitespace collapsed."""
     return " ".join(render(template, **context).split())
+
+
+def cell(macro: str, *args: Any) -> str:
+    """One macro of `cells.txt.j2` (a table cell's or a label's wording) on `args`, as one line."""
+    return " ".join(str(getattr(environment().get_template("cells.txt.j2").module, macro)(*args)).split())
+
+
+def table_html(table: Table) -> str:
+    """A Table drawn alone by `macros.table` (for sections still assembling HTML in Python)."""
+    return str(environment().get_template("macros.html.j2").module.table(table))
+
+
+def section(anchor: str, **context: Any) -> Section:
+    """`templates/sections/<anchor>.html.j2` over `context`: (anchor, the template's `title`, its body)."""
+    module = environment().get_template(f"sections/{anchor}.html.j2").make_module(context)
+    return anchor, str(module.title), str(module)

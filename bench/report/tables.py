@@ -1,29 +1,24 @@
-"""Tables of the report: numbers per (group, contender) computed once, then formatted as pandas HTML.
+"""Tables of the report: numbers per (group, contender) computed once, then laid out as `render.Table`s.
 
-`summarize` holds the numbers (the debate section reuses them); `*_table` functions turn them into HTML with
-pandas' `to_html` (escaped). Statistics cover ok runs only; failed runs are counted, never dropped silently.
+`summarize` holds the numbers (the other sections reuse them); `*_table` functions turn them into cells, whose
+wording comes from `templates/cells.txt.j2` (`fmt_*`). Statistics cover ok runs only; failed runs are counted,
+never dropped silently.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bench.report.data import Run, by_contender
-from bench.report.render import FOLD_ROWS, MISSING, fmt
-from bench.report.stats import (
-    MIN_PAIRS_FOR_RANGE_VERDICT,
-    MIN_RUNS_FOR_CI,
-    RATIO_METHOD,
-    Estimate,
-    noise_band,
-    ratio_estimate,
-    seed_estimate,
-)
+from bench.report.render import MISSING, Table, cell, cell_text, fmt, table_html, table_of, table_of_rows
+from bench.report.stats import Estimate, noise_band, ratio_estimate, seed_estimate
 from shared_spec.startup import PHASES
 
 PAIRED_METRICS = ("sps", "first_update_s", "time_to_threshold_s")
@@ -77,7 +72,8 @@ class Summary:
     update_s_per_mstep: float | None = None
     """Steady seconds per million env steps spent in the PPO update half."""
     split_note: str | None = None
-    """How the split was measured, or why it is missing (the trainer's `extra.phase_split`)."""
+    """How the split was measured or why it is missing, where the trainer says (`extra.phase_split`); None:
+    timed inline around each half of every steady update."""
     per_seed_returns: tuple[tuple[Any, float], ...] = ()
     """(seed, final return) of every ok run, in seed order (always shown beside the estimate)."""
     sps_values: tuple[float, ...] = ()
@@ -141,13 +137,8 @@ def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
 
 
 def _split_note(runs: list[Run]) -> str | None:
-    notes = [
-        r.record.get("extra", {}).get("phase_split") for r in runs if isinstance(r.record.get("extra"), dict)
-    ]
-    notes = [n for n in notes if isinstance(n, str)]
-    if notes:
-        return notes[0]
-    return "timed inline around each half of every steady update" if runs else None
+    extras = [r.record["extra"] for r in runs if isinstance(r.record.get("extra"), dict)]
+    return next((note for extra in extras if isinstance(note := extra.get("phase_split"), str)), None)
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -237,194 +228,93 @@ def _mean_phases(runs_phases: list[dict[str, float]]) -> tuple[tuple[str, float]
     return tuple(means)
 
 
-def fmt_estimate(estimate: Estimate | None) -> str:
-    """What the estimate is, with n: "x (n = 1)"; "mean x (min a to max b), n = k" below MIN_RUNS_FOR_CI
-    runs (no interval claimed); "mean x [a, b] 95% CI, n = k" from MIN_RUNS_FOR_CI runs on."""
-    if estimate is None:
-        return MISSING
-    if estimate.kind == "single" or estimate.low is None or estimate.high is None:
-        return f"{fmt(estimate.value)} (n = {estimate.n})"
-    if estimate.kind == "range":
-        return f"mean {fmt(estimate.value)} ({fmt(estimate.low)} to {fmt(estimate.high)}), n = {estimate.n}"
-    return f"{estimate.statistic} {fmt(estimate.value)} [{fmt(estimate.low)}, {fmt(estimate.high)}] 95% CI, n = {estimate.n}"
+# The wording of a cell, from `templates/cells.txt.j2` (see each macro there): an estimate with n ("mean x (a to
+# b), n = k" below MIN_RUNS_FOR_CI runs, "mean x [a, b] 95% CI, n = k" from there on), a paired ratio ("1.60x
+# [1.55x, 1.66x] 95% CI, n = 5 pairs"), the noise band, and a Summary's return, time-to-threshold and compile
+# cells (failed and warm-cache runs counted, never dropped silently).
+fmt_estimate: Callable[[Estimate | None], str] = partial(cell, "estimate")
+fmt_ratio: Callable[[Estimate | None], str] = partial(cell, "ratio")
+fmt_band: Callable[[float | None], str] = partial(cell, "band")
+fmt_return_cell: Callable[[Summary], str] = partial(cell, "return_cell")
+fmt_threshold_cell: Callable[[Summary], str] = partial(cell, "threshold_cell")
+fmt_compile_cell: Callable[[Summary], str] = partial(cell, "compile_cell")
 
 
-def fmt_times(value: float) -> str:
-    """A ratio as '1.63x' (two decimals; two significant digits below 0.1)."""
-    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
-
-
-def fmt_ratio(ratio: Estimate | None) -> str:
-    """A paired ratio with its n: "1.63x (n = 1 pair)"; "1.60x (1.55x to 1.66x), n = 3 pairs" below
-    MIN_RUNS_FOR_CI pairs; "1.60x [1.55x, 1.66x] 95% CI, n = 5 pairs" from there on."""
-    if ratio is None:
-        return MISSING
-    if ratio.kind == "single" or ratio.low is None or ratio.high is None:
-        return f"{fmt_times(ratio.value)} (n = 1 pair)"
-    low, high = fmt_times(ratio.low), fmt_times(ratio.high)
-    if ratio.kind == "range":
-        return f"{fmt_times(ratio.value)} ({low} to {high}), n = {ratio.n} pairs"
-    return f"{fmt_times(ratio.value)} [{low}, {high}] 95% CI, n = {ratio.n} pairs"
-
-
-def fmt_band(band: float | None) -> str:
-    """'noise band +/-4.2%' (the group's run-to-run spread), or that it is unknown (no repeated runs)."""
-    return "noise band unknown (no repeated runs)" if band is None else f"noise band ±{100 * band:.1f}%"
-
-
-def fmt_return_cell(summary: Summary) -> str:
-    """The final-return estimate of the ok runs, and how many of all runs failed (never dropped silently)."""
-    total = summary.ok_runs + summary.failed_runs
-    failed = f"; {summary.failed_runs} of {total} runs failed" if summary.failed_runs else ""
-    return fmt_estimate(summary.final_return) + failed
-
-
-def fmt_threshold_cell(summary: Summary) -> str:
-    """'reached by k of n, median t s' (n = every cold-start run of the group, failed ones included)."""
-    total = summary.ok_runs - summary.warm_runs + summary.failed_runs
-    warm = f" ({summary.warm_runs} warm-cache runs left out)" if summary.warm_runs else ""
-    if not total:
-        return MISSING + warm
-    if not summary.tt_reached:
-        return f"reached by 0 of {total}{warm}"
-    return f"reached by {summary.tt_reached} of {total}, median {fmt(summary.tt_threshold_median)} s{warm}"
-
-
-def fmt_compile_cell(summary: Summary) -> str:
-    """Mean cold compile seconds, and how many runs started warm (left out of it) when some did."""
-    if not summary.warm_runs:
-        return fmt(summary.compile_s)
-    cold = summary.ok_runs - summary.warm_runs
-    return f"{fmt(summary.compile_s)} (cold, n = {cold}; {summary.warm_runs} warm-cache runs left out)"
-
-
-def fmt_per_seed(summary: Summary) -> str:
-    """'seed: return' of every ok run, so the reader sees each seed behind the estimate."""
-    return ", ".join(f"{seed}: {fmt(value)}" for seed, value in summary.per_seed_returns) or MISSING
-
-
-STATISTICS_RULE = (
-    f"n = 1: the value; n < {MIN_RUNS_FOR_CI}: mean (min to max), no interval claimed; n >= {MIN_RUNS_FOR_CI}: "
-    "the mean (SPS, final return) with a 95% Student-t CI over runs. Ratios of two contenders are over pairs of "
-    "runs (same seed index, same round where recorded): the geometric mean of the per-pair ratios; one pair: "
-    f"its ratio; fewer than {MIN_RUNS_FOR_CI}: their range; {MIN_RUNS_FOR_CI} or more: a 95% CI "
-    f"({RATIO_METHOD}). Noise band: the coefficient of variation of each contender's runs in the group, pooled "
-    "over contenders. A verdict word (faster, little, ahead) only where the ratio's CI (or, from "
-    f"{MIN_PAIRS_FOR_RANGE_VERDICT} pairs, its range) lies wholly outside 1 -/+ the band; otherwise "
-    f"no difference measured at this n; below {MIN_PAIRS_FOR_RANGE_VERDICT} pairs, figures only"
-)
-
-
-def headline_frame(summaries: list[Summary], with_device_memory: bool) -> pd.DataFrame:
-    """The headline table of one group as a DataFrame of display strings."""
+def headline_table(summaries: list[Summary], with_device_memory: bool, per_folder: dict[str, str]) -> Table:
+    """One group's headline: counts, startup figures, SPS, final return, time to threshold, memory; the runs
+    each published folder gave where seeds were pooled across folders (`per_folder`)."""
     rows = []
     for s in summaries:
         row = {
-            "contender": s.contender,
-            "seeds (ok)": str(s.seeds),
-            "failed runs": str(s.failed_runs),
-            "startup_s": fmt(s.startup_s),
-            "compile_s": fmt_compile_cell(s),
-            "first_update_s": fmt(s.first_update_s),
-            "eval_s": fmt(s.eval_s),
-            "steady SPS": fmt_estimate(s.sps),
-            "final return": fmt_return_cell(s),
-            "final return per seed": fmt_per_seed(s),
-            "time to threshold": fmt_threshold_cell(s),
+            "contender": s.contender, "seeds (ok)": s.seeds, "failed runs": s.failed_runs,
+            "startup_s": fmt(s.startup_s), "compile_s": fmt_compile_cell(s),
+            "first_update_s": fmt(s.first_update_s), "eval_s": fmt(s.eval_s), "steady SPS": fmt_estimate(s.sps),
+            "final return": fmt_return_cell(s), "time to threshold": fmt_threshold_cell(s),
             "peak host MB": fmt(s.peak_rss_mb),
-        }
+        }  # fmt: skip
         if with_device_memory:
             row["peak device MB"] = fmt(s.peak_device_mb)
+        if any(per_folder.values()):
+            row["runs per published folder"] = per_folder.get(s.contender) or MISSING
         rows.append(row)
-    return pd.DataFrame(rows)
+    return table_of_rows(rows, css_class="headline")
 
 
-def phase_split_frame(summaries: list[Summary]) -> pd.DataFrame:
-    """Rollout vs update seconds per 1M steady env steps, with the share and how each was measured."""
+def per_seed_table(summaries: list[Summary]) -> Table:
+    """Every ok run's final return, seed by seed, beside the estimates (folded: it is long)."""
+    rows = [(s.contender, str(seed), fmt(value)) for s in summaries for seed, value in s.per_seed_returns]
+    return Table("", ("contender", "seed", "final return"), tuple(rows), "per-seed", fold=True)
+
+
+def phase_split_table(summaries: list[Summary]) -> Table:
+    """Rollout vs update seconds per 1M steady env steps, the rollout's share, and how each was measured
+    (None: timed inline, the template says so)."""
     rows = []
     for s in summaries:
-        if not s.ok_runs:
-            continue
         rollout, update = s.rollout_s_per_mstep, s.update_s_per_mstep
         share = None if rollout is None or update is None else 100 * rollout / (rollout + update)
-        rows.append(
-            {
-                "contender": s.contender,
-                "rollout s / 1M steps": fmt(rollout),
-                "update s / 1M steps": fmt(update),
-                "rollout share %": fmt(share),
-                "how measured": s.split_note or MISSING,
-            }
-        )
-    return pd.DataFrame(rows)
+        if s.ok_runs:
+            rows.append(
+                (s.contender, fmt(rollout), fmt(update), fmt(share), cell("split_note", s.split_note))
+            )
+    columns = ("contender", "rollout s / 1M steps", "update s / 1M steps", "rollout share %", "how measured")
+    return Table("", columns, tuple(rows), "split")
 
 
-def startup_phases_frame(summaries: list[Summary]) -> pd.DataFrame:
+def startup_table(summaries: list[Summary]) -> Table:
     """Mean seconds of each startup phase per contender (runs that split their startup), with n.
 
     The phases hold any compilation inside them (torch-brax's env, the JAX init program), which the startup_s
     column leaves to compile_s; so they add up to more than startup_s there.
     """
-    rows = []
-    for s in summaries:
-        if not s.startup_phases:
-            continue
-        row: dict[str, Any] = {"contender": s.contender, "runs": s.startup_phase_runs}
-        row |= {f"{phase} s": fmt(seconds) for phase, seconds in s.startup_phases}
-        row["startup_s (compile excluded)"] = fmt(s.startup_s)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    rows = [
+        {"contender": s.contender, "runs": s.startup_phase_runs}
+        | {f"{phase} s": fmt(seconds) for phase, seconds in s.startup_phases}
+        | {"startup_s (compile excluded)": fmt(s.startup_s)}
+        for s in summaries
+        if s.startup_phases
+    ]
+    return table_of_rows(rows, css_class="startup")
+
+
+def failures_table(runs: list[Run]) -> Table:
+    """Every run whose status is not ok, with where it ran and its error text."""
+    columns = ("status", "contender", "task", "preset", "seed", "hardware", "source", "exit code", "error")
+    rows = tuple(  # the error text keeps its lines (a traceback)
+        (*map(cell_text, (r.status, r.contender, r.task, r.preset, r.seed, r.hardware, r.source,
+                          r.record.get("exit_code"))), r.error_text or cell("no_error_text"))
+        for r in runs
+        if not r.ok
+    )  # fmt: skip
+    return Table("", columns, rows, "failures")
 
 
 def frame_html(frame: pd.DataFrame, css_class: str, caption: str) -> str:
-    """A DataFrame as an escaped HTML table with a caption (every table names its hardware and preset)."""
-    if frame.empty:
-        return f'<p class="note">{_escape(caption)}: no rows.</p>'
-    table = frame.to_html(index=False, escape=True, classes=css_class, border=0, na_rep=MISSING)
-    table = table.replace(">\n  <thead>", f">\n  <caption>{_escape(caption)}</caption>\n  <thead>", 1)
-    if len(frame) <= FOLD_ROWS:
-        return table
-    return f"<details><summary>{_escape(caption)} · {len(frame)} rows</summary>{table}</details>"
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
-
-
-def failures_frame(runs: list[Run]) -> pd.DataFrame:
-    """Every run whose status is not ok, with where it ran and its error text."""
-    rows = [
-        {
-            "status": r.status,
-            "contender": r.contender,
-            "task": r.task,
-            "preset": r.preset,
-            "seed": MISSING if r.seed is None else str(r.seed),
-            "hardware": r.hardware,
-            "source": r.source,
-            "exit code": MISSING if r.record.get("exit_code") is None else str(r.record.get("exit_code")),
-            "error": r.error_text,
-        }
-        for r in runs
-        if not r.ok
-    ]
-    return pd.DataFrame(rows)
+    """A DataFrame as a captioned table (`macros.table`), for sections that still assemble HTML in Python."""
+    return table_html(table_of(frame, caption, css_class))
 
 
 def records_frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """Selected keys of plain records as display strings (missing keys show '–')."""
-    rows = []
-    for record in records:
-        row = {}
-        for column in columns:
-            value = record.get(column)
-            if isinstance(value, float):
-                row[column] = fmt(value)
-            elif isinstance(value, list | tuple):
-                row[column] = "x".join(str(v) for v in value)
-            else:
-                row[column] = MISSING if value is None else str(value)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(columns))
+    """Selected keys of plain records as display strings (missing keys show MISSING)."""
+    table = table_of_rows(records, columns=columns)
+    return pd.DataFrame(list(table.rows), columns=list(columns))

@@ -280,7 +280,8 @@ def test_changed_source_is_run_again_and_unchanged_source_is_skipped(bench, tmp_
     store = load_store(bench.store_path, None)  # what the report counts: the new run; the old one superseded
     assert [run.code_version for run in store.runs] == [second["code_version"]]
     ((old, reason),) = store.superseded
-    assert old.code_version == first["code_version"] and reason.startswith("older code version")
+    assert old.code_version == first["code_version"]
+    assert reason.code == "older_code" and reason.by == second["code_version"]
 
 
 def test_a_successful_run_that_logs_oom_markers_stays_ok(bench):

@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
@@ -21,7 +20,8 @@ from bench.report import render_report
 from bench.report.answer import AnswerModel, answer_model, group_panel
 from bench.report.answer_render import render_answer
 from bench.report.data import Run, load_store
-from bench.report.tables import FOLD_ROWS, frame_html, summarize
+from bench.report.render import FOLD_ROWS, Table, table_html
+from bench.report.tables import summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 SPEED_VERDICT_WORDS = ("faster beyond", "no difference beyond", "little")
@@ -345,12 +345,15 @@ def test_a_published_folder_opens_with_its_jax_on_brax_group_and_names_card_and_
 
 
 def test_long_tables_fold_away_short_ones_stay_open(tmp_path: Path) -> None:
-    long, short = pd.DataFrame({"x": range(FOLD_ROWS + 1)}), pd.DataFrame({"x": range(FOLD_ROWS)})
-    folded = frame_html(long, "t", "a caption")
+    def table(rows: int, fold: bool = False) -> str:
+        return table_html(Table("a caption", ("x",), tuple((str(i),) for i in range(rows)), "t", fold))
+
+    folded = table(FOLD_ROWS + 1)
     assert (
-        folded.startswith(f"<details><summary>a caption · {FOLD_ROWS + 1} rows</summary><table")
+        folded.startswith(f"<details><summary>a caption · {FOLD_ROWS + 1} rows</summary>")
         and "<caption>" in folded
     )
-    assert frame_html(short, "t", "a caption").startswith("<table")
+    assert "<details>" not in table(FOLD_ROWS) and "<table" in table(FOLD_ROWS)
+    assert table(2, fold=True).startswith("<details>")  # folded whatever its length (per-seed values, say)
     details = section(render(tmp_path, "several_seeds.jsonl"), "details")  # the 37-item checklist
     assert "<details><summary>Implementation details" in details

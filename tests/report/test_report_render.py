@@ -48,14 +48,19 @@ def headline_tables(html: str) -> list[Table]:
 
 def test_every_image_is_an_embedded_svg_with_text_as_text(several: str) -> None:
     images = parse(several).images
-    # the answer panel; per group: learning curves + speed/time + rollout/update; code metrics, env and learner controls
-    assert len(images) == 7
+    # the answer panel; per group: learning curves, speed (SPS, run time, rollout vs update); code metrics, env and
+    # learner controls
+    assert len(images) == 6
     for src in images:
         assert src.startswith(SVG)
-        root = ElementTree.fromstring(base64.b64decode(src.removeprefix(SVG)))
+        text = base64.b64decode(src.removeprefix(SVG)).decode("utf-8")
+        root = ElementTree.fromstring(text)
         width, height = (float(root.get(k, "0").removesuffix("pt")) for k in ("width", "height"))
-        assert width > 300 and height > 100
+        assert 300 < width <= 12 * 72 + 20 and height > 100  # no wider than the page (12 in, tight bbox)
         assert root.findall(".//{http://www.w3.org/2000/svg}text")  # svg.fonttype none: labels stay text
+        assert (
+            "Bitstream Vera Sans" not in text and "<metadata>" not in text
+        )  # one font family, no boilerplate
 
 
 def test_nothing_is_fetched_from_the_network(several: str) -> None:
@@ -68,6 +73,8 @@ def test_nothing_is_fetched_from_the_network(several: str) -> None:
 
 def test_headline_numbers_match_a_direct_computation(several: str) -> None:
     (table,) = headline_tables(several)
+    (per_seed_table,) = [t for t in parse(several).tables if t.css_class == "per-seed"]
+    assert per_seed_table.header == ["contender", "seed", "final return"]
     records = [r for r in load("several_seeds.jsonl") if r["record_type"] == "run"]
     contenders = sorted({r["contender"] for r in records})
     assert sorted(table.column("contender")) == contenders
@@ -92,8 +99,7 @@ def test_headline_numbers_match_a_direct_computation(several: str) -> None:
         assert_estimate_cell(row["steady SPS"], [r["sps"] for r in ok])
         failed = len(mine) - len(ok)
         assert (f"{failed} of {len(mine)} runs failed" in row["final return"]) == (failed > 0)
-        pairs = row["final return per seed"].split(", ")  # "seed: value, seed: value, ..."
-        per_seed = [float(pair.split(": ")[1].replace(",", "")) for pair in pairs]
+        per_seed = [numbers(r[2])[0] for r in per_seed_table.rows if r[0] == contender]
         assert sorted(per_seed) == pytest.approx(sorted(returns), rel=1e-3)
         reached = [r["time_to_threshold_s"] for r in ok if r["time_to_threshold_s"] is not None]
         threshold_cell = row["time to threshold"]
@@ -240,7 +246,7 @@ def test_single_seed_says_no_interval_and_controls_not_measured(tmp_path: Path) 
     assert html.count("Not measured: no env_throughput records") == 1
     assert "Not measured: no learner_throughput records" in html
     assert "Not measured: no code_metrics records" in html
-    assert len(parse(html).images) == 4  # the answer panel, learning curves, speed/time, rollout/update
+    assert len(parse(html).images) == 3  # the answer panel, learning curves, speed (with rollout vs update)
 
 
 def test_gpu_records_show_device_memory_and_published_stores_are_labelled(tmp_path: Path) -> None:
