@@ -77,7 +77,14 @@ def draw_matrix(ax: Axes, panel: GroupPanel) -> None:
             tops.append(top)
         centre = start + (rows - 1) / 2
         ax.text(
-            centre, -0.11, simulator, ha="center", va="top", fontsize=9, transform=ax.get_xaxis_transform()
+            centre,
+            -0.32 if rows > 2 else -0.11,
+            simulator,
+            ha="center",
+            va="top",
+            fontsize=9,
+            fontweight="bold",
+            transform=ax.get_xaxis_transform(),
         )
         lines = [ratio_text(p) for p in panel.ratios if p.simulator == simulator]
         ax.text(
@@ -89,7 +96,9 @@ def draw_matrix(ax: Axes, panel: GroupPanel) -> None:
             fontsize=8,
             transform=ax.get_xaxis_transform(),
         )
-    ax.set_xticks(ticks, names, fontsize=8, rotation=15 if rows > 2 else 0)
+    ax.set_xticks(
+        ticks, names, fontsize=8, rotation=25 if rows > 2 else 0, ha="right" if rows > 2 else "center"
+    )
     ax.set_ylim(0, (max(tops) or 1.0) * (1.3 + 0.2 * rows))
     ax.set_ylabel(LABELS["sps"])
     ax.grid(axis="y", alpha=0.3)

@@ -9,6 +9,7 @@ says it, and the answer panel (`answer.GroupPanel`) and the debate read the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bench.report import settings
@@ -136,12 +137,17 @@ def pair_ratio(first: Cell, second: Cell) -> PairRatio:
     return PairRatio(first, second, ratio, band, code, beyond_little(ratio) if code else None)
 
 
+HASH = re.compile(r"^[0-9a-f]{9,}$")
+"""A code version's hash, shown by its first 8 characters (one per contender's code where they differ)."""
+
+
 def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
     counts = [s.ok_runs for s in summaries if s.ok_runs] or [0]
     source, hardware, preset, task, _spec, code = key
     published, label = source != LOCAL_SOURCE, source_label(source, hardware)
     failed = sum(s.failed_runs for s in summaries)
-    return Caption(hardware, label, published, preset, task, code, min(counts), max(counts), failed)
+    short_code = "+".join(HASH.sub(lambda m: m.group()[:8], version) for version in code.split("+"))
+    return Caption(hardware, label, published, preset, task, short_code, min(counts), max(counts), failed)
 
 
 def matrix_view(key: GroupKey, summaries: list[Summary]) -> MatrixView:

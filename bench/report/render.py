@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bench.report import stats
@@ -42,12 +41,6 @@ class Table:
     @property
     def folded(self) -> bool:
         return self.fold or len(self.rows) > FOLD_ROWS
-
-
-def table_of(frame: pd.DataFrame, caption: str = "", css_class: str = "", fold: bool = False) -> Table:
-    """A DataFrame as a Table (cells as `cell_text` writes them)."""
-    rows = tuple(tuple(cell_text(v) for v in row) for row in frame.itertuples(index=False))
-    return Table(caption, tuple(str(c) for c in frame.columns), rows, css_class, fold)
 
 
 def table_of_rows(
@@ -126,7 +119,7 @@ def cell(macro: str, *args: Any) -> str:
 
 
 def table_html(table: Table) -> str:
-    """A Table drawn alone by `macros.table` (for sections still assembling HTML in Python)."""
+    """A Table drawn alone by `macros.table`."""
     return str(environment().get_template("macros.html.j2").module.table(table))
 
 

@@ -14,10 +14,9 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from bench.report.data import Run, by_contender
-from bench.report.render import MISSING, Table, cell, cell_text, fmt, table_html, table_of, table_of_rows
+from bench.report.render import MISSING, Table, cell, cell_text, fmt, table_of_rows
 from bench.report.stats import Estimate, noise_band, ratio_estimate, seed_estimate
 from shared_spec.startup import PHASES
 
@@ -307,14 +306,3 @@ def failures_table(runs: list[Run]) -> Table:
         if not r.ok
     )  # fmt: skip
     return Table("", columns, rows, "failures")
-
-
-def frame_html(frame: pd.DataFrame, css_class: str, caption: str) -> str:
-    """A DataFrame as a captioned table (`macros.table`), for sections that still assemble HTML in Python."""
-    return table_html(table_of(frame, caption, css_class))
-
-
-def records_frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """Selected keys of plain records as display strings (missing keys show MISSING)."""
-    table = table_of_rows(records, columns=columns)
-    return pd.DataFrame(list(table.rows), columns=list(columns))
