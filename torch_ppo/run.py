@@ -17,7 +17,7 @@ from shared_spec.host_loop import run_host_loop
 from shared_spec.result import RunResult, package_versions, seconds_since_start
 from shared_spec.spec import PPOSpec
 from shared_spec.startup import STARTUP
-from torch_ppo.compiled import describe_optimizer
+from torch_ppo.compiled import describe_compilation, describe_optimizer
 from torch_ppo.envs import EvalEnv, TrainEnv
 from torch_ppo.train import Trainer
 
@@ -63,6 +63,7 @@ def run_training(
     result.extra = {
         "threads": threads,
         "adam": describe_optimizer(trainer.optimizer),
+        **describe_compilation(trainer.compiled_parts, device, trainer.cuda_graph_recipe),
         "env_backend": "brax" if contender.startswith("torch-brax") else "gymnasium",
         "phase_split": "timed inline around collect_batch and learn_from_batch"
         + (", the device synchronized at the boundary" if device.type == "cuda" else ""),

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import torch
 
 from shared_spec.spec import PPOSpec
-from torch_ppo.compiled import compile_step
+from torch_ppo.compiled import DEFAULT_CUDA_GRAPH_RECIPE, CudaGraphRecipe, compile_env_side, compile_step
 from torch_ppo.envs import EvalEnv, TrainEnv
 from torch_ppo.losses import Batch, compute_gae, ppo_loss
 from torch_ppo.networks import (
@@ -97,14 +97,17 @@ class UpdateMetrics(NamedTuple):
 
 
 # ----------------------------------------------------------------------------------------------- steps
-def make_policy_step(network: ActorCritic, compiled: bool) -> PolicyStep:
+def make_policy_step(
+    network: ActorCritic, compiled: bool, cuda_graph_recipe: CudaGraphRecipe = DEFAULT_CUDA_GRAPH_RECIPE
+) -> PolicyStep:
     """The rollout's action: mean(obs) + the step's pre-scaled noise (one compiled call with `compiled`)."""
 
     def policy_step(obs: torch.Tensor, scaled_noise: torch.Tensor) -> torch.Tensor:
         return network.action_mean(obs) + scaled_noise
 
     if compiled:
-        return compile_step(policy_step, next(network.parameters()).device)
+        device = next(network.parameters()).device
+        return compile_step(policy_step, device, cuda_graph_recipe=cuda_graph_recipe)
     return policy_step
 
 
@@ -114,11 +117,12 @@ def make_minibatch_step(
     spec: PPOSpec,
     compiled: bool,
     cuda_graphs: bool | None = None,
+    cuda_graph_recipe: CudaGraphRecipe = DEFAULT_CUDA_GRAPH_RECIPE,
 ) -> MinibatchStep:
     """One optimizer step on one minibatch: ppo_loss, backward, global grad-norm clip, Adam.
 
     With `compiled`, the whole step is one torch.compile'd function (compiled.py says what that covers);
-    `cuda_graphs` (default: on a GPU) is for the learner-only ladder.
+    `cuda_graphs` (default: on a GPU) and `cuda_graph_recipe` are for the learner-only ladder.
     """
     params = list(network.parameters())
 
@@ -132,7 +136,7 @@ def make_minibatch_step(
         return loss_value, metrics
 
     if compiled:
-        return compile_step(minibatch_step, params[0].device, cuda_graphs)
+        return compile_step(minibatch_step, params[0].device, cuda_graphs, cuda_graph_recipe)
     return minibatch_step
 
 
@@ -180,14 +184,21 @@ class Learner:
         device: torch.device,
         seed: int,
         compile_mode: bool = False,
+        cuda_graph_recipe: CudaGraphRecipe = DEFAULT_CUDA_GRAPH_RECIPE,
     ) -> None:
-        """`compile_mode`: the minibatch step (and a trainer's policy step) go through torch.compile."""
+        """`compile_mode`: the minibatch step (and a trainer's policy step) go through torch.compile, replayed
+        as CUDA graphs on a GPU by `cuda_graph_recipe` (compiled.py)."""
         torch.manual_seed(seed)
         self.spec = spec
         self.device = device
         self.network = make_network(spec, obs_size, act_size).to(device)
         self.optimizer = make_optimizer(self.network, spec, compiled=compile_mode)
-        self.minibatch_step = make_minibatch_step(self.network, self.optimizer, spec, compile_mode)
+        self.cuda_graph_recipe = cuda_graph_recipe
+        self.minibatch_step = make_minibatch_step(
+            self.network, self.optimizer, spec, compile_mode, cuda_graph_recipe=cuda_graph_recipe
+        )
+        self.compiled_parts = ["minibatch_step"] if compile_mode else []
+        """What went through torch.compile, for the record (`compiled.describe_compilation`)."""
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self.update_index = 0
         """Updates done so far (drives the learning-rate schedule)."""
@@ -224,7 +235,9 @@ class Trainer(Learner):
         """Network, Adam and generator seeded with `seed`; the training envs reset with `seed`."""
         super().__init__(spec, envs.obs_size, envs.act_size, device, seed, compile_mode)
         self.envs, self.eval_envs = envs, eval_envs
-        self.policy_step = make_policy_step(self.network, compile_mode)
+        self.policy_step = make_policy_step(self.network, compile_mode, self.cuda_graph_recipe)
+        if compile_mode:  # and the env's own torch work per step, where it has some (Brax: normalization)
+            self.compiled_parts = ["policy_step", *compile_env_side(envs), *self.compiled_parts]
         self.buffer = RolloutBuffer.allocate(spec.num_steps, envs)
         self.obs = envs.reset(seed)
         """float32 [B, O]: current normalized observation, on the env's device."""

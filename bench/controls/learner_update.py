@@ -2,7 +2,8 @@
 
 Why: end-to-end SPS mixes the learner with the simulator. Here each framework runs exactly its trainer's own
 update (`jax_ppo.train.learn_from_batch` jitted and AOT-compiled; `torch_ppo.train.Learner.learn_from_batch`
-eager or with the whole minibatch step under `torch.compile`, with or without CUDA graphs) on the same random
+eager or with the whole minibatch step under `torch.compile`, without CUDA graphs or with either recipe of
+them: torch.compile's own, or LeanRL's tensordict `CudaGraphModule`) on the same random
 batch, each drawing its epochs' shuffles as in training, so only the framework differs. The shapes are a preset's own (its task's observation and action sizes, batch, minibatch
 size, epochs, networks: `preset_case_spec`), plus a sweep of batch and width around it (`case_spec`). As in
 the trainers, the batch is an input of the compiled JAX program (never a constant folded into it) and a tensor
@@ -19,12 +20,21 @@ import numpy as np
 
 from shared_spec.spec import PPOSpec
 
-FRAMEWORKS = ("jax-jit", "torch-eager", "torch-compile", "torch-compile-cudagraphs")
-"""The ladder: JAX jit; torch eager; the whole minibatch step compiled (inductor, no CUDA graphs); and compiled
-with CUDA graphs (`mode="reduce-overhead"`, GPU only), each exactly as `torch_ppo.train` builds it."""
-TORCH_MODES = {"torch-eager": None, "torch-compile": False, "torch-compile-cudagraphs": True}
-"""torch framework -> CUDA graphs (None: eager)."""
-GPU_ONLY_FRAMEWORKS = ("torch-compile-cudagraphs",)
+FRAMEWORKS = (
+    "jax-jit", "torch-eager", "torch-compile", "torch-compile-cudagraphs", "torch-compile-cudagraphmodule",
+)  # fmt: skip
+"""The ladder: JAX jit; torch eager; the whole minibatch step compiled (inductor, no CUDA graphs); compiled
+and replayed as CUDA graphs by torch.compile (`mode="reduce-overhead"`, the trainer's default); and compiled
+in inductor's default mode, then captured and replayed by tensordict's `CudaGraphModule` (LeanRL's recipe).
+The last two need a GPU. Each is built exactly as `torch_ppo.train` builds it (`torch_ppo.compiled`)."""
+TORCH_MODES: dict[str, tuple[bool, str] | None] = {
+    "torch-eager": None,
+    "torch-compile": (False, "reduce-overhead"),
+    "torch-compile-cudagraphs": (True, "reduce-overhead"),
+    "torch-compile-cudagraphmodule": (True, "cudagraphmodule"),
+}
+"""torch framework -> (CUDA graphs, their recipe) of its compiled minibatch step (None: eager)."""
+GPU_ONLY_FRAMEWORKS = ("torch-compile-cudagraphs", "torch-compile-cudagraphmodule")
 
 
 @dataclass
@@ -101,19 +111,21 @@ def make_torch_update(case: LearnerCase, device: str = "cpu") -> tuple[Callable[
     from torch_ppo import device as torch_device
     from torch_ppo import losses, train
 
-    spec, cuda_graphs = case.spec, TORCH_MODES[case.framework]
-    compiled = cuda_graphs is not None
+    spec, mode = case.spec, TORCH_MODES[case.framework]
+    compiled = mode is not None
+    cuda_graphs, recipe = mode if mode is not None else (False, "reduce-overhead")
     if cuda_graphs and device != "cuda":
         raise ValueError(f"framework: got {case.framework!r}, which needs a GPU; device is {device}")
     torch_device.set_threads(spec.torch_threads)  # as the trainer does (1 thread: fastest for these MLPs)
     if device == "cpu":
         torch.use_deterministic_algorithms(True)  # as the trainer does on CPU
     learner = train.Learner(
-        spec, case.obs_size, case.act_size, torch.device(device), seed=0, compile_mode=compiled
-    )
-    if compiled:  # the ladder's rung: with or without CUDA graphs
+        spec, case.obs_size, case.act_size, torch.device(device), seed=0, compile_mode=compiled,
+        cuda_graph_recipe=recipe,
+    )  # fmt: skip
+    if compiled:  # the ladder's rung: without CUDA graphs, or with them by one recipe
         learner.minibatch_step = train.make_minibatch_step(
-            learner.network, learner.optimizer, spec, compiled, cuda_graphs
+            learner.network, learner.optimizer, spec, compiled, cuda_graphs, recipe
         )
     batch = losses.Batch(*(torch.as_tensor(a, device=device) for a in synthetic_batch(case)))
 

@@ -65,13 +65,26 @@ def test_unknown_learner_framework_exits_2(tmp_path: Path) -> None:
     assert err.value.code == EXIT_BAD_SPEC
 
 
-def test_cuda_graph_rung_of_the_ladder_on_cpu_exits_2(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("rung", ["torch-compile-cudagraphs", "torch-compile-cudagraphmodule"])
+def test_cuda_graph_rung_of_the_ladder_on_cpu_exits_2(tmp_path: Path, capsys, rung: str) -> None:
     store = tmp_path / "s.jsonl"
-    argv = ["--store", str(store), "learner", "--frameworks", "torch-compile-cudagraphs", "--device", "cpu"]
+    argv = ["--store", str(store), "learner", "--frameworks", rung, "--device", "cpu"]
     with pytest.raises(SystemExit) as err:
         main(argv)
     assert err.value.code == EXIT_BAD_SPEC and not store.exists()
-    assert "torch-compile-cudagraphs needs a GPU" in capsys.readouterr().err
+    assert f"{rung} needs a GPU" in capsys.readouterr().err
+
+
+def test_cuda_graph_rungs_built_on_cpu_fail_clearly() -> None:
+    """The rung's own builder refuses too (a benchmark process started by hand, not through the command)."""
+    from bench.controls.learner_update import GPU_ONLY_FRAMEWORKS, LearnerCase, make_update, preset_case_spec
+
+    spec = preset_case_spec(resolve_spec("smoke"))
+    task = get_task(spec.task)
+    assert GPU_ONLY_FRAMEWORKS == ("torch-compile-cudagraphs", "torch-compile-cudagraphmodule")
+    for rung in GPU_ONLY_FRAMEWORKS:
+        with pytest.raises(ValueError, match=f"got '{rung}', which needs a GPU; device is cpu"):
+            make_update(LearnerCase(rung, spec, task.obs_size, task.act_size), "cpu")
 
 
 def test_unknown_learner_preset_exits_2(tmp_path: Path, capsys) -> None:

@@ -57,3 +57,20 @@ def test_brax_backend_smoke() -> None:
     assert result["total_env_steps"] == 4096 and len(result["curve"]) == 3
     assert result["compile_s"] > 0  # the Brax reset/step compilation is counted
     assert all(point[2] == point[2] for point in result["curve"])  # no NaN returns
+    assert result["extra"]["compiled_parts"] == [] and result["extra"]["cuda_graphs"] is None
+
+
+@pytest.mark.slow
+def test_brax_backend_compiled_records_what_it_compiled() -> None:
+    """`--compile` on the Brax env: the policy step, the step's normalization and the minibatch step, no CUDA
+    graphs on CPU."""
+    result = _run(
+        "--preset", "smoke", "--seed", "0", "--env-backend", "brax", "--compile",
+        *_sets(["brax_backend=spring", "torch_threads=1", "episode_length=50", "total_timesteps=1536", "num_evals=1"]),
+        timeout=420,
+    )  # fmt: skip
+    assert result["contender"] == "torch-brax-compile" and result["status"] == "ok"
+    extra = result["extra"]
+    assert extra["compiled_parts"] == ["policy_step", "normalization", "minibatch_step"]
+    assert extra["cuda_graphs"] is None and extra["cuda_graph_parts"] == []
+    assert all(point[2] == point[2] for point in result["curve"])
