@@ -10,11 +10,11 @@ SEEDS       ?= 5
 WHEEL_PYTHON   ?= 3.12
 WHEEL_PLATFORM ?= manylinux_2_28_x86_64
 WHEEL_DIR      ?= wheelhouse
-# ray: the cluster extra, 79 MB, not needed on the GPU machine; warp-lang: 149 MB, over the device tool's 64 MiB
-# carry (docs/WARP.md): without it the Warp contenders exit 4 there
+# ray: the cluster extra, 79 MB, not needed on the GPU machine; warp-lang: 142 MiB, over the device tool's 64 MiB
+# carry, travels in parts (make wheelhouse-parts, docs/GPU.md); without it the Warp contenders exit 4 there
 WHEEL_SKIP     ?= jax jaxlib torch numpy scipy ray warp-lang
 
-.PHONY: setup setup-gpu test test-fast lint format bench report wheelhouse clean
+.PHONY: setup setup-gpu test test-fast lint format bench report wheelhouse wheelhouse-parts clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,12 @@ report: setup
 wheelhouse: setup
 	$(PY) -m bench.ops.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
 		--dest $(WHEEL_DIR) --skip $(WHEEL_SKIP)
+
+# warp-lang (149 MB) as parts of at most 58 MiB, one per device call (docs/GPU.md: the Warp cell)
+wheelhouse-parts: setup
+	$(PY) -m bench.ops.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
+		--dest wheelhouse-parts.download --only warp-lang
+	$(PY) -m bench.ops.wheel_parts split wheelhouse-parts.download/warp_lang-*.whl wheelhouse-parts
 
 clean:
 	rm -rf $(VENV) reports/index.html reports/results.jsonl reports/logs reports/plots reports/figures

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU campaign on the lent, offline machine (docs/GPU.md):
 #   bash bench/ops/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]
-# Installs the wheelhouse (wheelhouse/*.whl, or $WHEELHOUSE) into $GPU_RUN_SITE (default /tmp/site) once per
+# Installs the wheelhouse (wheelhouse/*.whl, or $WHEELHOUSE, plus any wheel joined from the parts that
+# successive calls carried in wheelhouse-parts/ or $WHEEL_PARTS) into $GPU_RUN_SITE (default /tmp/site) once per
 # machine, then runs the plan bench/ops/gpu.toml (`python -m bench campaign`, which does the rest: GPU check,
 # budget, resume, give-up, the store copied to OUTDIR after every step). Everything printed goes to
 # OUTDIR/gpu_run.log too. PYTHON: the interpreter (default python3, on the lent machines the one with JAX and torch).
@@ -16,13 +17,19 @@ OUT=$(cd "$1" && pwd)
 shift
 PY=${PYTHON:-python3}
 SITE=${GPU_RUN_SITE:-/tmp/site}
-WHEELS=(${WHEELHOUSE:-$ROOT/wheelhouse}/*.whl)
+WHEELS=()
+for w in "${WHEELHOUSE:-$ROOT/wheelhouse}"/*.whl; do [ -e "$w" ] && WHEELS+=("$w"); done
+PARTS=${WHEEL_PARTS:-$ROOT/wheelhouse-parts}  # a wheel too large for one call, in parts (make wheelhouse-parts)
 export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 {
 	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), $(nproc) cores, repo $ROOT, out $OUT"
 	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+	if [ -d "$PARTS" ] || [ -d "$SITE.parts" ]; then
+		"$PY" -m bench.ops.wheel_parts gather "$PARTS" "$SITE.parts" || exit 2
+		for w in "$SITE.parts"/*.whl; do [ -e "$w" ] && WHEELS+=("$w"); done
+	fi
 	stamp=$(ls "${WHEELS[@]}" 2>/dev/null | md5sum)
-	if [ ! -e "${WHEELS[0]}" ]; then
+	if [ ${#WHEELS[@]} -eq 0 ]; then
 		echo "install: no wheels: nothing installed ($PY must already have brax, mujoco, gymnasium, radon)"
 	elif [ "$(cat "$SITE/.wheelhouse" 2>/dev/null)" = "$stamp" ]; then
 		echo "install: the wheelhouse is already installed in $SITE"

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", default="manylinux_2_28_x86_64")
     parser.add_argument("--dest", type=Path, default=ROOT / "wheelhouse")
     parser.add_argument("--skip", nargs="*", default=[], help="more package names the target already has")
+    parser.add_argument("--only", nargs="*", default=[], help="just these pinned packages (skips ignored)")
     parser.add_argument(
         "--no-image-list", action="store_true", help=f"do not skip what {IMAGE_PACKAGES.name} lists"
     )
@@ -59,7 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     skip = {normalize(name) for name in args.skip} | NOT_NEEDED_TO_RUN
     if not args.no_image_list:
         skip |= set(read_pins(IMAGE_PACKAGES))
-    pins = {name: version for name, version in read_pins(LOCK).items() if version and name not in skip}
+    only = {normalize(name) for name in args.only}
+    pins = {
+        name: version
+        for name, version in read_pins(LOCK).items()
+        if version and (name in only if only else name not in skip)
+    }
     args.dest.mkdir(parents=True, exist_ok=True)
     failed = []
     for name, version in sorted(pins.items()):

@@ -28,6 +28,7 @@ def _script_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """This venv's Python, an empty wheelhouse, a private --target dir, and no GPU for either framework."""
     (tmp_path / "no-wheels").mkdir(exist_ok=True)
     env = {**os.environ, "PYTHON": sys.executable, "WHEELHOUSE": str(tmp_path / "no-wheels")}
+    env["WHEEL_PARTS"] = str(tmp_path / "no-parts")
     env.update(GPU_RUN_SITE=str(tmp_path / "site"), CUDA_VISIBLE_DEVICES="", JAX_PLATFORMS="cpu", **extra)
     return env
 
@@ -140,3 +141,32 @@ def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
     with tarfile.open(out / "logs.tar.gz") as tar:
         assert any(name.startswith("logs/jax-gpu-scale-") for name in tar.getnames())
     assert not (out / "logs").exists()  # packed: the device tool returns files at most 2 folders deep
+
+
+def test_a_wheel_carried_in_parts_is_joined_and_installed(tmp_path: Path) -> None:
+    """Parts of a wheel too large for one call are joined, checked and installed with the wheelhouse."""
+    import zipfile
+
+    from bench.ops.wheel_parts import split
+
+    wheel = tmp_path / "tinypkg-0.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tinypkg/__init__.py", "VALUE = 1\n")
+        archive.writestr(
+            "tinypkg-0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinypkg\nVersion: 0.1\n"
+        )
+        archive.writestr(
+            "tinypkg-0.1.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr("tinypkg-0.1.dist-info/RECORD", "")
+    parts = split(wheel, tmp_path / "parts", part_mib=200 / 2**20)
+    assert len(parts) > 1
+    site = tmp_path / "site"
+    env = {**_script_env(tmp_path), "WHEEL_PARTS": str(tmp_path / "parts"), "GPU_RUN_SITE": str(site)}
+    done = subprocess.run(
+        ["bash", str(SCRIPT), str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert f"{wheel.name}: joined, sha256 ok" in done.stdout
+    assert "install: 1 wheels into" in done.stdout
+    assert (site / "tinypkg" / "__init__.py").read_text() == "VALUE = 1\n"
