@@ -21,7 +21,7 @@ class Comparison:
     """Two contenders that differ in one thing (or, for "setup", in framework and simulator together)."""
 
     question: str
-    """"framework", "simulator" or "setup": which question of the debate this pair answers."""
+    """"framework", "simulator", "setup" or "reference": which question of the debate this pair answers."""
     left: str
     right: str
     held_fixed: str
@@ -40,8 +40,8 @@ class FieldPair:
 
 COMPARISONS: tuple[Comparison, ...] = tuple(Comparison(**c) for c in TEXTS["comparison"])
 """The debate answers the framework question only from same-simulator pairs, the simulator question only from
-same-learner pairs; "setup" pairs say that both differ."""
-QUESTIONS: tuple[str, ...] = ("framework", "simulator", "setup")
+same-learner pairs; "setup" pairs say that both differ; "reference" pairs hold a side against its camp's own PPO."""
+QUESTIONS: tuple[str, ...] = ("framework", "simulator", "setup", "reference")
 FIELD_PAIRS: tuple[FieldPair, ...] = tuple(FieldPair(**p) for p in TEXTS["field_pair"])
 
 MATRIX_LEARNERS: tuple[str, ...] = ("JAX jit", "PyTorch eager", "PyTorch compiled")

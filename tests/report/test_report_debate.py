@@ -77,6 +77,7 @@ def test_each_comparison_is_answered_where_both_ran_with_ratios_over_seed_pairs(
         "framework": [("jax", "torch-brax"), ("jax-gym", "torch")],
         "simulator": [("torch-brax", "torch"), ("jax", "jax-gym")],
         "setup": [("jax", "torch")],
+        "reference": [],  # no brax-ppo run in this fixture
     }
     for answers in model.answers.values():
         for answer in answers:
@@ -136,3 +137,27 @@ def test_the_template_says_cpu_figures_only_without_a_gpu_run(
     assert words.count("“") == 4  # the four claims, each answered
     hardware = "GPU: NVIDIA H100 80GB HBM3" if gpu else "CPU: AMD EPYC 7B13, 2 cores"
     assert f"On {hardware}, preset" in words
+
+
+def test_the_jax_side_is_held_against_brax_own_ppo_over_seed_pairs() -> None:
+    """Fairness rule 3 as a comparison of its own: jax vs brax-ppo, paired by seed, kept out of the framework
+    question (Brax's PPO is the JAX camp's reference, not the other framework)."""
+    from bench.report.data import Store, to_run
+
+    def run(contender: str, seed: int, sps: float) -> dict:
+        return {
+            "record_type": "run", "contender": contender, "seed": seed, "status": "ok", "sps": sps,
+            "final_return": 900.0, "task": "inverted_pendulum", "preset": "cpu-quick",
+            "device": {"kind": "cpu", "name": "AMD EPYC"}, "started_unix": 1_000.0 + seed,
+        }  # fmt: skip
+
+    jax_sps, brax_sps = [24_000.0, 26_000.0, 25_000.0], [25_000.0, 25_500.0, 26_000.0]
+    runs = [to_run(run(c, s, v), "local") for c, values in (("jax", jax_sps), ("brax-ppo", brax_sps))
+            for s, v in enumerate(values)]  # fmt: skip
+    store = Store(runs, {}, [], [])
+    model = debate_model(store, {key: summarize(rows) for key, rows in group_runs(runs).items()})
+    (answer,) = model.answers["reference"]
+    assert (answer.comparison.left, answer.comparison.right) == ("jax", "brax-ppo")
+    expected = math.exp(np.mean(np.log(np.array(jax_sps) / np.array(brax_sps))))
+    assert answer.sps.value == pytest.approx(expected) and answer.sps.n == 3
+    assert model.answers["framework"] == ()
