@@ -165,8 +165,8 @@ def init_learner_state(learner: Learner, obs_size: int, key: jax.Array) -> Learn
 def init_train_state(trainer: Trainer, key: jax.Array) -> TrainState:
     """Fresh learner, envs (reset) and normalization statistics for one seed."""
     key, env_key = jax.random.split(key)
-    obs_size = trainer.env.observation_size
     env_state = trainer.env.reset(env_key)
+    obs_size = env_state.obs.shape[-1]  # not Brax's observation_size, which traces a second reset
     norm = init_normalization(obs_size, trainer.spec.num_envs)
     norm, obs = normalize_obs(norm, env_state.obs, trainer.spec.obs_clip, trainer.spec.normalize_obs)
     return TrainState(init_learner_state(trainer, obs_size, key), env_state, norm, obs)

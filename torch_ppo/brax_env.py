@@ -135,10 +135,12 @@ class BraxTrainEnv:
     def __init__(self, spec: PPOSpec, num_envs: int, device: torch.device) -> None:
         self.spec, self.num_envs, self.device = spec, num_envs, device
         env = make_train_env(spec, num_envs)
-        self.obs_size, self.act_size = env.observation_size, env.action_size
+        self.act_size = env.action_size
         start = time.perf_counter()
         self._reset, self._step, self._state = _compiled(env, num_envs, self.act_size, pack_train_step)
         self.compile_s = time.perf_counter() - start
+        # From the compiled reset's state: Brax's `observation_size` runs an uncompiled reset op by op.
+        self.obs_size = self._state.obs.shape[-1]
         self.normalizer = DeviceNormalizer(spec, self.obs_size, num_envs, device)
         self._torch_side = self._normalize_step
         """What runs in torch after each physics step: eager, or compiled by `compile_torch_side`."""
@@ -177,10 +179,10 @@ class BraxEvalEnv:
     def __init__(self, spec: PPOSpec, num_envs: int, device: torch.device) -> None:
         self.num_envs, self.device = num_envs, device
         env = make_eval_env(spec, num_envs)
-        self.obs_size = env.observation_size
         start = time.perf_counter()
         self._reset, self._step, self._state = _compiled(env, num_envs, env.action_size, pack_eval_step)
         self.compile_s = time.perf_counter() - start
+        self.obs_size = self._state.obs.shape[-1]  # not Brax's observation_size: see BraxTrainEnv
 
     def reset(self, seed: int) -> torch.Tensor:
         self._state = self._reset(jax.random.PRNGKey(seed))

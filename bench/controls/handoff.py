@@ -48,13 +48,12 @@ def measure(spec: Any, steps: int, seed: int = 0) -> dict[str, Any]:
     env = make_train_env(spec, spec.num_envs)
     network = make_network(spec, env.action_size)
     key = jax.random.PRNGKey(seed)
-    params = network.init(key, jnp.zeros((1, env.observation_size)))
+    state = jax.jit(env.reset)(key)  # its obs give the size: Brax's observation_size resets op by op
+    params = network.init(key, jnp.zeros((1, state.obs.shape[-1])))
 
     def act(obs: jax.Array, step_key: jax.Array) -> jax.Array:
         mean, log_std, _ = network.apply(params, obs)
         return mean + jnp.exp(log_std) * jax.random.normal(step_key, mean.shape)
-
-    state = jax.jit(env.reset)(key)
 
     def scan_rollout(state: Any, rollout_key: jax.Array) -> Any:
         def one(carry: Any, step_key: jax.Array) -> tuple[Any, None]:
