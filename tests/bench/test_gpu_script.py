@@ -131,12 +131,15 @@ def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
         ("torch-brax-compile", "gpu-scale", 1, "ok"), ("jax", "gpu-scale", 1, "ok"),
         ("jax", "gpu-scale", 2, "ok"), ("torch-brax-compile", "gpu-scale", 2, "ok"),
     ]  # fmt: skip
-    assert len([r for r in runs if r[1] == "gpu-gym"]) == 6
-    brax_ppo = next(i for i, r in enumerate(runs) if r[0] == "brax-ppo")
-    assert runs[brax_ppo][3] == "failed"  # unavailable, recorded; the Warp cell comes after it
-    assert [r[0] for r in runs[brax_ppo + 1 :]] == ["jax-warp", "torch-warp", "torch-warp-compile", "jax"]
+    assert [r[1] for r in runs[6:12]] == ["gpu-gym"] * 6  # the CPU-simulator cell, all its rounds
+    # then the MuJoCo Warp cell at the headline's scale, before the controls and the references
+    assert runs[12:15] == [
+        (name, "gpu-scale", 0, "ok") for name in ("torch-warp-compile", "jax-warp", "torch-warp")
+    ]
+    assert [r[0] for r in runs[15:]] == ["torch-brax", "brax-ppo"]
+    assert runs[-1][3] == "failed"  # brax-ppo unavailable, recorded
     kinds = {r["record_type"] for r in records}
-    assert {"learner_throughput", "env_throughput", "code_metrics"} <= kinds
+    assert {"learner_throughput", "env_throughput", "code_metrics", "handoff"} <= kinds
     assert (out / "index.html").stat().st_size > 0
     with tarfile.open(out / "logs.tar.gz") as tar:
         assert any(name.startswith("logs/jax-gpu-scale-") for name in tar.getnames())
