@@ -14,18 +14,16 @@ in mujoco-mjx (`mujoco/mjx/third_party/mujoco_warp`), a different snapshot: `sim
 
 from __future__ import annotations
 
-import atexit
 import importlib.metadata
 import importlib.util
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mujoco
+
+from shared_spec.resources import fresh_cache_unless_chosen
 
 KERNEL_CACHE_ENV = "WARP_CACHE_PATH"
 """Warp's own variable for its kernel cache directory; unset, each run compiles into a fresh one (cold)."""
@@ -91,24 +89,9 @@ def load_mj_model(task: str) -> mujoco.MjModel:
 
 
 def use_kernel_cache() -> dict[str, Any]:
-    """Point Warp's kernel cache at `$WARP_CACHE_PATH`, or at a new empty directory; call before Warp starts.
-
-    Cold by default (every kernel compiled in the run, counted as compile time), as torch.compile's cache in
-    `torch_ppo.__main__`; a user-chosen filled directory makes a warm run, recorded as such.
-    """
-    chosen = os.environ.get(KERNEL_CACHE_ENV)
-    if chosen is None:
-        fresh = tempfile.mkdtemp(prefix="ppo-bench-warp-")
-        atexit.register(shutil.rmtree, fresh, ignore_errors=True)
-        os.environ[KERNEL_CACHE_ENV] = fresh
-    path = Path(os.environ[KERNEL_CACHE_ENV])
-    entries = sum(1 for _ in path.rglob("*")) if path.exists() else 0
-    return {
-        "dir": str(path),
-        "chosen_by": "user" if chosen is not None else "fresh temporary directory",
-        "entries_at_start": entries,
-        "state": "warm" if entries else "cold",
-    }
+    """Warp's kernel cache: `$WARP_CACHE_PATH`, or a new empty directory (cold, as torch.compile's); call before
+    Warp starts."""
+    return fresh_cache_unless_chosen(KERNEL_CACHE_ENV, "ppo-bench-warp-")
 
 
 def _version(package: str) -> str:

@@ -9,7 +9,11 @@ On CPU neither framework uses TF32; the settings are applied and recorded anyway
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 JAX_PRECISION = {"float32": "highest", "tf32": "tensorfloat32"}
@@ -74,6 +78,28 @@ def jax_compile_cache_record() -> dict[str, Any]:
         return {"state": "off"}
     entries = sum(1 for entry in os.scandir(path)) if os.path.isdir(path) else 0
     return {"dir": path, "entries_at_start": entries, "state": "warm" if entries else "cold"}
+
+
+def fresh_cache_unless_chosen(env_var: str, prefix: str) -> dict[str, Any]:
+    """Point a compiler's cache (`env_var`: torch.compile's, Warp's kernels) at a new empty directory unless the
+    user set it; the record says which and whether it started cold or warm.
+
+    Cold by default, so compile_s holds the whole compilation as JAX's does; a user-chosen filled directory
+    makes a warm run, recorded as such and never mixed with cold figures. Call before the compiler starts.
+    """
+    chosen = os.environ.get(env_var)
+    if chosen is None:
+        fresh = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, fresh, ignore_errors=True)
+        os.environ[env_var] = fresh
+    path = Path(os.environ[env_var])
+    entries = sum(1 for _ in path.rglob("*")) if path.exists() else 0
+    return {
+        "dir": str(path),
+        "chosen_by": "user" if chosen is not None else "fresh temporary directory",
+        "entries_at_start": entries,
+        "state": "warm" if entries else "cold",
+    }
 
 
 JAX_CACHE_AT_START = jax_compile_cache_record()

@@ -6,41 +6,20 @@ env backend lacks), 3 diverged, 4 unavailable (`--env-backend warp` without warp
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
 import sys
-import tempfile
-from pathlib import Path
+from typing import Any
 
 from ppo_envs.quiet import stdout_noise_to_stderr
 from shared_spec.cli import spec_or_exit, trainer_parser
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_DIVERGED, EXIT_OK, EXIT_UNAVAILABLE
-from shared_spec.resources import JAX_CACHE_AT_START, resources_record
+from shared_spec.resources import JAX_CACHE_AT_START, fresh_cache_unless_chosen, resources_record
 from shared_spec.result import emit_result
 from shared_spec.startup import STARTUP
 
 
-def use_fresh_compile_cache() -> dict[str, str | int]:
-    """Point torch.compile's caches at a new empty directory unless TORCHINDUCTOR_CACHE_DIR is set.
-
-    Cold by default, like JAX's compilation (no persistent cache): compile_s then always includes the whole
-    compilation. A user who sets TORCHINDUCTOR_CACHE_DIR to a filled directory gets a warm run, recorded as
-    such (`extra.compile_cache.state`), never mixed with cold figures.
-    """
-    chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    if chosen is None:
-        fresh = tempfile.mkdtemp(prefix="ppo-bench-inductor-")
-        atexit.register(shutil.rmtree, fresh, ignore_errors=True)
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = fresh
-    path = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
-    entries = sum(1 for _ in path.rglob("*")) if path.exists() else 0
-    return {
-        "dir": str(path),
-        "chosen_by": "user" if chosen is not None else "fresh temporary directory",
-        "entries_at_start": entries,
-        "state": "warm" if entries else "cold",
-    }
+def use_fresh_compile_cache() -> dict[str, Any]:
+    """torch.compile's caches: a new empty directory unless TORCHINDUCTOR_CACHE_DIR is set (cold by default)."""
+    return fresh_cache_unless_chosen("TORCHINDUCTOR_CACHE_DIR", "ppo-bench-inductor-")
 
 
 def main(argv: list[str] | None = None) -> int:
