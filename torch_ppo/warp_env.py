@@ -196,7 +196,7 @@ class HopperWorlds(TaskWorlds):
 
     def _reward_and_termination(self, ctrl: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x_before = self.torso_xz[:, 0].clone()
-        self.torso_xz.copy_(self.torso_pos[:, [0, 2]])
+        self.torso_xz.copy_(self.torso_pos[:, 0:3:2])  # x and z as a strided view: no index tensor per step
         forward_reward = self.forward_reward_weight * ((self.torso_xz[:, 0] - x_before) / self.dt)
         z, angle = self.torso_xz[:, 1], self.qpos[:, 2]
         state = torch.cat((self.qpos[:, 2:], self.qvel), dim=1)
