@@ -255,9 +255,10 @@ class WarpTrainEnv:
         # On a GPU the reset graph replays every step (no host sync to ask whether any world ended).
         if self.device.type == "cuda" or bool(done.any()):
             self.worlds.reset_where(done)
-        next_obs = self.normalizer.observe(self.worlds.observe())
-        reward = self.normalizer.reward(reward, terminated, truncated)
-        return StepResult(next_obs, self.normalizer.frozen(final_obs), reward, terminated, truncated, [])
+        next_obs, true_next_obs, reward = self.normalizer.step(
+            self.worlds.observe(), final_obs, reward, terminated, truncated
+        )
+        return StepResult(next_obs, true_next_obs, reward, terminated, truncated, [])
 
     def close(self) -> None:
         """Nothing to release (Warp frees its arrays with the objects)."""
