@@ -24,8 +24,11 @@ Where Brax's algorithm still differs from docs/ALGORITHM.md (so its returns are 
 - its auto-reset returns the cached first state; evaluation: `num_eval_envs = eval_episodes`, deterministic.
 
 Measured honestly: the curve (eval return at each progress callback, wall time since process start) and
-sps (the mean of Brax's own `training/sps` of every training epoch after the first two: the first holds
-compilation and Brax 0.14.2 compiles again in the second (docs/RESULTS.md); with fewer than three epochs, those after the first; evaluation excluded by Brax itself). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
+sps on jax_ppo's definition: env steps of the steady training epochs over their host-clock seconds (Brax times
+each epoch from the host, blocking on its result, evaluation excluded; `steady_sps`). Steady epochs are those
+after the first two: the first holds compilation and Brax 0.14.2 compiles again in the second
+(docs/RESULTS.md); with fewer than three epochs, those after the first. Until issue 40 the figure was the
+arithmetic mean of the epochs' rates, which weighs a fast epoch more than its seconds do (kept in `extra`). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
 after a whole epoch of updates), rollout_s/update_s: reported null, with the time to the first and second
 callbacks in `extra`. If `brax.training` cannot be imported or run here, the result line carries the error
 and the exit code is 4.
@@ -122,6 +125,16 @@ def network_factory(spec: PPOSpec) -> Callable[..., Any]:
     )
 
 
+def steady_sps(epoch_sps: list[float]) -> float | None:
+    """Steps over seconds of equal-step epochs, from their per-epoch rates: the harmonic mean of the rates.
+
+    Every Brax training epoch has the same env steps, so total steps / total seconds is n / sum(1 / rate).
+    """
+    if not epoch_sps:
+        return None
+    return len(epoch_sps) / sum(1.0 / rate for rate in epoch_sps)
+
+
 class ProgressLog:
     """Brax's `progress_fn`: records the curve and Brax's per-epoch training sps."""
 
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     with jax.default_device(device):
         log, error = run(spec, args.seed)
     compiling = COMPILING_EPOCHS if len(log.epoch_sps) > COMPILING_EPOCHS else 1
-    steady_sps = log.epoch_sps[compiling:]
+    steady_epochs = log.epoch_sps[compiling:]
     result = RunResult.for_spec(
         spec,
         contender="brax-ppo",
@@ -191,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         device=device_record,
         total_env_steps=log.curve[-1][0] if log.curve else 0,
-        sps=sum(steady_sps) / len(steady_sps) if steady_sps else None,
+        sps=steady_sps(steady_epochs),
         wall_s=seconds_since_start(),
         final_return=log.curve[-1][2] if log.curve and error is None else None,
         time_to_threshold_s=time_to_threshold(log.curve, get_task(spec.task).return_threshold),
@@ -205,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             "second_callback_s": log.callback_s[1] if len(log.callback_s) > 1 else None,
             "epoch_sps": log.epoch_sps,
             "sps_from_epoch": compiling + 1,
+            "sps_definition": "steady epochs' env steps over their host-clock seconds (jax_ppo's definition)",
+            "mean_of_epoch_sps": sum(steady_epochs) / len(steady_epochs) if steady_epochs else None,
             "train_s": time.perf_counter() - start,
             "resources": xla_resources_record(**numerics),
             "jax_shim": log.jax_shim,
