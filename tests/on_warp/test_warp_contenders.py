@@ -19,7 +19,8 @@ import pytest
 from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
 
-SMALL = ("total_timesteps=1536", "num_evals=1", "episode_length=50")
+SMALL = ("total_timesteps=1536", "num_evals=1", "episode_length=50", "run_timeout_s=800")
+"""Tiny runs; the timeout has slack (the record is tested, not the speed of a slow or busy machine)."""
 
 
 @pytest.mark.slow
