@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.commands.common import fail, flag
 from bench.harness.store import DEFAULT_STORE
 from bench.report import DEFAULT_OUT, render_report
-from bench.report.cli import rerender_published
+from bench.report.cli import INCLUDE_LOADED_HELP, rerender_published
 from shared_spec.exit_codes import EXIT_OK
 
 
@@ -17,6 +17,7 @@ class ReportArgs:
     store: Path = DEFAULT_STORE
     out: Path = flag(DEFAULT_OUT, "report path")
     published: Path | None = flag(None, "re-render DIR/index.html from DIR/results.jsonl", metavar="DIR")
+    include_loaded: bool = flag(False, INCLUDE_LOADED_HELP)
 
 
 def report(args: ReportArgs) -> int:
@@ -27,6 +28,6 @@ def report(args: ReportArgs) -> int:
         raise fail(
             f"--store: got {str(args.store)!r}; allowed: an existing results.jsonl (nothing to report)"
         )
-    render_report(args.store, args.out)
+    render_report(args.store, args.out, include_loaded=args.include_loaded)
     print(f"report: {args.out.resolve()}")
     return EXIT_OK
