@@ -4,7 +4,8 @@
 The rule, over the run's wall time W on the CPUs of the harness's CPU set (N of them):
 
     busy    = CPU seconds those CPUs spent busy (user, nice, system, irq, softirq; not idle, iowait, steal)
-    own     = CPU seconds of the run's process tree (wait4's rusage: the child and the descendants it reaped)
+    own     = CPU seconds of the run's process tree (wait4's rusage: the child and the descendants it reaped;
+              or, if more, the sum over every tree member the harness's polls saw, unreaped ones included)
               + the harness process's own CPU seconds over the run (its polling threads)
     foreign = (busy - own) / W                 # cores' worth of other work, on average over the run
     loaded  = foreign > max(FOREIGN_CORES_MIN, FOREIGN_SHARE * N)

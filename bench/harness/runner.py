@@ -84,26 +84,39 @@ def _memory_bytes(member: psutil.Process) -> tuple[int, int]:
     return found["VmRSS"], found["VmHWM"]
 
 
-def _tree_memory_bytes(proc: psutil.Process) -> tuple[int, int]:
-    """(summed resident now, summed peak VmHWM) of `proc` and its descendants; processes that vanish mid-walk
-    count as 0.
+@dataclass
+class _TreeSample:
+    """One poll of the child's process tree."""
+
+    rss_bytes: int = 0
+    """Summed resident memory now (what the cap is checked against)."""
+    hwm_bytes: int = 0
+    """Summed peak resident memory (VmHWM) of the members alive now."""
+    cpu_s: dict[int, float] = field(default_factory=dict)
+    """pid -> CPU seconds (user + system) each member has used so far."""
+
+
+def _sample_tree(proc: psutil.Process) -> _TreeSample:
+    """Memory and CPU of `proc` and its descendants; processes that vanish mid-walk count as 0.
 
     VmHWM keeps a peak between polls, but a process that lives less than one interval after its peak can be
     missed. Not `ru_maxrss` from wait4: Linux keeps it across exec, so it would count the harness's pages.
     """
-    now = peak = 0
+    found = _TreeSample()
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0, 0
+        return found
     own_cmdline = psutil.Process().cmdline()
     for member in members:
         with contextlib.suppress(psutil.Error):
             # Between fork and exec the child is still a copy of this (possibly large) harness process.
             if member.cmdline() != own_cmdline:
                 rss, hwm = _memory_bytes(member)
-                now, peak = now + rss, peak + hwm
-    return now, peak
+                found.rss_bytes, found.hwm_bytes = found.rss_bytes + rss, found.hwm_bytes + hwm
+                times = member.cpu_times()
+                found.cpu_s[member.pid] = times.user + times.system
+    return found
 
 
 def _kill_group(pid: int) -> None:
@@ -141,18 +154,20 @@ class _Waited:
     peak_bytes: int
     over_memory_limit: bool
     cpu_s: float
-    """CPU seconds of the child and the descendants it reaped (wait4's rusage)."""
+    """CPU seconds of the child's process tree (wait4's rusage, or what the polls saw if more)."""
 
 
 def _wait(proc: subprocess.Popen, timeout_s: float, start: float, limit_bytes: float | None) -> _Waited:
     """Poll until the child exits, times out or its tree's resident memory passes `limit_bytes`."""
     handle, peak, timed_out, over = psutil.Process(proc.pid), 0, False, False
+    seen_cpu_s: dict[int, float] = {}  # pid -> CPU seconds at its last poll, the tree's members ever seen
     interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
     while (reaped := os.wait4(proc.pid, os.WNOHANG))[0] != proc.pid:
-        now, high = _tree_memory_bytes(handle)
-        peak = max(peak, high)
+        tree = _sample_tree(handle)
+        peak = max(peak, tree.hwm_bytes)
+        seen_cpu_s.update(tree.cpu_s)
         timed_out = time.monotonic() - start > timeout_s
-        over = limit_bytes is not None and now > limit_bytes
+        over = limit_bytes is not None and tree.rss_bytes > limit_bytes
         if timed_out or over:
             _kill_group(proc.pid)
             reaped = os.wait4(proc.pid, 0)
@@ -161,7 +176,9 @@ def _wait(proc: subprocess.Popen, timeout_s: float, start: float, limit_bytes: f
         interval = min(2 * interval, POLL_INTERVAL_S)
     proc.returncode = os.waitstatus_to_exitcode(reaped[1])  # reaped here: Popen must never wait again
     usage: resource.struct_rusage = reaped[2]
-    cpu_s = usage.ru_utime + usage.ru_stime
+    # wait4 counts the child and the descendants it reaped; the polls also saw those it did not reap (a
+    # worker pool killed at exit): the larger is the tree's CPU time (each misses a little of the other's).
+    cpu_s = max(usage.ru_utime + usage.ru_stime, sum(seen_cpu_s.values()))
     return _Waited(proc.returncode, timed_out, time.monotonic() - start, peak, over, cpu_s)
 
 
