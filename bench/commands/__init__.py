@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
     try:
         if ns.command in UNLOCKED:
             return commands[ns.command]()
+        if ns.command in ("run", "all"):  # bad arguments exit 2 before the lock makes the store's folder
+            run.check_arguments(typed(run.RunArgs, ns), contenders)
         with store_lock(ns.store, wait=ns.wait_for_lock):
             return commands[ns.command]()
     except (StoreLockedError, WriteError) as err:
