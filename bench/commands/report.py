@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.commands.common import fail, flag
 from bench.harness.store import DEFAULT_STORE
 from bench.report import DEFAULT_OUT, render_report
-from bench.report.cli import INCLUDE_LOADED_HELP, rerender_published
+from bench.report.cli import rerender_published
 from shared_spec.exit_codes import EXIT_OK
 
 
@@ -17,7 +17,9 @@ class ReportArgs:
     store: Path = DEFAULT_STORE
     out: Path = flag(DEFAULT_OUT, "report path")
     published: Path | None = flag(None, "re-render DIR/index.html from DIR/results.jsonl", metavar="DIR")
-    include_loaded: bool = flag(False, INCLUDE_LOADED_HELP)
+    include_loaded: bool = flag(
+        False, "count runs marked loaded (measured under foreign load), left out by default"
+    )
 
 
 def report(args: ReportArgs) -> int:

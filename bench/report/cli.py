@@ -11,8 +11,6 @@ from bench.report import DEFAULT_OUT, render_report
 from bench.report.data import PUBLISHED_PREFIX
 from shared_spec.exit_codes import EXIT_BAD_SPEC, EXIT_OK
 
-INCLUDE_LOADED_HELP = "count runs marked loaded (measured under foreign load), left out by default"
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench report", description="Render reports/index.html.")
@@ -34,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-render the published folder DIR: DIR/index.html from DIR/results.jsonl (ignores the others)",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--include-loaded", action="store_true", help=INCLUDE_LOADED_HELP)
+    parser.add_argument(
+        "--include-loaded", action="store_true", help="count runs marked loaded (left out by default)"
+    )
     # Old command lines keep working: the report never builds envs now (the parity check is a record).
     parser.add_argument("--no-env-check", action="store_true", help=argparse.SUPPRESS)
     return parser
