@@ -1,11 +1,12 @@
 """Turn one child's outcome into a `run` record: the trainer's result line plus what only the parent saw.
 
 Status rules (docs/DESIGN.md, "Reliability"): timed out -> `timeout`; killed by the harness over its memory cap
--> `failed`, "out of memory: ..." (the cap and the peak RSS in the error and the record); exit 3 with a `diverged` result, or an
-`ok` result whose final_return or sps is NaN/inf or whose final_return is null -> `diverged`; killed by
-SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the stderr tail -> `failed`,
-"out of memory ..." (a run that exits 0 never is, whatever it logged); any other non-zero exit, no parsable
-result line or a result for another spec hash -> `failed`, the record built from what the parent knows.
+-> `failed`, "out of memory: ..." (the cap and the peak RSS in the error and the record); exit 3 with a
+`diverged` result, or an `ok` result whose final_return or sps is NaN/inf or whose final_return is null ->
+`diverged`; killed by SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the
+stderr tail -> `failed`, "out of memory ..." (a run that exits 0 never is, whatever it logged); any other
+non-zero exit, no parsable result line or a result for another spec hash -> `failed`, the record built from
+what the parent knows.
 
 Fields this module adds beyond the trainer's result (all optional for readers; older records lack them):
 `memory_limit_mb` (the cap the run ran under), `loaded` and `loaded_reason` (bench.harness.load: measured

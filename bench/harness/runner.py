@@ -7,8 +7,8 @@ mark (VmHWM) of the child's process tree (async env workers count), never the cu
 
 A memory cap (`memory_limit_mb`) is enforced by the same poll: when the tree's resident memory (summed VmRSS)
 passes it, the tree is killed and the outcome says so. Not RLIMIT_AS: XLA reserves far more virtual address
-space than it touches; not a cgroup: cgroup v2's memory.max is writable only on some machines (this one has v1).
-The poll runs every POLL_INTERVAL_S, so a tree that grows faster than that may pass the cap by what it grows in
+space than it touches; not a cgroup: cgroup v2's memory.max is writable only on some machines (not on cgroup
+v1 hosts, nor in most containers), and the poll works everywhere. The poll runs every POLL_INTERVAL_S, so a tree that grows faster than that may pass the cap by what it grows in
 one interval before it is killed.
 """
 
