@@ -1,12 +1,16 @@
 """`python -m bench run | all | env | learner | handoff | parity | loc | code | report | campaign`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
-command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
+command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts. Every command that writes
+the store holds its lock for its whole life (bench/harness/store_lock.py; `campaign` locks its own store): a
+second bench on that store exits 2 naming the holder, or waits with `--wait-for-lock`. A file that cannot be
+written (a full disk, no permission) ends the command with one line naming it, exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import sys
 from collections.abc import Mapping
@@ -14,9 +18,11 @@ from pathlib import Path
 
 from bench.commands import all as all_command
 from bench.commands import campaign, code, envs, handoff, learner, parity, report, run
-from bench.commands.common import EXIT_INTERRUPTED, add_flags, typed
+from bench.commands.common import EXIT_INTERRUPTED, add_flags, fail, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
+from bench.harness.store_lock import StoreLockedError, store_lock
+from bench.harness.write_errors import WriteError, describe
 
 COMMANDS = {
     "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
@@ -31,11 +37,19 @@ COMMANDS = {
     "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
 }
 """Command -> (its arguments, its help line)."""
+UNLOCKED = ("report", "campaign")
+"""Commands that take no lock on `--store`: `report` only reads it, `campaign` locks its own store."""
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="result store (JSON lines)")
+    parser.add_argument(
+        "--wait-for-lock",
+        action="store_true",
+        help="if another bench writes the store, wait for it to finish",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (args, help_line) in COMMANDS.items():
         command = sub.add_parser(name, help=help_line)
@@ -58,10 +72,23 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "loc": lambda: code.loc(ns.store, bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
-        "campaign": lambda: campaign.campaign(typed(campaign.CampaignArgs, ns), contenders, bench_argv),
+        "campaign": lambda: campaign.campaign(
+            typed(campaign.CampaignArgs, ns), contenders, bench_argv, ns.wait_for_lock
+        ),
     }
     try:
-        return commands[ns.command]()
+        if ns.command in UNLOCKED:
+            return commands[ns.command]()
+        if ns.command in ("run", "all"):  # bad arguments exit 2 before the lock makes the store's folder
+            run.check_arguments(typed(run.RunArgs, ns), contenders)
+        with store_lock(ns.store, wait=ns.wait_for_lock):
+            return commands[ns.command]()
+    except (StoreLockedError, WriteError) as err:
+        raise fail(str(err)) from None
+    except OSError as err:  # a write this module did not wrap (a figure, a cache): still one line
+        if err.errno not in DISK_ERRNOS:
+            raise
+        raise fail(describe(err.filename or "a file", err)) from None
     except KeyboardInterrupt:
         rerun = shlex.join(["python", "-m", "bench", *bench_argv])
         print(f"\ninterrupted: finished runs are in the store; rerun `{rerun}` to resume", file=sys.stderr)

@@ -17,6 +17,7 @@ from bench.harness.campaign import recorded_ok, run_campaign
 from bench.harness.campaign_plan import (
     PARTS,
     CampaignRun,
+    Plan,
     PlanError,
     Step,
     bench_command,
@@ -26,6 +27,7 @@ from bench.harness.campaign_plan import (
 from bench.harness.contenders import Contender
 from bench.harness.devices import select_device
 from bench.harness.runner import run_child
+from bench.harness.store_lock import store_lock
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 
 
@@ -43,8 +45,11 @@ class CampaignArgs:
     )
 
 
-def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """Every selected step in plan order, then the final ones; the timing table; the exit code."""
+def campaign(
+    args: CampaignArgs, table: Mapping[str, Contender], bench_argv: list[str], wait_for_lock: bool = False
+) -> int:
+    """Every selected step in plan order, then the final ones; the timing table; the exit code. The campaign's
+    store is locked for the whole campaign (its steps, child benches, find it held by their parent)."""
     try:
         plan = load_plan(args.plan)
     except PlanError as err:
@@ -56,6 +61,14 @@ def campaign(args: CampaignArgs, table: Mapping[str, Contender], bench_argv: lis
         plan, args.out.resolve(), args.part, args.first_seed, args.budget_s, args.rehearsal, args.state
     )
     run.state.mkdir(parents=True, exist_ok=True)
+    with store_lock(run.store, wait=wait_for_lock):
+        return run_steps(args, plan, run, table, bench_argv)
+
+
+def run_steps(
+    args: CampaignArgs, plan: Plan, run: CampaignRun, table: Mapping[str, Contender], bench_argv: list[str]
+) -> int:
+    """The campaign itself, its store locked."""
     print(f"campaign: {args.plan} ({plan.description}), part {args.part}, budget {run.budget_s:.0f} s, "
           f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
     if plan.device == "gpu" and not args.rehearsal:

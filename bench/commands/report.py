@@ -17,6 +17,9 @@ class ReportArgs:
     store: Path = DEFAULT_STORE
     out: Path = flag(DEFAULT_OUT, "report path")
     published: Path | None = flag(None, "re-render DIR/index.html from DIR/results.jsonl", metavar="DIR")
+    include_loaded: bool = flag(
+        False, "count runs marked loaded (measured under foreign load), left out by default"
+    )
 
 
 def report(args: ReportArgs) -> int:
@@ -27,6 +30,6 @@ def report(args: ReportArgs) -> int:
         raise fail(
             f"--store: got {str(args.store)!r}; allowed: an existing results.jsonl (nothing to report)"
         )
-    render_report(args.store, args.out)
+    render_report(args.store, args.out, include_loaded=args.include_loaded)
     print(f"report: {args.out.resolve()}")
     return EXIT_OK

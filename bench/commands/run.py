@@ -19,6 +19,7 @@ from bench.harness.campaign import PlannedRun, RunContext, plan_runs, run_campai
 from bench.harness.contenders import MAIN_CONTENDERS, Contender, UnknownContenderError, parse_contenders
 from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.ray_executor import ExecutorError
+from bench.harness.runner import default_memory_limit_mb
 from bench.harness.store import DEFAULT_STORE
 from shared_spec.cli import spec_or_exit
 from shared_spec.exit_codes import EXIT_OK
@@ -48,6 +49,9 @@ class RunArgs:
     executor: str = flag("local", "local (here, one run at a time) or ray (a Ray cluster: docs/CLUSTER.md)")
     address: str | None = flag(None, "the Ray cluster's address (with --executor ray)")
     logs_dir: Path = flag(DEFAULT_LOGS, "child stdout/stderr logs")
+    memory_limit_mb: float | None = flag(
+        None, "each run's memory cap (its process tree's resident MB); default 75%% of the machine's memory"
+    )
     store: Path = DEFAULT_STORE
 
 
@@ -75,6 +79,8 @@ def check_arguments(args: RunArgs, table: Mapping[str, Contender]) -> list[Conte
         raise fail(f"--seeds: got {args.seeds}; allowed: an integer >= 1")
     if args.first_seed < 0:
         raise fail(f"--first-seed: got {args.first_seed}; allowed: an integer >= 0")
+    if args.memory_limit_mb is not None and not args.memory_limit_mb > 0:
+        raise fail(f"--memory-limit-mb: got {args.memory_limit_mb:g}; allowed: a number of MB > 0")
     keys = [text.split("=", 1)[0].strip() for text in args.overrides]
     if "device" in keys:
         raise fail("--set device=...: not allowed here; use --device auto|cpu|gpu")
@@ -123,7 +129,10 @@ def planned(
     # Absolute: a Ray worker's working directory is not the driver's.
     logs = args.logs_dir.resolve()
     plan = plan_runs(contenders, args.seeds, preset, overrides, spec, logs, args.first_seed)
-    return plan, RunContext(spec, preset, dataclasses.asdict(device), bench_argv)
+    context = RunContext(
+        spec, preset, dataclasses.asdict(device), bench_argv, memory_limit_mb=args.memory_limit_mb
+    )
+    return plan, context
 
 
 def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> list[dict]:
@@ -134,7 +143,8 @@ def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: li
     print(
         f"bench: preset {context.preset} (spec {spec.spec_hash()}), {args.seeds} seed(s), "
         f"contenders {', '.join(dict.fromkeys(split(args.contenders)))}, device {device['kind']} "
-        f"{device['name']}{label}, timeout {spec.run_timeout_s} s per run, store {args.store}",
+        f"{device['name']}{label}, timeout {spec.run_timeout_s} s and memory cap "
+        f"{context.memory_limit_mb or default_memory_limit_mb():g} MB per run, store {args.store}",
         file=sys.stderr,
     )
     try:

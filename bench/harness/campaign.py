@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bench.harness.code_version import code_version
 from bench.harness.contenders import Contender, build_argv
 from bench.harness.records import run_record
-from bench.harness.runner import run_child
+from bench.harness.runner import default_memory_limit_mb, run_child
 from bench.harness.store import append_record, read_records
 from shared_spec.spec import PPOSpec
 
@@ -114,6 +114,7 @@ class Progress:
         self.done += 1
         self.durations.append(record["harness_wall_s"])
         error = f"  {record['error']}" if record.get("error") else ""
+        error += f"  LOADED: {record['loaded_reason']}" if record.get("loaded") else ""
         self._say(
             f"[{self.done}/{self.total}] finish {run.contender.name} seed {run.seed}: {record['status']} in "
             f"{record['harness_wall_s']:.1f} s, peak RSS {record['peak_rss_mb']:.0f} MB  ({self._eta()}){error}"
@@ -132,13 +133,16 @@ class RunContext:
     bench_argv: list[str] | None = None
     timeout_s: float | None = None
     """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
+    memory_limit_mb: float | None = None
+    """Each run's memory cap; None: the default of the machine that runs it (runner.default_memory_limit_mb)."""
 
     def execute(self, run: PlannedRun) -> dict[str, Any]:
         """One planned run in its own child process on this machine: its record (the caller stores it). A Ray
         task runs this same method, so provenance (hostname, hardware, load) is the machine's that ran it."""
         started, load_before = time.time(), os.getloadavg()[0]
         timeout_s = min(self.spec.run_timeout_s, self.timeout_s or self.spec.run_timeout_s)
-        outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True)
+        memory_mb = self.memory_limit_mb or default_memory_limit_mb()
+        outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True, memory_limit_mb=memory_mb)
         record = run_record(self, run, outcome, timeout_s)
         # Other work on the machine skews timings; the 1-minute load average around the run shows it.
         load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}

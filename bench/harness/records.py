@@ -1,10 +1,16 @@
 """Turn one child's outcome into a `run` record: the trainer's result line plus what only the parent saw.
 
-Status rules (docs/DESIGN.md, "Reliability"): timed out -> `timeout`; exit 3 with a `diverged` result, or an
-`ok` result whose final_return or sps is NaN/inf or whose final_return is null -> `diverged`; killed by
-SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the stderr tail -> `failed`,
-"out of memory ..." (a run that exits 0 never is, whatever it logged); any other non-zero exit, no parsable
-result line or a result for another spec hash -> `failed`, the record built from what the parent knows.
+Status rules (docs/DESIGN.md, "Reliability"): timed out -> `timeout`; killed by the harness over its memory cap
+-> `failed`, "out of memory: ..." (the cap and the peak RSS in the error and the record); exit 3 with a
+`diverged` result, or an `ok` result whose final_return or sps is NaN/inf or whose final_return is null ->
+`diverged`; killed by SIGKILL (not by the harness), or a non-zero exit with an out-of-memory marker in the
+stderr tail -> `failed`, "out of memory ..." (a run that exits 0 never is, whatever it logged); any other
+non-zero exit, no parsable result line or a result for another spec hash -> `failed`, the record built from
+what the parent knows.
+
+Fields this module adds beyond the trainer's result (all optional for readers; older records lack them):
+`memory_limit_mb` (the cap the run ran under), `loaded` and `loaded_reason` (bench.harness.load: measured
+while other work used the cores), `provenance.cpu_load` (the numbers behind `loaded`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from bench.harness.code_version import missed_modules
+from bench.harness.load import loaded_reason
 from bench.harness.provenance import run_provenance
 from bench.harness.runner import ChildOutcome, json_lines
 from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
@@ -62,6 +69,11 @@ def classify(
             "timeout",
             f"timed out after {timeout_s:g} s (spec.run_timeout_s, or a campaign's budget); killed",
         )
+    if outcome.over_memory_limit:
+        return "failed", (
+            f"out of memory: the run's processes held {outcome.peak_rss_mb:.0f} MB at peak, over the cap of "
+            f"{outcome.memory_limit_mb:g} MB (--memory-limit-mb); killed by the harness"
+        )
     if _looks_oom(outcome):
         return "failed", f"out of memory (exit code {outcome.exit_code}): {last_line}"
     if result is not None and result.get("spec_hash") != spec_hash:
@@ -98,6 +110,7 @@ def run_record(
         base = asdict(RunResult.for_spec(spec, **asked, device=trainer_device))
     identity = {"contender": name, "preset": context.preset, "spec_hash": spec.spec_hash(), "seed": run.seed}
     provenance = run_provenance(device, run.argv, context.bench_argv, **identity)
+    loaded = loaded_reason(outcome.cpu_load)
     record = {
         **base,
         **{f"trainer_{key}": base.get(key) for key, value in asked.items() if base.get(key) != value},
@@ -112,7 +125,15 @@ def run_record(
         "harness_wall_s": round(outcome.wall_s, 3),
         "error_tail": None if status == "ok" else outcome.stderr_tail(),
         "result_parsed": result is not None,
-        "provenance": {**provenance, "log_path": str(run.log_path), "code_version": run.code_version},
+        "memory_limit_mb": outcome.memory_limit_mb,
+        "loaded": loaded is not None,
+        "loaded_reason": loaded,
+        "provenance": {
+            **provenance,
+            "log_path": str(run.log_path),
+            "code_version": run.code_version,
+            "cpu_load": outcome.cpu_load,
+        },
         "device": _device_label(base.get("device"), device),
         "code_version": run.code_version,
         "code_version_missed": missed_modules(run.contender, outcome.loaded_modules),

@@ -4,6 +4,12 @@ The one way the bench starts a child (trainers, controls, the env parity check, 
 session, so a timeout can end everything it started; output to temporary files (no pipe can fill and block
 it), then one log file; its JSON lines on stdout are its report. Peak RSS is per run, the summed high-water
 mark (VmHWM) of the child's process tree (async env workers count), never the cumulative `RUSAGE_CHILDREN`.
+
+A memory cap (`memory_limit_mb`) is enforced by the same poll: when the tree's resident memory (summed VmRSS)
+passes it, the tree is killed and the outcome says so. Not RLIMIT_AS: XLA reserves far more virtual address
+space than it touches; not a cgroup: cgroup v2's memory.max is writable only on some machines (not on cgroup
+v1 hosts, nor in most containers), and the poll works everywhere. The poll runs every POLL_INTERVAL_S, so a tree that grows faster than that may pass the cap by what it grows in
+one interval before it is killed.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shlex
 import signal
 import subprocess
@@ -18,12 +25,20 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
+
+from bench.harness import load
+from bench.harness.child_entry import HARNESS_PID_ENV
+from bench.harness.write_errors import writing
 
 POLL_INTERVAL_S = 0.2
 KILL_GRACE_S = 3.0
 ERROR_TAIL_LINES = 40
+DEFAULT_MEMORY_SHARE = 0.75
+"""A run may use this share of the machine's memory by default (runs go one at a time): the rest keeps the
+harness, the shell and the OS alive when a run grows without bound."""
 
 
 @dataclass
@@ -40,42 +55,68 @@ class ChildOutcome:
     stderr: str
     loaded_modules: dict[str, str] | None = field(default=None)
     """Project modules the child imported (name -> file), when run with `trace_modules`; None otherwise."""
+    memory_limit_mb: float | None = None
+    """The cap it ran under (None: none)."""
+    over_memory_limit: bool = False
+    """Killed by the harness because its tree's resident memory passed `memory_limit_mb`."""
+    cpu_load: dict[str, Any] | None = None
+    """The CPU set's use during the run, its own and foreign (bench.harness.load.foreign_load)."""
 
     def stderr_tail(self, lines: int = ERROR_TAIL_LINES) -> str:
         """The last `lines` lines of stderr (where tracebacks land)."""
         return "\n".join(self.stderr.rstrip("\n").splitlines()[-lines:])
 
 
-def _high_water_bytes(member: psutil.Process) -> int:
-    """Peak RSS of one process since its exec: VmHWM from /proc (catches peaks between polls), else RSS."""
+def _memory_bytes(member: psutil.Process) -> tuple[int, int]:
+    """(resident now, peak resident since exec) of one process: VmRSS and VmHWM from /proc (VmHWM catches
+    peaks between polls), else psutil's RSS for both."""
+    found: dict[str, int] = {}
     try:
         with open(f"/proc/{member.pid}/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found[line[:5]] = int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
-    return member.memory_info().rss
+    if len(found) < 2:
+        rss = member.memory_info().rss
+        return rss, rss
+    return found["VmRSS"], found["VmHWM"]
 
 
-def _tree_rss_bytes(proc: psutil.Process) -> int:
-    """Summed peak RSS (VmHWM) of `proc` and its descendants; processes that vanish mid-walk count as 0.
+@dataclass
+class _TreeSample:
+    """One poll of the child's process tree."""
+
+    rss_bytes: int = 0
+    """Summed resident memory now (what the cap is checked against)."""
+    hwm_bytes: int = 0
+    """Summed peak resident memory (VmHWM) of the members alive now."""
+    cpu_s: dict[int, float] = field(default_factory=dict)
+    """pid -> CPU seconds (user + system) each member has used so far."""
+
+
+def _sample_tree(proc: psutil.Process) -> _TreeSample:
+    """Memory and CPU of `proc` and its descendants; processes that vanish mid-walk count as 0.
 
     VmHWM keeps a peak between polls, but a process that lives less than one interval after its peak can be
     missed. Not `ru_maxrss` from wait4: Linux keeps it across exec, so it would count the harness's pages.
     """
-    total = 0
+    found = _TreeSample()
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return found
     own_cmdline = psutil.Process().cmdline()
     for member in members:
         with contextlib.suppress(psutil.Error):
             # Between fork and exec the child is still a copy of this (possibly large) harness process.
             if member.cmdline() != own_cmdline:
-                total += _high_water_bytes(member)
-    return total
+                rss, hwm = _memory_bytes(member)
+                found.rss_bytes, found.hwm_bytes = found.rss_bytes + rss, found.hwm_bytes + hwm
+                times = member.cpu_times()
+                found.cpu_s[member.pid] = times.user + times.system
+    return found
 
 
 def _kill_group(pid: int) -> None:
@@ -105,21 +146,45 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _wait(proc: subprocess.Popen, timeout_s: float, start: float) -> tuple[int, bool, float, int]:
-    """Poll until the child exits or times out; returns (exit code, timed out, wall s, peak RSS bytes)."""
-    handle, peak, timed_out = psutil.Process(proc.pid), 0, False
+@dataclass
+class _Waited:
+    exit_code: int
+    timed_out: bool
+    wall_s: float
+    peak_bytes: int
+    over_memory_limit: bool
+    cpu_s: float
+    """CPU seconds of the child's process tree (wait4's rusage, or what the polls saw if more)."""
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float, start: float, limit_bytes: float | None) -> _Waited:
+    """Poll until the child exits, times out or its tree's resident memory passes `limit_bytes`."""
+    handle, peak, timed_out, over = psutil.Process(proc.pid), 0, False, False
+    seen_cpu_s: dict[int, float] = {}  # pid -> CPU seconds at its last poll, the tree's members ever seen
     interval = POLL_INTERVAL_S / 16  # fast at first, so that a short child is seen after its exec
     while (reaped := os.wait4(proc.pid, os.WNOHANG))[0] != proc.pid:
-        peak = max(peak, _tree_rss_bytes(handle))
-        if time.monotonic() - start > timeout_s:
-            timed_out = True
+        tree = _sample_tree(handle)
+        peak = max(peak, tree.hwm_bytes)
+        seen_cpu_s.update(tree.cpu_s)
+        timed_out = time.monotonic() - start > timeout_s
+        over = limit_bytes is not None and tree.rss_bytes > limit_bytes
+        if timed_out or over:
             _kill_group(proc.pid)
             reaped = os.wait4(proc.pid, 0)
             break
         time.sleep(interval)
         interval = min(2 * interval, POLL_INTERVAL_S)
     proc.returncode = os.waitstatus_to_exitcode(reaped[1])  # reaped here: Popen must never wait again
-    return proc.returncode, timed_out, time.monotonic() - start, peak
+    usage: resource.struct_rusage = reaped[2]
+    # wait4 counts the child and the descendants it reaped; the polls also saw those it did not reap (a
+    # worker pool killed at exit): the larger is the tree's CPU time (each misses a little of the other's).
+    cpu_s = max(usage.ru_utime + usage.ru_stime, sum(seen_cpu_s.values()))
+    return _Waited(proc.returncode, timed_out, time.monotonic() - start, peak, over, cpu_s)
+
+
+def default_memory_limit_mb() -> float:
+    """The cap of a run when none is given: DEFAULT_MEMORY_SHARE of this machine's memory (one run at a time)."""
+    return round(DEFAULT_MEMORY_SHARE * psutil.virtual_memory().total / 2**20)
 
 
 def run_child(
@@ -128,11 +193,18 @@ def run_child(
     log_path: Path,
     env: dict[str, str] | None = None,
     trace_modules: bool = False,
+    memory_limit_mb: float | None = None,
 ) -> ChildOutcome:
-    """Run `argv` to completion or `timeout_s`, save its output to `log_path`, return what happened; with
-    `trace_modules` it runs under `bench.harness.child_entry`, which lists the project modules it loaded."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    """Run `argv` to completion, `timeout_s` or `memory_limit_mb` (None: no cap), save its output to
+    `log_path`, return what happened; with `trace_modules` it runs under `bench.harness.child_entry`, which
+    lists the project modules it loaded (and dies with this process: see child_entry)."""
+    with writing(log_path):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
     env = None if env is None else {**os.environ, **env}  # `env`: variables added to this process's
+    if trace_modules:  # child_entry dies with this process
+        env = {**(env or os.environ), HARNESS_PID_ENV: str(os.getpid())}
+    limit = None if memory_limit_mb is None else memory_limit_mb * 2**20
+    cpus = load.cpu_set()
     with (
         tempfile.TemporaryFile("w+") as out,
         tempfile.TemporaryFile("w+") as err,
@@ -140,23 +212,26 @@ def run_child(
     ):
         modules_file = Path(tmp) / "modules.json"
         command = [argv[0], "-m", "bench.harness.child_entry", str(modules_file), *argv[1:]]
+        before = load.sample(cpus)
         start = time.monotonic()
         proc = subprocess.Popen(
             command if trace_modules else argv,
             stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
         )  # fmt: skip
         try:
-            exit_code, timed_out, wall_s, peak = _wait(proc, timeout_s, start)
+            waited = _wait(proc, timeout_s, start, limit)
         except BaseException:  # Ctrl-C or any harness error: never leave a child running
             _kill_group(proc.pid)
             proc.wait()
             raise
+        cpu_load = load.foreign_load(before, load.sample(cpus), waited.cpu_s, len(cpus))
         out.seek(0)
         err.seek(0)
         loaded = json.loads(modules_file.read_text()) if modules_file.exists() else None
         outcome = ChildOutcome(
-            argv, exit_code, timed_out, wall_s, peak / 2**20, out.read(), err.read(), loaded
-        )
+            argv, waited.exit_code, waited.timed_out, waited.wall_s, waited.peak_bytes / 2**20, out.read(),
+            err.read(), loaded, memory_limit_mb, waited.over_memory_limit, cpu_load,
+        )  # fmt: skip
     _write_log(log_path, outcome)
     return outcome
 
@@ -166,9 +241,11 @@ def _write_log(path: Path, outcome: ChildOutcome) -> None:
     header = (
         f"# command: {shlex.join(outcome.argv)}\n"
         f"# exit_code: {outcome.exit_code}  timed_out: {outcome.timed_out}  "
-        f"wall_s: {outcome.wall_s:.2f}  peak_rss_mb: {outcome.peak_rss_mb:.1f}\n"
+        f"wall_s: {outcome.wall_s:.2f}  peak_rss_mb: {outcome.peak_rss_mb:.1f}  "
+        f"over_memory_limit: {outcome.over_memory_limit} (limit {outcome.memory_limit_mb} MB)\n"
     )
-    path.write_text(f"{header}# ---- stdout ----\n{outcome.stdout}# ---- stderr ----\n{outcome.stderr}")
+    with writing(path):
+        path.write_text(f"{header}# ---- stdout ----\n{outcome.stdout}# ---- stderr ----\n{outcome.stderr}")
 
 
 def run_rows(

@@ -1,17 +1,21 @@
 """The result store: `reports/results.jsonl`, one JSON record per line, appended atomically.
 
 Why JSON lines: a crash can only damage the line being written, and any tool (pandas, jq) reads it. A record
-is written whole (a short write continued) and fsynced, so killing the bench loses at most the run in
-progress; a truncated or garbled line is reported and skipped, never fatal.
+is written whole and fsynced, so killing the bench loses at most the run in progress; a write
+that fails (a full disk) is undone and named in one line; a truncated or garbled line (from an older bench
+killed mid-write) is reported and skipped, never fatal.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from bench.harness.write_errors import writing
 
 STORE_SCHEMA_VERSION = 1
 DEFAULT_STORE = Path("reports/results.jsonl")
@@ -21,7 +25,12 @@ RECORD_TYPES = (
 
 
 def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:
-    """Append one record as one line (after a newline if a crash left the last line partial), then fsync."""
+    """Append one record as one line (after a newline if a crash left the last line partial), then fsync.
+
+    If a write fails (a full disk: the first write comes back short, the next one raises ENOSPC) or the fsync
+    does, the file is truncated back to its size before, so the store never keeps a partial line, and a
+    WriteError names the path. The lock (store_lock) makes this process the store's only writer.
+    """
     if record.get("record_type") not in RECORD_TYPES:
         raise ValueError(
             f"record_type: got {record.get('record_type')!r}; allowed: {', '.join(RECORD_TYPES)}"
@@ -29,15 +38,24 @@ def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:
     line = json.dumps(
         {**record, "store_schema_version": STORE_SCHEMA_VERSION}, sort_keys=True, allow_nan=False
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = memoryview((("\n" if _ends_mid_line(path) else "") + line + "\n").encode())
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        while data:
-            data = data[os.write(fd, data) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = memoryview((("\n" if _ends_mid_line(path) else "") + line + "\n").encode())
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                while data:  # a short write is continued; the next one reports why it was short
+                    written = os.write(fd, data)
+                    if written == 0:
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                    data = data[written:]
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, size)  # never leave a partial line behind
+                raise
+        finally:
+            os.close(fd)
 
 
 def _ends_mid_line(path: Path) -> bool:

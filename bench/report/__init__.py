@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bench.harness.write_errors import writing
 from bench.report.answer_render import answer_section
 from bench.report.data import LOCAL_SOURCE, load_store
 from bench.report.render import render
@@ -26,25 +27,31 @@ def render_report(
     published_dir: Path | None = None,
     seed: int = 0,
     source: str = LOCAL_SOURCE,
+    include_loaded: bool = False,
 ) -> Path:
     """Render `store_path` (plus `published_dir/*/results.jsonl`) to the self-contained page `out_path`.
 
-    `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
-    store renders the same numbers. It reads records only (no environment is built). `source` labels the
-    store's records ("published: <folder>" when a published folder is re-rendered). Returns `out_path`.
+        `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
+        store renders the same numbers. It reads records only (no environment is built). `source` labels the
+        store's records ("published: <folder>" when a published folder is re-rendered); `include_loaded` counts runs
+    marked `loaded` (left out by default). Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:
         published_dir = store_path.parent / "published"
-    store = load_store(store_path, published_dir, source)
+    store = load_store(store_path, published_dir, source, include_loaded)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
     sections = [answer, *build_sections(store, seed)]
     html = render("page.html.j2", generated=generated, store=store_path, seed=seed, sections=sections)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out_path)  # readers never see a half-written page
+    with writing(out_path):
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.write_text(html, encoding="utf-8")
+            tmp.replace(out_path)  # readers never see a half-written page
+        finally:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no partial page behind
     return out_path
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from bench.harness.write_errors import writing
 from bench.report.answer import AnswerModel, answer_model
 from bench.report.answer_figures import panel_svgs
 from bench.report.data import Store
@@ -26,10 +27,20 @@ def render_answer(model: AnswerModel, figures_dir: Path | None = None) -> str:
         captions[panel.slug] = " ".join(caption.render(c=panel.caption).split())
         embedded, titled = panel_svgs(panel, captions[panel.slug])
         if figures_dir is not None:
-            figures_dir.mkdir(parents=True, exist_ok=True)
-            (figures_dir / f"{panel.slug}.svg").write_text(titled, encoding="utf-8")
+            write_figure(figures_dir / f"{panel.slug}.svg", titled)
         figures[panel.slug] = base64.b64encode(embedded.encode("utf-8")).decode("ascii")
     return env.get_template("answer.html.j2").render(model=model, captions=captions, figures=figures)
+
+
+def write_figure(path: Path, svg: str) -> None:
+    """Write one figure; a failed write (a full disk) leaves no partial file and names the path (WriteError)."""
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.write_text(svg, encoding="utf-8")
+        except OSError:
+            path.unlink(missing_ok=True)
+            raise
 
 
 def answer_section(store: Store, seed: int = 0, figures_dir: Path | None = None) -> tuple[str, str, str]:

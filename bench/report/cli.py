@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-render the published folder DIR: DIR/index.html from DIR/results.jsonl (ignores the others)",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--include-loaded", action="store_true", help="count runs marked loaded (left out by default)"
+    )
     # Old command lines keep working: the report never builds envs now (the parity check is a record).
     parser.add_argument("--no-env-check", action="store_true", help=argparse.SUPPRESS)
     return parser
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.store.exists():
         print(f"error: --store: got {str(args.store)!r}; allowed: an existing results.jsonl", file=sys.stderr)
         return EXIT_BAD_SPEC
-    out = render_report(args.store, args.out, args.published_stores, args.seed)
+    out = render_report(
+        args.store, args.out, args.published_stores, args.seed, include_loaded=args.include_loaded
+    )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return EXIT_OK

@@ -189,7 +189,8 @@ def to_run(record: dict[str, Any], source: str) -> Run:
 @dataclass(frozen=True)
 class Reason:
     """Why a run record does not count, as a code the template words: "older_code" (`by`: the current code
-    version), "later_record" (a rerun of the same seed), "later_published" (`by`: the later folder)."""
+    version), "later_record" (a rerun of the same seed), "later_published" (`by`: the later folder), "loaded"
+    (`by`: the record's loaded_reason)."""
 
     code: str
     by: str = ""
@@ -205,12 +206,21 @@ class Store:
     """record_type -> records (code_metrics, env_throughput, learner_throughput), each with `_source` set."""
     published_dirs: list[Path]
     superseded: list[tuple[Run, Reason]] = field(default_factory=list)
-    """Run records that do not count, each with the reason (older code version, or rerun of the same seed)."""
+    """Run records that do not count, each with the reason (older code version, rerun of the same seed, or
+    measured under foreign load)."""
+    loaded_excluded: int = 0
+    """How many of them were left out as `loaded` (bench.harness.load); 0 with `include_loaded`."""
+    loaded_included: int = 0
+    """How many `loaded` runs count all the same (`include_loaded`)."""
 
 
-def load_store(store_path: Path, published_dir: Path | None, source: str = LOCAL_SOURCE) -> Store:
+def load_store(
+    store_path: Path, published_dir: Path | None, source: str = LOCAL_SOURCE, include_loaded: bool = False
+) -> Store:
     """Read the store (its records labelled `source`: a published folder re-rendered on its own says so) and
-    every `published_dir/*/results.jsonl`."""
+    every `published_dir/*/results.jsonl`. Runs marked `loaded` (measured while other work used the cores) are
+    left out before the latest record per seed is chosen, so an earlier quiet run of that seed counts instead;
+    `include_loaded` counts them like any other."""
     runs: list[Run] = []
     others: dict[str, list[dict[str, Any]]] = defaultdict(list)
     sources = [(source, store_path)]
@@ -226,9 +236,18 @@ def load_store(store_path: Path, published_dir: Path | None, source: str = LOCAL
                 runs.append(to_run(record, source))
             else:
                 others[str(record_type)].append({**record, "_source": source})
-    current, superseded = current_runs(runs)
+    loaded = [run for run in runs if run.record.get("loaded") is True]
+    excluded = (
+        []
+        if include_loaded
+        else [(run, Reason("loaded", str(run.record.get("loaded_reason") or ""))) for run in loaded]
+    )
+    current, superseded = current_runs([run for run in runs if include_loaded or run not in loaded])
     pooled, replaced = pool_published(current)
-    return Store(runs=pooled, others=dict(others), published_dirs=published, superseded=superseded + replaced)
+    return Store(
+        runs=pooled, others=dict(others), published_dirs=published, superseded=excluded + superseded + replaced,
+        loaded_excluded=len(excluded), loaded_included=len(loaded) if include_loaded else 0,
+    )  # fmt: skip
 
 
 def current_runs(runs: list[Run]) -> tuple[list[Run], list[tuple[Run, Reason]]]:

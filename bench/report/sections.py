@@ -53,6 +53,10 @@ class Overview:
     published: tuple[str, ...]
     superseded: Table
     """Run records that do not count, with the reason (`data.Reason`) worded by `cells.superseded`."""
+    loaded_excluded: int = 0
+    """Runs measured under foreign load, left out of every figure (listed in `superseded`)."""
+    loaded_included: int = 0
+    """Runs measured under foreign load that count all the same (`--include-loaded`)."""
 
 
 def overview_model(store: Store) -> Overview:
@@ -71,6 +75,8 @@ def overview_model(store: Store) -> Overview:
         cpu_only=bool(local) and {r.device_kind for r in local} == {"cpu"},
         published=tuple(p.name for p in store.published_dirs),
         superseded=Table("", (*columns, "why not counted"), superseded, "superseded", fold=True),
+        loaded_excluded=store.loaded_excluded,
+        loaded_included=store.loaded_included,
     )
 
 

@@ -192,7 +192,7 @@ def _run_all(bench, out: Path) -> int:
 def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
     rendered = []
 
-    def render_report(store_path: Path, out_path: Path) -> Path:
+    def render_report(store_path: Path, out_path: Path, include_loaded: bool = False) -> Path:
         rendered.append((store_path, out_path))
         out_path.write_text("report")
         return out_path
@@ -221,7 +221,9 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
     monkeypatch.setattr(
         all_command, "run_quick_controls", lambda args, argv: 0
     )  # the real sweeps: test_controls.py
-    monkeypatch.setattr(report_command, "render_report", lambda store, out: out.write_text("report") and out)
+    monkeypatch.setattr(
+        report_command, "render_report", lambda store, out, **_: out.write_text("report") and out
+    )
     argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
             "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html"),
             "--cache", str(tmp_path / "field-code")]  # fmt: skip

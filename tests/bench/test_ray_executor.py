@@ -16,7 +16,7 @@ import pytest
 
 from bench.harness.ray_executor import RESOURCE
 from bench.harness.store import read_records
-from tests.bench.conftest import Bench
+from tests.bench.conftest import Bench, fake
 
 RAY = str(Path(sys.executable).with_name("ray"))
 
@@ -96,6 +96,46 @@ def test_a_killed_child_gives_a_failed_record_and_the_rest_complete(tmp_path: Pa
     assert runs["ok"]["status"] == "ok"
     assert bench.run("ok", "--executor", "ray", "--address", ray_cluster, seeds=1) == 0
     assert len(read_records(bench.store_path, record_type="run")) == 2  # the ok run was not run again
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_lost_ray_worker_gives_a_failed_record_and_resume_reruns_it_once(
+    tmp_path: Path, ray_cluster: str
+) -> None:
+    bench, hold = Bench(tmp_path), tmp_path / "hold"
+    hold.touch()
+    bench.table["hold"] = fake("hold", "ok", "--hold-while", str(hold))
+    argv = ("hold,ok", "--executor", "ray", "--address", ray_cluster)
+    exit_codes: list[int] = []
+    driver = threading.Thread(target=lambda: exit_codes.append(bench.run(*argv, seeds=1)))
+    driver.start()
+    try:
+        deadline = time.monotonic() + 240
+        trainer = None
+        while trainer is None and time.monotonic() < deadline:
+            trainer = next((p for p in psutil.process_iter(["cmdline"])
+                            if str(hold) in (p.info["cmdline"] or [])), None)  # fmt: skip
+            time.sleep(0.5)
+        assert trainer is not None, "the holding run never started"
+        worker = trainer.parent()  # the Ray worker executing RunContext.execute
+        assert worker is not None and "ray" in " ".join(worker.cmdline()).lower()
+        worker.kill()
+        driver.join(timeout=300)
+        psutil.wait_procs([trainer], timeout=30)
+        assert not trainer.is_running() or trainer.status() == psutil.STATUS_ZOMBIE  # died with its worker
+    finally:
+        hold.unlink()
+    assert exit_codes == [1]
+    runs = {r["contender"]: r for r in read_records(bench.store_path, record_type="run")}
+    assert runs["hold"]["status"] == "failed" and runs["ok"]["status"] == "ok"
+    assert "ray executor: the run was lost: " in runs["hold"]["error"]
+    assert runs["hold"]["provenance"]["executor"]["lost"].startswith("WorkerCrashedError: ")  # Ray's reason
+    assert bench.run(*argv, seeds=1) == 0  # resume: the lost run again, the ok one not
+    statuses = sorted(
+        (r["contender"], r["status"]) for r in read_records(bench.store_path, record_type="run")
+    )
+    assert statuses == [("hold", "failed"), ("hold", "ok"), ("ok", "ok")]
 
 
 @pytest.mark.parametrize(

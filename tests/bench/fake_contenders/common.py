@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from dataclasses import asdict
 
 from shared_spec.cli import add_spec_arguments, spec_or_exit
@@ -26,7 +28,13 @@ def parse() -> tuple[argparse.Namespace, PPOSpec]:
     parser.add_argument(
         "--wrong-hash", action="store_true", help="report a spec hash the harness did not ask for"
     )
+    parser.add_argument("--hold-while", help="before finishing, wait while this file exists (at most 300 s)")
     args = parser.parse_args()
+    if args.hold_while:
+        print(f"[fake] holding while {args.hold_while} exists", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + 300
+        while os.path.exists(args.hold_while) and time.monotonic() < deadline:
+            time.sleep(0.1)
     return args, spec_or_exit(args.preset, args.overrides)
 
 
