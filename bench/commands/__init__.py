@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | handoff | parity | loc | code | report | campaign`: the command line of the bench.
+"""`python -m bench run | all | env | learner | handoff | parity | loc | code | report`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import campaign, code, envs, handoff, learner, parity, report, run
+from bench.commands import code, envs, handoff, learner, parity, report, run
 from bench.commands.common import EXIT_INTERRUPTED, add_flags, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
@@ -28,7 +28,6 @@ COMMANDS = {
     "handoff": (handoff.HandoffArgs, "control: the Brax env stepped fused, from a loop, from torch (DLPack)"),
     "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
     "report": (report.ReportArgs, "render the HTML report from the store"),
-    "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
 }
 """Command -> (its arguments, its help line)."""
 
@@ -58,7 +57,6 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "loc": lambda: code.loc(ns.store, bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
-        "campaign": lambda: campaign.campaign(typed(campaign.CampaignArgs, ns), contenders, bench_argv),
     }
     try:
         return commands[ns.command]()
