@@ -45,9 +45,7 @@ class DeviceNoiseEnv:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m gpu.sync_check", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m gpu.sync_check", description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="gpu-scale", help="the update's shapes (default: gpu-scale)")
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():

@@ -71,5 +71,7 @@ def schedule_runs(
             num_seeds = seeds if contender.vmap_seeds else 1
             argv = build_argv(contender, preset, seed, overrides, num_seeds)
             log = logs_dir / f"{contender.name}-{preset}-{spec.spec_hash()}-seed{seed}.log"
-            runs.append(ScheduledRun(contender, seed, num_seeds, argv, log, versions[contender.name], position))
+            runs.append(
+                ScheduledRun(contender, seed, num_seeds, argv, log, versions[contender.name], position)
+            )
     return runs

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.report.answer_render import answer_section
 from bench.report.data import LOCAL_SOURCE, load_store
+from bench.report.model import build_model
 from bench.report.render import render
 from bench.report.sections import build_sections
 
@@ -36,10 +37,10 @@ def render_report(
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:
         published_dir = store_path.parent / "published"
-    store = load_store(store_path, published_dir, source)
+    model = build_model(load_store(store_path, published_dir, source), seed)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
-    sections = [answer, *build_sections(store, seed)]
+    answer = answer_section(model, out_path.parent / "figures")  # first: the answer as pictures
+    sections = [answer, *build_sections(model)]
     html = render("page.html.j2", generated=generated, store=store_path, seed=seed, sections=sections)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bench.report.answer import AnswerModel, answer_model
 from bench.report.answer_figures import panel_svgs
-from bench.report.data import Store
-from bench.report.render import environment
+from bench.report.model import ReportModel
+from bench.report.render import Section, environment
 
 ANCHOR, TITLE = "answer-panel", "The answer in pictures"
 
@@ -32,6 +32,6 @@ def render_answer(model: AnswerModel, figures_dir: Path | None = None) -> str:
     return env.get_template("answer.html.j2").render(model=model, captions=captions, figures=figures)
 
 
-def answer_section(store: Store, seed: int = 0, figures_dir: Path | None = None) -> tuple[str, str, str]:
+def answer_section(model: ReportModel, figures_dir: Path | None = None) -> Section:
     """(anchor, title, body) of the opening section, the report's other sections' shape."""
-    return ANCHOR, TITLE, render_answer(answer_model(store, seed), figures_dir)
+    return ANCHOR, TITLE, render_answer(answer_model(model), figures_dir)

@@ -32,8 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-render the published folder DIR: DIR/index.html from DIR/results.jsonl (ignores the others)",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    # Old command lines keep working: the report never builds envs now (the parity check is a record).
-    parser.add_argument("--no-env-check", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 

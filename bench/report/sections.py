@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
@@ -16,30 +17,24 @@ from bench.report import plots, tables
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
     LOCAL_SOURCE,
-    GroupKey,
     Run,
     Store,
     by_contender,
     finite,
-    group_runs,
     hardware_label,
     latest_code_metrics,
     runs_per_origin,
 )
-from bench.report.debate import debate_section
+from bench.report.debate import DebateModel, debate_section, pair_answers
 from bench.report.field_code import field_code_section
 from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import matrix_section
+from bench.report.model import Group, ReportModel
 from bench.report.render import Section, Table, cell, cell_text, fmt, section, table_of_rows
 from bench.report.source_view import SourceFile, side_by_side
-from bench.report.tables import Summary, summarize
+from bench.report.tables import Summary
 from shared_spec.details import checklist
-from shared_spec.tasks import TASKS, get_task
-
-
-def group_label(key: GroupKey) -> str:
-    """The caption every figure and table of a group carries: hardware, preset, task, spec, code, source."""
-    return cell("group", key)
+from shared_spec.tasks import TASKS
 
 
 @dataclass(frozen=True)
@@ -82,20 +77,14 @@ class HeadlineGroup:
     per_seed: Table
 
 
-def headline_model(
-    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
-) -> tuple[HeadlineGroup, ...]:
+def headline_model(groups: Sequence[Group]) -> tuple[HeadlineGroup, ...]:
     """One headline table per group (device memory where a run used a GPU), and its per-seed returns."""
     out = []
-    for key, runs in groups.items():
-        per_folder = {name: runs_per_origin(rows) for name, rows in by_contender(runs).items()}
-        gpu = any(r.device_kind == "gpu" for r in runs)
-        table = tables.headline_table(summaries[key], gpu, per_folder)
-        out.append(
-            HeadlineGroup(
-                group_label(key), tuple(summaries[key]), table, tables.per_seed_table(summaries[key])
-            )
-        )
+    for g in groups:
+        per_folder = {name: runs_per_origin(rows) for name, rows in by_contender(g.runs).items()}
+        gpu = any(r.device_kind == "gpu" for r in g.runs)
+        table = tables.headline_table(g.summaries, gpu, per_folder)
+        out.append(HeadlineGroup(g.label, tuple(g.summaries), table, tables.per_seed_table(g.summaries)))
     return tuple(out)
 
 
@@ -111,27 +100,18 @@ class FigureGroup:
     startup: Table
 
 
-def figures_model(
-    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]], seed: int
-) -> tuple[FigureGroup, ...]:
+def figures_model(groups: Sequence[Group], seed: int) -> tuple[FigureGroup, ...]:
     return tuple(
         FigureGroup(
-            group_label(key),
-            tuple(s.contender for s in summaries[key] if s.ok_runs),
-            plots.learning_curves(runs, threshold_of(key[3]), seed),
-            plots.speed_and_time(summaries[key]),
-            tables.phase_split_table(summaries[key]),
-            tables.startup_table(summaries[key]),
+            g.label,
+            tuple(s.contender for s in g.summaries if s.ok_runs),
+            plots.learning_curves(g.runs, g.threshold, seed),
+            plots.speed_and_time(g.summaries),
+            tables.phase_split_table(g.summaries),
+            tables.startup_table(g.summaries),
         )
-        for key, runs in groups.items()
+        for g in groups
     )
-
-
-def threshold_of(task: str) -> float | None:
-    try:
-        return get_task(task).return_threshold
-    except Exception:  # unknown task name in an old record: no threshold line
-        return None
 
 
 CODE_COLUMNS = ("implementation", "part", "num_files", "sloc", "comments", "functions", "cc_mean", "cc_max",
@@ -411,21 +391,30 @@ def _provenance_block(source: str, preset: str, rows: list[Run]) -> ProvenanceBl
     )
 
 
-def build_sections(store: Store, seed: int = 0) -> list[Section]:
-    """All sections in reading order."""
-    groups = group_runs(store.runs)
-    summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
+def debate_model(model: ReportModel) -> DebateModel:
+    """The debate's view: the code claims, every matrix, each comparison's answer per group."""
+    return DebateModel(
+        model.code,
+        model.matrices,
+        pair_answers([(g.matrix.caption, g.summaries) for g in model.groups]),
+        any(r.device_kind == "gpu" for r in model.store.runs),
+    )
+
+
+def build_sections(model: ReportModel) -> list[Section]:
+    """All sections after the answer panel, in reading order: views of the one model."""
+    store, groups, field = model.store, model.groups, model.code.field
     return [
         section("overview", m=overview_model(store)),
         section("how-to-read"),
-        section("headline", groups=headline_model(groups, summaries)),
-        matrix_section(summaries),
-        field_pairs_section(groups, {key: group_label(key) for key in groups}, seed),
-        across_tasks_section(groups, seed),
-        section("figures", groups=figures_model(groups, summaries, seed)),
-        debate_section(store, summaries),
+        section("headline", groups=headline_model(groups)),
+        matrix_section(model.matrices),
+        field_pairs_section([(g.label, g.runs) for g in groups]),
+        across_tasks_section({g.key: g.runs for g in groups}, model.seed),
+        section("figures", groups=figures_model(groups, model.seed)),
+        debate_section(debate_model(model)),
         section("code", m=code_model(store)),
-        field_code_section(store),
+        field_code_section(field.rows, field.ratios, field.reason),
         section("parity", m=parity_model(store)),
         section("details", checklist=table_of_rows(checklist(), css_class="plug", fold=True)),
         section("controls", m=controls_model(store)),

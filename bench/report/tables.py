@@ -167,7 +167,7 @@ def _per_seed_returns(ok: list[Run]) -> tuple[tuple[Any, float], ...]:
     return tuple(sorted(pairs, key=lambda pair: str(pair[0]).zfill(6)))
 
 
-def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
+def summarize(runs: list[Run]) -> list[Summary]:
     """One Summary per contender of `runs` (runs of one group)."""
     out = []
     grouped = by_contender(runs)
@@ -195,8 +195,8 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 wall_s=_mean([r.metric("wall_s") for r in cold]),
                 train_s=_mean_if_all([r.metric("train_s") for r in ok]),
                 eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
-                sps=seed_estimate(sps, "mean", seed) if sps else None,
-                final_return=seed_estimate(returns, "mean", seed) if returns else None,
+                sps=seed_estimate(sps) if sps else None,
+                final_return=seed_estimate(returns) if returns else None,
                 tt_threshold_median=statistics.median(reached) if reached else None,
                 tt_reached=len(reached),
                 peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),

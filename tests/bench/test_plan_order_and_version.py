@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.harness.schedule import schedule_runs
 from bench.harness.code_version import REPO_ROOT, code_version, hashed_files
 from bench.harness.contenders import CONTENDERS, Contender
+from bench.harness.schedule import schedule_runs
 from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
 

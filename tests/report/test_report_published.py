@@ -59,7 +59,7 @@ def test_published_folder_is_re_rendered_from_its_own_store(
     folder = tmp_path / "h200-2026-11-27"
     folder.mkdir()
     shutil.copy(H200 / "results.jsonl", folder / "results.jsonl")
-    assert report_cli.main(["--published", str(folder), "--no-env-check"]) == 0
+    assert report_cli.main(["--published", str(folder)]) == 0
     html = (folder / "index.html").read_text(encoding="utf-8")
     assert str(folder / "index.html") in capsys.readouterr().out
     answer = html[html.index('<section id="answer-panel"') : html.index('<section id="overview"')]

@@ -295,7 +295,7 @@ def test_cli_renders_and_refuses_a_missing_store(tmp_path: Path, capsys: pytest.
     )
     assert "--store" in capsys.readouterr().err
     out = tmp_path / "index.html"
-    assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out), "--no-env-check"]) == 0
+    assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out)]) == 0
     assert out.read_text().startswith("<!DOCTYPE html>")
 
 
