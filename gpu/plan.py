@@ -39,7 +39,7 @@ class Step:
     cap_s: float = 120
     gpu_only: bool = False
     final: bool = False
-    """Run at the end whatever the part, from the reserved seconds (loc, report)."""
+    """Run at the end whatever the part, from the reserved seconds (code, report)."""
 
 
 @dataclass(frozen=True)

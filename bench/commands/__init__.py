@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | handoff | parity | loc | code | report`: the command line of the bench.
+"""`python -m bench run | all | env | learner | handoff | parity | code | report`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts.
@@ -20,8 +20,10 @@ from bench.harness.store import DEFAULT_STORE
 
 COMMANDS = {
     "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
-    "loc": (None, "code metrics of each implementation (radon)"),
-    "code": (code.CodeArgs, "the field's PPO (pinned PyPI archives, never installed) and this pair"),
+    "code": (
+        code.CodeArgs,
+        "code metrics by one rule: this project and the field's PPO (pinned, never installed)",
+    ),
     "all": (all_command.AllArgs, "run the main contenders, the controls, measure code, render the report"),
     "env": (envs.EnvArgs, "control: env-only throughput, Brax vs Gymnasium, over num_envs"),
     "learner": (learner.LearnerArgs, "control: learner-only throughput (pytest-benchmark)"),
@@ -38,8 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (args, help_line) in COMMANDS.items():
         command = sub.add_parser(name, help=help_line)
-        if args is not None:
-            add_flags(command, args)
+        add_flags(command, args)
     return parser
 
 
@@ -54,7 +55,6 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
         "handoff": lambda: handoff.handoff(typed(handoff.HandoffArgs, ns), bench_argv),
         "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
-        "loc": lambda: code.loc(ns.store, bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
     }

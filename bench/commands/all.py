@@ -30,7 +30,8 @@ class AllArgs(run.RunArgs):
 
 
 def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """run, controls (unless `no_controls`), loc, code (not fatal offline), report; the worst status of them."""
+    """run, controls (unless `no_controls`), code (the field's part not fatal offline), report; the worst
+    status of them."""
     start = time.monotonic()
     device = run.choose_device(args)  # once: on a GPU host each choice probes both frameworks
     try:
@@ -44,7 +45,6 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
                 run_side_contenders(args, table, bench_argv, names, seeds, device) for names, seeds in side
             ]
             statuses.append(run_quick_controls(args, bench_argv, device))
-        statuses.append(code.loc(args.store, bench_argv))
         code.code(code.CodeArgs(cache=args.cache, store=args.store), bench_argv, not_fatal=True)
         statuses.append(report.report(report.ReportArgs(args.store, args.out)))
     finally:

@@ -305,18 +305,32 @@ def _cell(run: Run) -> tuple[str, str, str, str, str]:
     return (run.source, run.hardware, run.preset, run.task, run.spec_hash)
 
 
+PROJECT = "ppo-bench"
+"""The `package` of this project's code_metrics rows (the field's rows name their PyPI package)."""
+
+
 def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
-    """The latest code_metrics record per implementation, a local one before any published one.
+    """This project's latest code_metrics row per (implementation, classification), a local one before any
+    published one, in order of first appearance (each implementation's first row: its core, or its whole
+    source for a shared package).
 
     Code metrics describe source, not hardware: the local store's records describe the checkout rendering the
     report, a published folder's describe the code of its run (older, usually). Published records only fill
     in implementations the local store has not measured; each keeps its `_source`.
     """
-    records = store.others.get("code_metrics", [])
-    latest: dict[str, dict[str, Any]] = {}
+    records = [r for r in store.others.get("code_metrics", []) if r.get("package") == PROJECT]
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
     for record in sorted(records, key=lambda r: r.get("_source") == LOCAL_SOURCE):  # local last: it wins
-        latest[str(record.get("implementation"))] = record
+        latest[(str(record.get("implementation")), str(record.get("classification")))] = record
     return list(latest.values())
+
+
+def main_code_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """implementation -> its first row (`latest_code_metrics`): the core of a trainer, a shared package whole."""
+    main: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        main.setdefault(str(row.get("implementation")), row)
+    return main
 
 
 GroupKey = tuple[str, str, str, str, str, str]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.report import settings
-from bench.report.data import Store, latest_code_metrics
+from bench.report.data import Store, latest_code_metrics, main_code_rows
 from bench.report.field_code import field_rows, pair_ratios
 from bench.report.matrix import Caption, MatrixView
 from bench.report.render import Section, section
@@ -26,8 +26,9 @@ from bench.report.tables import Summary, paired_ratio
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
 """Percentage points around the claimed 20% within which we call the measurement consistent with it."""
-READABILITY_KEYS = ("cc_mean", "cc_max", "max_nesting", "nested_functions")
-"""radon's structural proxies of the two cores; the templates name them."""
+READABILITY_KEYS = ("cc_mean", "cyclomatic_max", "cognitive", "max_nesting", "closures")
+"""The structural proxies of the two cores (`source_metrics`; `cc_mean` from records made before the one rule),
+those both cores' records carry; the templates name them."""
 SHARED_PACKAGES = ("shared_spec", "ppo_envs")
 
 
@@ -153,9 +154,8 @@ def _num(record: dict[str, Any], key: str) -> float | None:
 
 
 def _code(records: list[dict[str, Any]], implementation: str) -> dict[str, Any]:
-    """The latest code_metrics record of `implementation` (local store first); empty when there is none."""
-    found = [r for r in records if r.get("implementation") == implementation]
-    return found[-1] if found else {}
+    """The main code_metrics row of `implementation` (`data.main_code_rows`); empty when there is none."""
+    return main_code_rows(records).get(implementation, {})
 
 
 def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
@@ -171,7 +171,7 @@ def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
         torch_sloc,
         shorter,
         abs(shorter - CLAIMED_SHORTER) <= CLAIM_TOLERANCE,
-        all(r.get("part") == "core" for r in (jax, torch)),
+        all(r.get("classification") == "core" for r in (jax, torch)),
         tuple(sorted({str(r.get("_source", "?")) for r in (jax, torch)})),
         shared if all(shared) else None,
     )

@@ -17,7 +17,7 @@ from bench.report.data import LOCAL_SOURCE, Store
 from bench.report.plots import to_data_uri
 from bench.report.render import Section, fmt, section, table_of_rows, text
 
-RECORD_TYPE = "field_code_metrics"
+RECORD_TYPE = "code_metrics"
 PROJECT = "ppo-bench"
 RATIO_KEYS = {
     "sloc": "SLOC",
@@ -38,7 +38,8 @@ CLAIMED_SLOC_RATIO = 0.8
 
 
 def field_rows(store: Store) -> tuple[list[dict[str, Any]], str | None]:
-    """(latest measured row per implementation and classification, local first; why nothing was measured)."""
+    """(latest row measured as one of a pair, per implementation and classification, local first; why
+    nothing was measured)."""
     records = sorted(store.others.get(RECORD_TYPE, []), key=lambda r: r.get("_source") == LOCAL_SOURCE)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     reason = None
@@ -46,7 +47,8 @@ def field_rows(store: Store) -> tuple[list[dict[str, Any]], str | None]:
         if record.get("status") == "not_measured":
             reason = str(record.get("reason"))
             continue
-        latest[(str(record.get("implementation")), str(record.get("classification")))] = record
+        if record.get("pair"):
+            latest[(str(record.get("implementation")), str(record.get("classification")))] = record
     return list(latest.values()), None if latest else reason
 
 

@@ -43,9 +43,11 @@ SVG_METADATA = ("Date", "Creator", "Format", "Type")
 CODE_METRICS = (
     ("sloc", "SLOC"),
     ("cc_mean", "cyclomatic complexity\n(mean per block)"),
-    ("cc_max", "cyclomatic complexity\n(max)"),
+    ("cognitive", "cognitive complexity"),
+    ("cyclomatic_max", "cyclomatic complexity\n(max)"),
     ("max_nesting", "max nesting depth"),
 )
+"""The code bars' metrics, those some record carries (`cc_mean`: records made before the one rule)."""
 
 
 def color(contender: str) -> str:
@@ -205,8 +207,9 @@ def code_metrics(records: list[dict]) -> str | None:
     names = [str(r.get("implementation", "?")) for r in records]
     jax_name, torch_name = DEBATE_PAIR
     palette = {"jax_ppo": color(jax_name), "torch_ppo": color(torch_name)}
-    fig, axes = plt.subplots(1, len(CODE_METRICS), figsize=(WIDTH, 3.0), layout="constrained")
-    for ax, (key, title) in zip(axes, CODE_METRICS, strict=True):
+    metrics = [(key, title) for key, title in CODE_METRICS if any(key in r for r in records)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(WIDTH, 3.0), layout="constrained")
+    for ax, (key, title) in zip(axes, metrics, strict=True):
         values = [float(r[key]) if isinstance(r.get(key), int | float) else np.nan for r in records]
         ax.bar(range(len(names)), values, color=[palette.get(n, UNKNOWN_COLOR) for n in names])
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)

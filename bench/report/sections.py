@@ -23,6 +23,7 @@ from bench.report.data import (
     finite,
     hardware_label,
     latest_code_metrics,
+    main_code_rows,
     runs_per_origin,
 )
 from bench.report.debate import DebateModel, debate_section, pair_answers
@@ -114,8 +115,14 @@ def figures_model(groups: Sequence[Group], seed: int) -> tuple[FigureGroup, ...]
     )
 
 
-CODE_COLUMNS = ("implementation", "part", "num_files", "sloc", "comments", "functions", "cc_mean", "cc_max",
-                "max_nesting", "nested_functions", "tool")  # fmt: skip
+CODE_COLUMNS = {
+    "implementation": "implementation", "classification": "part", "num_files": "num_files", "sloc": "sloc",
+    "comments": "comments", "functions": "functions", "cc_mean": "cc_mean", "cyclomatic_max": "cc_max",
+    "cognitive": "cognitive", "cyclomatic": "cyclomatic", "max_nesting": "max_nesting",
+    "closures": "nested_functions", "vocabulary": "vocabulary", "tool": "tool",
+}  # fmt: skip
+"""Record key -> column header of the code table; a column shows where some row measured it (records made
+before the one rule carry comments, functions, cc_mean; the one rule's cognitive, cyclomatic, vocabulary)."""
 
 
 @dataclass(frozen=True)
@@ -128,11 +135,13 @@ class CodeMetrics:
 
 
 def code_model(store: Store) -> CodeMetrics:
-    """SLOC, complexity and nesting per implementation (and its parts), and the two cores side by side."""
+    """SLOC, complexity and nesting per implementation and classification (bars: each one's main row), and
+    the two cores side by side."""
     rows = latest_code_metrics(store)
-    parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
-    table = table_of_rows(parts, css_class="code", columns=CODE_COLUMNS)
-    return CodeMetrics(bool(rows), plots.code_metrics(rows), table, side_by_side())
+    shown = {key: header for key, header in CODE_COLUMNS.items() if any(key in row for row in rows)}
+    table = table_of_rows([{shown[k]: row.get(k) for k in shown} for row in rows], css_class="code")
+    bars = plots.code_metrics(list(main_code_rows(rows).values()))
+    return CodeMetrics(bool(rows), bars, table, side_by_side())
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def test_the_plan_names_known_contenders_and_the_headline_cell_first() -> None:
         ("jax", "torch-brax-compile"),
         3,
     )
-    assert [s.name for s in plan.steps if s.final] == ["loc", "report"]
+    assert [s.name for s in plan.steps if s.final] == ["code", "report"]
 
 
 @pytest.mark.parametrize("preset", ["gpu-scale", "gpu-gym"])

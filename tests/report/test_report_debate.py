@@ -62,11 +62,11 @@ def test_code_claims_come_from_the_code_metrics_records(tmp_path: Path) -> None:
     assert length.shared is None  # ppo_envs not measured
     readability = claims.readability
     assert readability is not None
-    expected = [(k, jax[k], torch[k]) for k in ("cc_mean", "cc_max", "max_nesting", "nested_functions")]
+    expected = [(k, jax[k], torch[k]) for k in ("cc_mean", "cyclomatic_max", "max_nesting", "closures")]
     assert list(readability.metrics) == expected
     assert readability.jax_higher == sum(a > b for _, a, b in expected) == 2
     assert readability.jax_lower == sum(a < b for _, a, b in expected) == 2
-    assert not any(claims.field.pairs.values())  # no field_code_metrics records
+    assert not any(claims.field.pairs.values())  # no row measured as one of a pair
 
 
 def test_each_comparison_is_answered_where_both_ran_with_ratios_over_seed_pairs(tmp_path: Path) -> None:
