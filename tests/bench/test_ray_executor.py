@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,11 +28,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
+def ray_cluster():
     """A head node on this machine with 2 CPUs and one `ppo_bench_node` slot; its address."""
     pytest.importorskip("ray")  # the optional extra `cluster`: `make test` installs it, so CI runs these
     port = _free_port()
-    temp = tmp_path_factory.mktemp("ray")
+    # Ray's socket paths (temp dir + a 41-character session name + sockets/...) must fit AF_UNIX's 107 bytes:
+    # a short new folder in /tmp, not pytest's deep one (too long once TMPDIR is itself a new folder, as in CI).
+    temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     start = [RAY, "start", "--head", f"--port={port}", "--num-cpus=2", f"--resources={{\"{RESOURCE}\": 1}}",
              "--include-dashboard=false", f"--temp-dir={temp}", "--disable-usage-stats"]  # fmt: skip
     subprocess.run(start, check=True, capture_output=True, timeout=180)
@@ -39,6 +42,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120, check=False)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _keys(store: Path) -> list[tuple]:
