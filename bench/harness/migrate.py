@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.harness.store import STORE_SCHEMA_VERSION, read_records
+from bench.harness.schema import STORE_SCHEMA_VERSION
 
 PROJECT = "ppo-bench"
 FRAMEWORKS = {"jax_ppo": "jax", "torch_ppo": "torch"}
@@ -54,7 +54,8 @@ def _part(part: dict[str, Any]) -> dict[str, Any]:
 
 def migrate_store(path: Path) -> int:
     """Rewrite `path` with every record at the current version; the number of records changed."""
-    records = read_records(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
     migrated = [new for record in records for new in migrate_record(record)]
     changed = sum(r.get("store_schema_version", 1) < STORE_SCHEMA_VERSION for r in records)
     tmp = path.with_suffix(path.suffix + ".tmp")

@@ -40,7 +40,7 @@ def paired_values(jax_runs: list[Run], torch_runs: list[Run], metric: str) -> li
 def unmapped_fields(runs: list[Run]) -> str:
     """The spec fields the contender's library could not express, from its newest record."""
     for run in sorted(runs, key=lambda r: r.started, reverse=True):
-        unmapped = (run.record.get("extra") or {}).get("unmapped")
+        unmapped = run.record.extra.get("unmapped")  # the field contender's own diagnostics
         if isinstance(unmapped, dict):
             return ", ".join(sorted(unmapped)) or "none"
     return MISSING

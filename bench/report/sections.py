@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
+from bench.harness.schema import HandoffRecord, Record
 from bench.report import plots, tables
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
@@ -138,7 +139,9 @@ def code_model(store: Store) -> CodeMetrics:
     """SLOC, complexity and nesting per implementation and classification (bars: each one's main row), and
     the two cores side by side."""
     rows = latest_code_metrics(store)
-    shown = {key: header for key, header in CODE_COLUMNS.items() if any(key in row for row in rows)}
+    shown = {
+        key: header for key, header in CODE_COLUMNS.items() if any(row.get(key) is not None for row in rows)
+    }
     table = table_of_rows([{shown[k]: row.get(k) for k in shown} for row in rows], css_class="code")
     bars = plots.code_metrics(list(main_code_rows(rows).values()))
     return CodeMetrics(bool(rows), bars, table, side_by_side())
@@ -146,7 +149,7 @@ def code_model(store: Store) -> CodeMetrics:
 
 @dataclass(frozen=True)
 class Parity:
-    record: dict[str, Any] | None
+    record: Record | None
     """The newest `env_parity` record (`python -m bench parity`; a local one before a published one)."""
     measured: Table
     registry: Table
@@ -172,7 +175,7 @@ def parity_model(store: Store) -> Parity:
          "what differs": t.parity_note}
         for t in TASKS.values()
     ]  # fmt: skip
-    measured = [_compact_parity(r) for r in (record or {}).get("rows") or [] if isinstance(r, dict)]
+    measured = [_compact_parity(r) for r in (record.rows if record else [])]
     return Parity(
         record, table_of_rows(measured, css_class="plug"), table_of_rows(registry, css_class="plug")
     )
@@ -269,35 +272,29 @@ def controls_model(store: Store) -> Controls:
     return Controls(panels, handoff, Table("", columns, rows, "controls handoff"))
 
 
-def _hardware(record: dict[str, Any]) -> str:
+def _hardware(record: Record) -> str:
     """The record's `hardware` label where it carries one, else the label of its device and provenance."""
-    value = record.get("hardware")
-    return value if isinstance(value, str) and value else hardware_label(record)[0]
+    return str(record.get("hardware") or hardware_label(record)[0])
 
 
-def _handoffs(records: list[dict[str, Any]]) -> tuple[Handoff, ...]:
-    """The latest record per (hardware, source, preset, num_envs), differences recomputed where missing."""
+def _handoffs(records: list[HandoffRecord]) -> tuple[Handoff, ...]:
+    """The latest record per (hardware, source, preset, num_envs), differences recomputed where not stored."""
     latest: dict[tuple, Handoff] = {}
     for record in records:
-        ms = record.get("ms_per_step") if isinstance(record.get("ms_per_step"), dict) else {}
+        ms = record.ms_per_step
         fused, loop, torch = (finite(ms.get(k)) for k in ("fused", "jax_loop", "torch_dlpack"))
-        not_fused, handoff = finite(record.get("not_fused_ms")), finite(record.get("handoff_and_torch_ms"))
+        where = (_hardware(record), str(record.get("_source", LOCAL_SOURCE)), record.preset or "?")
+        not_fused, handoff = record.not_fused_ms, record.handoff_and_torch_ms
         if not_fused is None and loop is not None and fused is not None:
             not_fused = loop - fused
         if handoff is None and torch is not None and loop is not None:
             handoff = torch - loop
-        num_envs = record.get("num_envs") if isinstance(record.get("num_envs"), int) else None
-        where = (
-            _hardware(record),
-            str(record.get("_source", LOCAL_SOURCE)),
-            str(record.get("preset") or "?"),
-        )
-        row = Handoff(*where, num_envs, fused, loop, torch, not_fused, handoff)
+        row = Handoff(*where, record.num_envs, fused, loop, torch, not_fused, handoff)
         latest[(row.hardware, row.source, row.preset, row.num_envs)] = row
     return tuple(latest.values())
 
 
-def _control_panels(records: list[dict[str, Any]], view: ControlView) -> tuple[ControlPanel, ...]:
+def _control_panels(records: list[Record], view: ControlView) -> tuple[ControlPanel, ...]:
     by_hardware: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         by_hardware[f"{_hardware(record)} · {record.get('_source', LOCAL_SOURCE)}"].append(record)
@@ -374,15 +371,14 @@ def _provenance_block(source: str, preset: str, rows: list[Run]) -> ProvenanceBl
     versions: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
         seeds[r.contender].add(r.seed)
-        recorded = r.record.get("versions") or r.provenance.get("versions") or {}
-        if isinstance(recorded, dict):
-            versions[r.contender].update({str(k): str(v) for k, v in recorded.items()})
+        recorded = r.record.versions or r.provenance.get("versions") or {}
+        versions[r.contender].update({str(k): str(v) for k, v in recorded.items()})
     packages = sorted({package for found in versions.values() for package in found})
-    spec = next((r.record["spec"] for r in rows if isinstance(r.record.get("spec"), dict)), None)
+    spec = next((r.record.spec for r in rows if r.record.spec), None)
     return ProvenanceBlock(
         source=source,
         preset=preset,
-        spec_hashes=tuple(sorted({str(r.record["spec_hash"]) for r in rows if r.record.get("spec_hash")})),
+        spec_hashes=tuple(sorted({r.record.spec_hash for r in rows if r.record.spec_hash})),
         commits=values("git_commit"),
         dirty=values("git_dirty"),
         dates=values("date"),

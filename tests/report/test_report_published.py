@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import commands as bench_cli
+from bench.harness.schema import RunRecord
 from bench.report import cli as report_cli
 from bench.report.data import hardware_label, source_label
 
@@ -38,7 +39,7 @@ VERDICT_WORDS = re.compile(
 def test_the_device_label_says_what_was_used_and_a_missing_gpu_only_when_asked_for(
     device: dict[str, object], label: str
 ) -> None:
-    assert hardware_label({**CPU_RECORD, "device": device})[0] == label
+    assert hardware_label(RunRecord.from_json({**CPU_RECORD, "device": device}))[0] == label
 
 
 def test_published_groups_are_named_by_card_and_date() -> None:
