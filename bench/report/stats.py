@@ -22,7 +22,7 @@ Learning-curve bands resample whole runs (all points of a curve together), so a 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,48 +65,6 @@ def seed_estimate(scores: list[float]) -> Estimate:
     return mean_estimate(values)
 
 
-def as_runs_by_tasks(scores: np.ndarray | list[float]) -> np.ndarray:
-    """`scores` as a float array shaped runs x tasks (a 1-D list of per-seed values is one task)."""
-    array = np.asarray(scores, dtype=float)
-    if array.ndim == 1:
-        array = array[:, None]
-    if array.ndim != 2:
-        raise ValueError(f"scores: got shape {array.shape}; allowed: runs x tasks (2-D) or runs (1-D)")
-    return array
-
-
-def bootstrap_ci(
-    scores: np.ndarray | list[float],
-    func: Callable[[np.ndarray], np.ndarray],
-    seed: int = DEFAULT_SEED,
-    reps: int = DEFAULT_REPS,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """`func(scores)` and its 95% percentile-bootstrap CI over runs (2 x k, lower row first; None for 1 run).
-
-    `func` maps a runs x columns array to a 1-D array of k values; runs (rows) are resampled with
-    replacement. Non-finite scores are an error: a diverged run must be excluded (and counted) by the caller.
-    """
-    array = as_runs_by_tasks(scores)
-    if array.shape[0] == 0:
-        raise ValueError("scores: got 0 runs; allowed: at least 1 run")
-    if not np.all(np.isfinite(array)):
-        raise ValueError("scores: got non-finite values; allowed: finite numbers (drop failed runs first)")
-    point = np.asarray(func(array), dtype=float)
-    if array.shape[0] < 2:
-        return point, None
-    result = scipy_stats.bootstrap(
-        (np.arange(array.shape[0]),),
-        lambda rows: np.asarray(func(array[rows.astype(int)]), dtype=float),
-        vectorized=False,
-        method="percentile",
-        confidence_level=CI_SIZE,
-        n_resamples=reps,
-        random_state=np.random.default_rng(seed),
-    )
-    interval = result.confidence_interval
-    return point, np.vstack([np.atleast_1d(interval.low), np.atleast_1d(interval.high)])
-
-
 def interquartile_mean(array: np.ndarray) -> float:
     """IQM of all values: the mean of the middle 50% (`trim_mean(x, 0.25)`, as rliable's `aggregate_iqm`)."""
     return float(scipy_stats.trim_mean(np.asarray(array, dtype=float).reshape(-1), proportiontocut=0.25))
@@ -114,7 +72,7 @@ def interquartile_mean(array: np.ndarray) -> float:
 
 def mean_estimate(scores: np.ndarray | list[float]) -> Estimate:
     """Mean over all runs with its Student-t 95% CI."""
-    values = as_runs_by_tasks(scores)[:, 0]
+    values = np.asarray(scores, dtype=float).reshape(-1)
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError("scores: got no runs or non-finite values; allowed: finite numbers, at least 1 run")
     mean = float(np.mean(values))
@@ -197,11 +155,22 @@ def verdict(
 def pointwise_mean_band(
     scores: np.ndarray, seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Per-column mean of runs x points (a learning curve) and its 95% CI band (None, None for one run)."""
-    point, interval = bootstrap_ci(scores, lambda s: np.mean(s, axis=0), seed, reps)
-    if interval is None:
-        return point, None, None
-    return point, interval[0], interval[1]
+    """Per-column mean of runs x points (a learning curve) and its 95% percentile-bootstrap band, whole runs
+    resampled together (None, None for one run)."""
+    array = np.asarray(scores, dtype=float)
+    mean = np.mean(array, axis=0)
+    if array.shape[0] < 2:
+        return mean, None, None
+    band = scipy_stats.bootstrap(
+        (np.arange(array.shape[0]),),
+        lambda rows: np.mean(array[rows.astype(int)], axis=0),
+        vectorized=False,
+        method="percentile",
+        confidence_level=CI_SIZE,
+        n_resamples=reps,
+        random_state=np.random.default_rng(seed),
+    ).confidence_interval
+    return mean, np.atleast_1d(band.low), np.atleast_1d(band.high)
 
 
 def stratified_iqm_estimate(
