@@ -126,7 +126,16 @@ class CodeMetricsRecord(Record):
 
 
 @dataclass(kw_only=True)
-class EnvThroughputRecord(Record):
+class ControlRecord(Record):
+    """One point of a control sweep: how it ended and where it ran."""
+
+    status: str = "ok"
+    error: str | None = None
+    device: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class EnvThroughputRecord(ControlRecord):
     RECORD_TYPE: ClassVar[str] = "env_throughput"
     simulator: str = ""
     backend: str = ""
@@ -134,13 +143,10 @@ class EnvThroughputRecord(Record):
     num_envs: int | None = None
     steps_per_s: Number = None
     compile_s: Number = None
-    status: str = "ok"
-    error: str | None = None
-    device: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)
-class LearnerThroughputRecord(Record):
+class LearnerThroughputRecord(ControlRecord):
     RECORD_TYPE: ClassVar[str] = "learner_throughput"
     framework: str = ""
     preset: str | None = None
@@ -151,9 +157,6 @@ class LearnerThroughputRecord(Record):
     """The preset's own update shape (a table row only); None: a record from before the preset's point."""
     samples_per_s: Number = None
     updates_per_s: Number = None
-    status: str = "ok"
-    error: str | None = None
-    device: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)
