@@ -54,14 +54,14 @@ report: setup
 	$(PY) -m bench report
 
 wheelhouse: setup
-	$(PY) -m bench.ops.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
+	$(PY) -m gpu.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
 		--dest $(WHEEL_DIR) --skip $(WHEEL_SKIP)
 
 # warp-lang (149 MB) as parts of at most 58 MiB, one per device call (docs/GPU.md: the Warp cell)
 wheelhouse-parts: setup
-	$(PY) -m bench.ops.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
+	$(PY) -m gpu.wheelhouse --python-version $(WHEEL_PYTHON) --platform $(WHEEL_PLATFORM) \
 		--dest wheelhouse-parts.download --only warp-lang
-	$(PY) -m bench.ops.wheel_parts split wheelhouse-parts.download/warp_lang-*.whl wheelhouse-parts
+	$(PY) -m gpu.wheel_parts split wheelhouse-parts.download/warp_lang-*.whl wheelhouse-parts
 
 clean:
 	rm -rf $(VENV) reports/index.html reports/results.jsonl reports/logs reports/plots reports/figures

@@ -7,10 +7,11 @@ parity tests. Shapes: T = num_steps, B = num_envs, N = minibatch size, A = actio
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 
+from shared_spec.spec import PPOSpec
 from torch_ppo.networks import ActorCritic, gaussian_entropy, gaussian_log_prob
 
 
@@ -101,7 +102,7 @@ def value_loss(
 
 
 def ppo_loss(
-    network: ActorCritic, minibatch: Batch, spec: Any
+    network: ActorCritic, minibatch: Batch, spec: PPOSpec
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """pg_loss - ent_coef * entropy_loss + vf_coef * v_loss for one minibatch, and the detached metrics.
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 from torch import nn
 
+from shared_spec.spec import PPOSpec
 from torch_ppo.compiled import adam_options
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}
@@ -69,14 +69,14 @@ class ActorCritic(nn.Module):
         return self.critic(obs).squeeze(-1)
 
 
-def make_network(spec: Any, obs_size: int, act_size: int) -> ActorCritic:
+def make_network(spec: PPOSpec, obs_size: int, act_size: int) -> ActorCritic:
     """The network `spec` describes (hidden sizes, activation, init log-std) for the given env sizes."""
     return ActorCritic(
         obs_size, act_size, spec.actor_hidden, spec.critic_hidden, spec.activation, spec.init_log_std
     )
 
 
-def make_optimizer(agent: ActorCritic, spec: Any, compiled: bool = False) -> torch.optim.Adam:
+def make_optimizer(agent: ActorCritic, spec: PPOSpec, compiled: bool = False) -> torch.optim.Adam:
     """Adam (betas 0.9/0.999, eps `spec.adam_eps`), the kernel `compiled.adam_options` picks; lr set per update.
 
     Global grad-norm clipping happens in the minibatch step (torch clips gradients, not updates).
@@ -98,7 +98,7 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, value: float) -> None:
             group["lr"] = value
 
 
-def learning_rate_at(spec: Any, update_index: int) -> float:
+def learning_rate_at(spec: PPOSpec, update_index: int) -> float:
     """Learning rate of update `update_index` (0-based): lr * (1 - update_index / num_updates) if annealed."""
     if not spec.anneal_lr:
         return spec.learning_rate

@@ -1,8 +1,9 @@
-"""`python -m bench run | all | env | learner | handoff | parity | loc | code | report | campaign`: the command line of the bench.
+"""`python -m bench run | all | env | learner | handoff | parity | code | report`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts. Every command that writes
-the store holds its lock for its whole life (bench/harness/store_lock.py; `campaign` locks its own store): a
+the store holds its lock for its whole life (bench/harness/store_lock.py; `python -m gpu.campaign` locks its
+own store): a
 second bench on that store exits 2 naming the holder, or waits with `--wait-for-lock`. A file that cannot be
 written (a full disk, no permission) ends the command with one line naming it, exit 2.
 """
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import campaign, code, envs, handoff, learner, parity, report, run
+from bench.commands import code, envs, handoff, learner, parity, report, run
 from bench.commands.common import EXIT_INTERRUPTED, add_flags, fail, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
@@ -26,19 +27,20 @@ from bench.harness.write_errors import WriteError, describe
 
 COMMANDS = {
     "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
-    "loc": (None, "code metrics of each implementation (radon)"),
-    "code": (code.CodeArgs, "the field's PPO (pinned PyPI archives, never installed) and this pair"),
+    "code": (
+        code.CodeArgs,
+        "code metrics by one rule: this project and the field's PPO (pinned, never installed)",
+    ),
     "all": (all_command.AllArgs, "run the main contenders, the controls, measure code, render the report"),
     "env": (envs.EnvArgs, "control: env-only throughput, Brax vs Gymnasium, over num_envs"),
     "learner": (learner.LearnerArgs, "control: learner-only throughput (pytest-benchmark)"),
     "handoff": (handoff.HandoffArgs, "control: the Brax env stepped fused, from a loop, from torch (DLPack)"),
     "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
     "report": (report.ReportArgs, "render the HTML report from the store"),
-    "campaign": (campaign.CampaignArgs, "run a campaign plan file (docs/GPU.md)"),
 }
 """Command -> (its arguments, its help line)."""
-UNLOCKED = ("report", "campaign")
-"""Commands that take no lock on `--store`: `report` only reads it, `campaign` locks its own store."""
+UNLOCKED = ("report",)
+"""Commands that take no lock on `--store`: `report` only reads it (`python -m gpu.campaign` locks its own store)."""
 DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO)
 
 
@@ -53,8 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (args, help_line) in COMMANDS.items():
         command = sub.add_parser(name, help=help_line)
-        if args is not None:
-            add_flags(command, args)
+        add_flags(command, args)
     return parser
 
 
@@ -69,12 +70,8 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
         "handoff": lambda: handoff.handoff(typed(handoff.HandoffArgs, ns), bench_argv),
         "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
-        "loc": lambda: code.loc(ns.store, bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
-        "campaign": lambda: campaign.campaign(
-            typed(campaign.CampaignArgs, ns), contenders, bench_argv, ns.wait_for_lock
-        ),
     }
     try:
         if ns.command in UNLOCKED:

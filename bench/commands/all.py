@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.commands import code, envs, learner, report, run
 from bench.commands.common import EXIT_RUN_FAILED, flag
 from bench.harness.contenders import CONTROL_CONTENDERS, FIELD_PAIRS_IN_BENCH, Contender
+from bench.harness.devices import DeviceChoice
 from bench.harness.env_parity import check_and_store
 from bench.metrics.field_code import DEFAULT_CACHE
 from bench.report import DEFAULT_OUT
@@ -29,18 +30,21 @@ class AllArgs(run.RunArgs):
 
 
 def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """run, controls (unless `no_controls`), loc, code (not fatal offline), report; the worst status of them."""
+    """run, controls (unless `no_controls`), code (the field's part not fatal offline), report; the worst
+    status of them."""
     start = time.monotonic()
+    device = run.choose_device(args)  # once: on a GPU host each choice probes both frameworks
     try:
-        statuses = [run.run(args, table, bench_argv)]
+        statuses = [run.run(args, table, bench_argv, device)]
         if not args.no_controls:
             # The controls with one seed; the third-party pairs with the main seeds where they fit `make
             # bench`'s time, else one seed (FIELD_PAIRS_IN_BENCH).
             side = [(CONTROL_CONTENDERS, 1)]
             side += [(pair, args.seeds if all_seeds else 1) for pair, all_seeds in FIELD_PAIRS_IN_BENCH]
-            statuses += [run_side_contenders(args, table, bench_argv, names, seeds) for names, seeds in side]
-            statuses.append(run_quick_controls(args, bench_argv))
-        statuses.append(code.loc(args.store, bench_argv))
+            statuses += [
+                run_side_contenders(args, table, bench_argv, names, seeds, device) for names, seeds in side
+            ]
+            statuses.append(run_quick_controls(args, bench_argv, device))
         code.code(code.CodeArgs(cache=args.cache, store=args.store), bench_argv, not_fatal=True)
         statuses.append(report.report(report.ReportArgs(args.store, args.out)))
     finally:
@@ -49,7 +53,12 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
 
 
 def run_side_contenders(
-    args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str], names: tuple[str, ...], seeds: int
+    args: AllArgs,
+    table: Mapping[str, Contender],
+    bench_argv: list[str],
+    names: tuple[str, ...],
+    seeds: int,
+    device: DeviceChoice,
 ) -> int:
     """`names` on the same preset with `seeds` seeds; a contender unavailable here (EXIT_UNAVAILABLE, e.g.
     brax-ppo on a JAX too new for brax.training, or a field library not installed) is recorded as failed with
@@ -59,7 +68,7 @@ def run_side_contenders(
         return EXIT_OK
     print(f"bench all: {', '.join(names)} ({seeds} seed(s) each)", file=sys.stderr)
     records = run.run_contenders(
-        dataclasses.replace(args, contenders=",".join(names), seeds=seeds), table, bench_argv
+        dataclasses.replace(args, contenders=",".join(names), seeds=seeds), table, bench_argv, device
     )
     not_ok = [record for record in records if record["status"] != "ok"]
     for record in not_ok:
@@ -68,10 +77,10 @@ def run_side_contenders(
     return EXIT_RUN_FAILED if any(r.get("exit_code") != EXIT_UNAVAILABLE for r in not_ok) else EXIT_OK
 
 
-def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
+def run_quick_controls(args: AllArgs, bench_argv: list[str], device: DeviceChoice) -> int:
     """The env parity check, then short control sweeps sized for `make bench` (full sweeps: `bench env` /
     `bench learner`)."""
-    preset, spec, device = run.resolve(args)
+    preset, spec, device = run.resolve(args, device)
     gpu = device.kind == "gpu"
     print(f"bench all: env parity check, quick controls for preset {preset} ({spec.task})", file=sys.stderr)
     parity_ok = check_and_store(args.store, args.logs_dir, bench_argv)
@@ -83,5 +92,5 @@ def run_quick_controls(args: AllArgs, bench_argv: list[str]) -> int:
         frameworks="jax-jit,torch-eager", preset=preset, batch_sizes="2048,8192,32768" if gpu else "512,2048,8192",
         hiddens="64x64", rounds=3, device=device.kind, store=args.store, logs_dir=args.logs_dir,
     )  # fmt: skip
-    statuses = [envs.run(env_args, bench_argv), learner.run(learner_args, bench_argv)]
+    statuses = [envs.run(env_args, bench_argv, device), learner.run(learner_args, bench_argv, device)]
     return max([*statuses, EXIT_OK if parity_ok else EXIT_RUN_FAILED])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
 from bench.controls.env_throughput import CPU_SWEEP, GPU_SWEEP, run_env_sweep
-from bench.harness.devices import select_device
+from bench.harness.devices import DeviceChoice, select_device
 from bench.harness.store import DEFAULT_STORE
 from shared_spec.exit_codes import EXIT_OK
 from shared_spec.spec import BRAX_BACKENDS, VECTOR_ENVS
@@ -25,11 +25,12 @@ class EnvArgs:
     store: Path = DEFAULT_STORE
 
 
-def run(args: EnvArgs, bench_argv: list[str]) -> int:
-    """Each simulator setting's sweep in its own process; its rows go to the store as soon as it ends."""
+def run(args: EnvArgs, bench_argv: list[str], device: DeviceChoice | None = None) -> int:
+    """Each simulator setting's sweep in its own process; its rows go to the store as soon as it ends.
+    `device`: the command's device where it chose one already, else `auto` chosen here."""
     if args.task not in TASKS:
         raise fail(f"--task: got {args.task!r}; allowed: {', '.join(TASKS)}")
-    default_sweep = GPU_SWEEP if select_device("auto").kind == "gpu" else CPU_SWEEP
+    default_sweep = GPU_SWEEP if (device or select_device("auto")).kind == "gpu" else CPU_SWEEP
     try:
         num_envs = [int(n) for n in split(args.num_envs)] or list(default_sweep)
     except ValueError:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
 from bench.controls.learner_throughput import CPU_GRID, GPU_GRID, run_learner_sweep, store_learner_rows
-from bench.harness.devices import DeviceError, select_device
+from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.store import DEFAULT_STORE
 from shared_spec.cli import spec_or_exit
 from shared_spec.exit_codes import EXIT_OK
@@ -26,10 +26,11 @@ class LearnerArgs:
     store: Path = DEFAULT_STORE
 
 
-def run(args: LearnerArgs, bench_argv: list[str]) -> int:
-    """Learner-only sweeps, one framework per process; each framework's rows go to the store when it ends."""
+def run(args: LearnerArgs, bench_argv: list[str], device: DeviceChoice | None = None) -> int:
+    """Learner-only sweeps, one framework per process; each framework's rows go to the store when it ends.
+    `device`: the command's device where it chose one already, else `--device` chosen here."""
     try:
-        device = select_device(args.device)
+        device = device or select_device(args.device)
     except DeviceError as err:
         raise fail(str(err)) from None
     grid = dict(GPU_GRID if device.kind == "gpu" else CPU_GRID)

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.commands.common import DEFAULT_LOGS, EXIT_RUN_FAILED, fail, flag, split
-from bench.harness.campaign import PlannedRun, RunContext, plan_runs, run_campaign
 from bench.harness.contenders import MAIN_CONTENDERS, Contender, UnknownContenderError, parse_contenders
 from bench.harness.devices import DeviceChoice, DeviceError, select_device
 from bench.harness.ray_executor import ExecutorError
 from bench.harness.runner import default_memory_limit_mb
+from bench.harness.schedule import RunContext, ScheduledRun, schedule_runs
 from bench.harness.store import DEFAULT_STORE
+from bench.harness.sweep import run_sweep
 from shared_spec.cli import spec_or_exit
 from shared_spec.exit_codes import EXIT_OK
 from shared_spec.spec import PPOSpec
@@ -29,7 +30,7 @@ from shared_spec.tasks import TASKS
 AUTO_PRESETS = {"cpu": "cpu-quick", "gpu": "gpu-quick"}
 """What `--preset auto` means on each device kind."""
 EXECUTORS = ("local", "ray")
-"""Where the plan runs: here, one run at a time, or on a Ray cluster (one run per node)."""
+"""Where the runs run: here, one run at a time, or on a Ray cluster (one run per node)."""
 
 
 @dataclass(frozen=True)
@@ -94,20 +95,28 @@ def check_arguments(args: RunArgs, table: Mapping[str, Contender]) -> list[Conte
     return contenders
 
 
-def resolve(args: RunArgs) -> tuple[str, PPOSpec, DeviceChoice]:
-    """Device, then the preset `auto` stands for, then the spec the children will run (device included)."""
+def choose_device(args: RunArgs) -> DeviceChoice:
+    """`--device` resolved (probing the frameworks for `auto`): once per command, passed on from there."""
     try:
-        device = select_device(args.device)
+        return select_device(args.device)
     except DeviceError as err:
         raise fail(str(err)) from None
+
+
+def resolve(args: RunArgs, device: DeviceChoice | None = None) -> tuple[str, PPOSpec, DeviceChoice]:
+    """Device (`device`, else chosen now), the preset `auto` stands for, the spec the children will run."""
+    device = device or choose_device(args)
     preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
     return preset, spec_or_exit(preset, [*args.overrides, f"device={device.kind}"]), device
 
 
-def run(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """Plan, run and record (task by task with `--tasks`); exit 1 if any run did not end ok."""
+def run(
+    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str], device: DeviceChoice | None = None
+) -> int:
+    """Schedule, run and record (task by task with `--tasks`); exit 1 if any run did not end ok."""
     tasks = parse_tasks(args)
     check_arguments(args, table)  # every task's spec checked before any run starts
+    device = device or choose_device(args)
     records = []
     for task in tasks or [None]:
         task_args = (
@@ -115,29 +124,32 @@ def run(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) ->
             if task is None
             else dataclasses.replace(args, tasks=None, overrides=[*args.overrides, f"task={task}"])
         )
-        records += run_contenders(task_args, table, bench_argv)
+        records += run_contenders(task_args, table, bench_argv, device)
     return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK
 
 
 def planned(
-    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]
-) -> tuple[list[PlannedRun], RunContext]:
-    """The runs of `args.contenders` x `args.seeds` in plan order and what they share (arguments checked first)."""
+    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str], device: DeviceChoice | None = None
+) -> tuple[list[ScheduledRun], RunContext]:
+    """The runs of `args.contenders` x `args.seeds` in schedule order and what they share (arguments checked
+    first)."""
     contenders = check_arguments(args, table)
-    preset, spec, device = resolve(args)
+    preset, spec, device = resolve(args, device)
     overrides = [*args.overrides, f"device={device.kind}"]
     # Absolute: a Ray worker's working directory is not the driver's.
     logs = args.logs_dir.resolve()
-    plan = plan_runs(contenders, args.seeds, preset, overrides, spec, logs, args.first_seed)
+    runs = schedule_runs(contenders, args.seeds, preset, overrides, spec, logs, args.first_seed)
     context = RunContext(
         spec, preset, dataclasses.asdict(device), bench_argv, memory_limit_mb=args.memory_limit_mb
     )
-    return plan, context
+    return runs, context
 
 
-def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> list[dict]:
-    """Plan and run `args.contenders` x `args.seeds`; the records of this invocation."""
-    plan, context = planned(args, table, bench_argv)
+def run_contenders(
+    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str], device: DeviceChoice | None = None
+) -> list[dict]:
+    """Schedule and run `args.contenders` x `args.seeds`; the records of this invocation."""
+    runs, context = planned(args, table, bench_argv, device)
     device, spec = context.device, context.spec
     label = " (CPU fallback: " + device["reason"] + ")" if device["fallback"] else ""
     print(
@@ -148,8 +160,8 @@ def run_contenders(args: RunArgs, table: Mapping[str, Contender], bench_argv: li
         file=sys.stderr,
     )
     try:
-        records = run_campaign(
-            plan, context, store=args.store, force=args.force, executor=args.executor, address=args.address
+        records = run_sweep(
+            runs, context, store=args.store, force=args.force, executor=args.executor, address=args.address
         )
     except ExecutorError as err:
         raise fail(str(err)) from None

@@ -8,12 +8,12 @@ failed record with Ray's reason, never a gap; Ray does not retry it, so no run i
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from bench.harness.campaign import PlannedRun, Progress, RunContext
-from bench.harness.records import run_record
+from bench.harness.records import execute, run_record
 from bench.harness.runner import ChildOutcome
+from bench.harness.schedule import RunContext, ScheduledRun
 
 RESOURCE = "ppo_bench_node"
 """The custom resource each node offers once: one timed run per node at a time."""
@@ -46,7 +46,7 @@ def connect(address: str | None) -> Any:
     return ray
 
 
-def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[str, Any]:
+def lost_run_record(run: ScheduledRun, context: RunContext, reason: str) -> dict[str, Any]:
     """A failed record for a run Ray lost: the plan's keys, the reason in the error tail, exit code -1."""
     outcome = ChildOutcome(run.argv, -1, False, 0.0, 0.0, "", f"ray executor: the run was lost: {reason}")
     record = run_record(context, run, outcome)
@@ -55,15 +55,18 @@ def lost_run_record(run: PlannedRun, context: RunContext, reason: str) -> dict[s
 
 
 def run_on_ray(
-    todo: Sequence[PlannedRun], context: RunContext, progress: Progress, address: str | None
-) -> Iterator[tuple[PlannedRun, dict[str, Any]]]:
-    """Submit every run as a Ray task; yield (run, record) as each one ends, in the order they end."""
+    todo: Sequence[ScheduledRun],
+    context: RunContext,
+    on_start: Callable[[ScheduledRun], None],
+    address: str | None,
+) -> Iterator[tuple[ScheduledRun, dict[str, Any]]]:
+    """Submit every run as a Ray task (`on_start` told of each); yield (run, record) as each one ends."""
     ray = connect(address)
-    # The task is `RunContext.execute` itself, so a run on a node is exactly a local run there.
-    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(RunContext.execute)
+    # The task is `records.execute` itself, so a run on a node is exactly a local run there.
+    remote = ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_retries=0)(execute)
     pending = {}
     for run in todo:
-        progress.start(run)
+        on_start(run)
         pending[remote.remote(context, run)] = run
     try:
         while pending:

@@ -16,19 +16,19 @@ while other work used the cores), `provenance.cpu_load` (the numbers behind `loa
 from __future__ import annotations
 
 import math
+import os
 import signal
+import time
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bench.harness.code_version import missed_modules
 from bench.harness.load import loaded_reason
 from bench.harness.provenance import run_provenance
-from bench.harness.runner import ChildOutcome, json_lines
+from bench.harness.runner import ChildOutcome, default_memory_limit_mb, json_lines, run_child
+from bench.harness.schedule import RunContext, ScheduledRun
 from shared_spec.exit_codes import EXIT_DIVERGED, EXIT_OK
 from shared_spec.result import RunResult, json_safe
-
-if TYPE_CHECKING:
-    from bench.harness.campaign import PlannedRun, RunContext
 
 OOM_MARKERS = ("MemoryError", "out of memory", "Out of memory", "OOM", "RESOURCE_EXHAUSTED")
 
@@ -94,8 +94,22 @@ def classify(
     return "ok", None
 
 
+def execute(context: RunContext, run: ScheduledRun) -> dict[str, Any]:
+    """One scheduled run in its own child process on this machine: its record (the caller stores it). A Ray
+    task runs this same function, so provenance (hostname, hardware, load) is the machine's that ran it."""
+    started, load_before = time.time(), os.getloadavg()[0]
+    timeout_s = min(context.spec.run_timeout_s, context.timeout_s or context.spec.run_timeout_s)
+    memory_mb = context.memory_limit_mb or default_memory_limit_mb()
+    outcome = run_child(run.argv, timeout_s, run.log_path, trace_modules=True, memory_limit_mb=memory_mb)
+    record = run_record(context, run, outcome, timeout_s)
+    # Other work on the machine skews timings; the 1-minute load average around the run shows it.
+    load = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
+    record["provenance"].update(started_unix=started, load_avg_1m=load)
+    return record
+
+
 def run_record(
-    context: RunContext, run: PlannedRun, outcome: ChildOutcome, timeout_s: float | None = None
+    context: RunContext, run: ScheduledRun, outcome: ChildOutcome, timeout_s: float | None = None
 ) -> dict[str, Any]:
     """The store record of one planned run from its child's outcome (or a stand-in outcome for a lost run);
     `timeout_s`: the limit it ran under (default the spec's)."""

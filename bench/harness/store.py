@@ -15,29 +15,29 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.harness.schema import RECORD_CLASSES, STORE_SCHEMA_VERSION, Record, record_class
 from bench.harness.write_errors import writing
 
-STORE_SCHEMA_VERSION = 1
 DEFAULT_STORE = Path("reports/results.jsonl")
-RECORD_TYPES = (
-    "run", "code_metrics", "field_code_metrics", "env_throughput", "learner_throughput", "env_parity", "handoff",
-)  # fmt: skip
+RECORD_TYPES = tuple(RECORD_CLASSES)
 
 
-def append_record(record: dict[str, Any], path: Path = DEFAULT_STORE) -> None:
-    """Append one record as one line (after a newline if a crash left the last line partial), then fsync.
+def append_record(record: Record | dict[str, Any], path: Path = DEFAULT_STORE) -> None:
+    """Append one record as one line (after a newline if a crash left the last line partial), then fsync;
+    written by its record class (`schema`): a missing `record_type` or a field of the wrong type is a
+    ValueError naming it.
 
     If a write fails (a full disk: the first write comes back short, the next one raises ENOSPC) or the fsync
     does, the file is truncated back to its size before, so the store never keeps a partial line, and a
     WriteError names the path. The lock (store_lock) makes this process the store's only writer.
     """
-    if record.get("record_type") not in RECORD_TYPES:
-        raise ValueError(
-            f"record_type: got {record.get('record_type')!r}; allowed: {', '.join(RECORD_TYPES)}"
-        )
-    line = json.dumps(
-        {**record, "store_schema_version": STORE_SCHEMA_VERSION}, sort_keys=True, allow_nan=False
+    record = record.to_json() if isinstance(record, Record) else record
+    if "record_type" not in record:
+        raise ValueError(f"record_type: got none; allowed: {', '.join(RECORD_TYPES)}")
+    typed = record_class(record).from_json(
+        {**record, "store_schema_version": STORE_SCHEMA_VERSION}, strict=True
     )
+    line = json.dumps(typed.to_json(), sort_keys=True, allow_nan=False)
     with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         data = memoryview((("\n" if _ends_mid_line(path) else "") + line + "\n").encode())
@@ -68,11 +68,17 @@ def _ends_mid_line(path: Path) -> bool:
 
 
 def read_records(path: Path = DEFAULT_STORE, record_type: str | None = None) -> list[dict[str, Any]]:
-    """Every readable record in file order (only those of `record_type` if given); an unreadable line is
-    skipped with a warning on stderr."""
-    records: list[dict[str, Any]] = []
+    """Every readable record in file order (only those of `record_type` if given), each read by its record
+    class (every named field present, typed: `schema`); an unreadable line is skipped with a warning."""
+    return [record.to_json() for record in read_typed(path, record_type)]
+
+
+def read_typed(path: Path = DEFAULT_STORE, record_type: str | None = None) -> list[Record]:
+    """`read_records` as the record classes' objects."""
+    records: list[Record] = []
     if not path.exists():
         return records
+    old = False
     with path.open("r", encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -83,6 +89,15 @@ def read_records(path: Path = DEFAULT_STORE, record_type: str | None = None) -> 
                 record = None
             if not isinstance(record, dict):
                 print(f"warning: {path}:{number}: unreadable (truncated?) record skipped", file=sys.stderr)
-            elif record_type is None or record.get("record_type") == record_type:
-                records.append(record)
+            elif record.get("record_type", "run") not in RECORD_CLASSES:
+                print(
+                    f"warning: {path}:{number}: record_type {record.get('record_type')!r} skipped",
+                    file=sys.stderr,
+                )
+            elif record_type is None or record.get("record_type", "run") == record_type:
+                old = old or record.get("store_schema_version", 1) < STORE_SCHEMA_VERSION
+                records.append(record_class(record).from_json(record))
+    if old:
+        print(f"warning: {path}: records older than schema {STORE_SCHEMA_VERSION}; migrate the store once: "
+              f"python -m bench.harness.migrate {path}", file=sys.stderr)  # fmt: skip
     return records

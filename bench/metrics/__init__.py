@@ -1,2 +1,2 @@
-"""Static code metrics: this project's parts (`code_metrics`, `bench loc`) and the field's PPO beside this pair
-(`field_code`, `bench code`), both by the rules of `source_metrics`."""
+"""Static code metrics by one rule (`source_metrics`): this project's pair, its shared packages and the field's
+PPO implementations, measured by `bench code` (`field_code`)."""

@@ -1,9 +1,9 @@
-"""`python -m bench code`: the field's PPO implementations and this project's pair, measured by one rule.
+"""`python -m bench code`: this project's pair and the field's PPO implementations, measured by one rule.
 
 The archives pinned in `field_code.toml` are fetched with `pip download --no-deps` (never installed) into a
 cache outside git, checked against their sha256 and read in memory: third-party code never enters the
-repository. This pair is measured under each classification of the table: the length verdict turns on which
-files count.
+repository. This pair is measured under each classification of the table (the length verdict turns on which
+files count), the packages both trainers share once, whole.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from bench.metrics.source_metrics import METRIC_KEYS, Source, measure
 TABLE = Path(__file__).with_name("field_code.toml")
 DEFAULT_CACHE = Path("reports/field-code")
 """Inside reports/, which git ignores."""
-RECORD_TYPE = "field_code_metrics"
+RECORD_TYPE = "code_metrics"
+PROJECT = "ppo-bench"
 DOWNLOAD_TIMEOUT_S = 120
 
 
@@ -151,28 +152,32 @@ def classify(package_dir: Path, patterns: list[str]) -> tuple[list[Path], list[s
 
 
 def measure_project(table: dict[str, Any], root: Path) -> list[dict[str, Any]]:
-    """This project's two trainers under each classification of the table."""
+    """This project's two trainers under each classification of the table, then each shared package whole."""
     project = table["project"]
+    measured = [
+        (project[framework], framework, classification, patterns)
+        for classification, patterns in project["classification"].items()
+        for framework in ("jax", "torch")
+    ]
+    measured += [(package, "shared", "shared", ["**/*.py"]) for package in project["shared"]]
     rows = []
-    for classification, patterns in project["classification"].items():
-        for framework in ("jax", "torch"):
-            package = project[framework]
-            files, absent = classify(root / package, patterns)
-            sources = [Source(str(p.relative_to(root)), p.read_text()) for p in files]
-            rows.append(
-                {
-                    "implementation": package,
-                    "package": "ppo-bench",
-                    "version": "this checkout",
-                    "framework": framework,
-                    "pair": project["pair"],
-                    "classification": classification,
-                    "counts": f"{package}/ files matching {', '.join(patterns)}; tests excluded",
-                    "files": [s.label for s in sources],
-                    "absent": absent,
-                    **measure(sources),
-                }
-            )
+    for package, framework, classification, patterns in measured:
+        files, absent = classify(root / package, patterns)
+        sources = [Source(str(p.relative_to(root)), p.read_text()) for p in files]
+        rows.append(
+            {
+                "implementation": package,
+                "package": PROJECT,
+                "version": "this checkout",
+                "framework": framework,
+                "pair": project["pair"],
+                "classification": classification,
+                "counts": f"{package}/ files matching {', '.join(patterns)}; tests excluded",
+                "files": [s.label for s in sources],
+                "absent": absent,
+                **measure(sources),
+            }
+        )
     return rows
 
 

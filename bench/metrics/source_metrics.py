@@ -2,7 +2,7 @@
 
 Per implementation (files, or named top-level definitions of a file): SLOC, cyclomatic complexity and Halstead
 (radon), cognitive complexity (complexipy: SonarSource's rule, the one code metric validated against human
-comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), nesting and closures (also `bench loc`'s rules), and
+comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), nesting and closures, and
 a **vocabulary**: the distinct framework names the code uses, resolved through its imports (a proxy for what a
 reader must learn), with function transforms beside Python loops. Names called on arrays need types: unseen.
 """

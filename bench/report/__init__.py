@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.harness.write_errors import writing
 from bench.report.answer_render import answer_section
 from bench.report.data import LOCAL_SOURCE, load_store
+from bench.report.model import build_model
 from bench.report.render import render
 from bench.report.sections import build_sections
 
@@ -31,18 +32,18 @@ def render_report(
 ) -> Path:
     """Render `store_path` (plus `published_dir/*/results.jsonl`) to the self-contained page `out_path`.
 
-        `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same
-        store renders the same numbers. It reads records only (no environment is built). `source` labels the
-        store's records ("published: <folder>" when a published folder is re-rendered); `include_loaded` counts runs
+    `published_dir` defaults to `published/` beside the store; `seed` fixes every bootstrap, so the same store
+    renders the same numbers. It reads records only (no environment is built). `source` labels the store's
+    records ("published: <folder>" when a published folder is re-rendered); `include_loaded` counts runs
     marked `loaded` (left out by default). Returns `out_path`.
     """
     store_path, out_path = Path(store_path), Path(out_path)
     if published_dir is None:
         published_dir = store_path.parent / "published"
-    store = load_store(store_path, published_dir, source, include_loaded)
+    model = build_model(load_store(store_path, published_dir, source, include_loaded), seed)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    answer = answer_section(store, seed, out_path.parent / "figures")  # first: the answer as pictures
-    sections = [answer, *build_sections(store, seed)]
+    answer = answer_section(model, out_path.parent / "figures")  # first: the answer as pictures
+    sections = [answer, *build_sections(model)]
     html = render("page.html.j2", generated=generated, store=store_path, seed=seed, sections=sections)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     with writing(out_path):

@@ -11,14 +11,14 @@ import re
 import statistics
 from dataclasses import dataclass, fields, replace
 
-from bench.report.data import LOCAL_SOURCE, GroupKey, Run, Store, by_contender, group_runs
-from bench.report.debate import CodeLength, FieldRatio, Readability, code_claims
-from bench.report.matrix import LITTLE_SPEEDUP, Caption, Cell, MatrixView, PairRatio, matrix_view
+from bench.report.data import LOCAL_SOURCE, GroupKey, Run, by_contender
+from bench.report.debate import CodeLength, FieldRatio, Readability
+from bench.report.matrix import LITTLE_SPEEDUP, Caption, Cell, MatrixView, PairRatio
+from bench.report.model import Group, ReportModel
 from bench.report.plots import color
 from bench.report.settings import MATRIX
 from bench.report.stats import MIN_RUNS_FOR_CI
-from bench.report.tables import Summary, summarize
-from shared_spec.tasks import get_task
+from bench.report.tables import Summary
 
 __all__ = ["AnswerModel", "Caption", "Cell", "GroupPanel", "PairRatio", "answer_model", "group_panel"]
 
@@ -108,49 +108,34 @@ def first_result(summary: Summary, runs: list[Run]) -> FirstResult:
     )
 
 
-def threshold_of(task: str) -> float | None:
-    try:
-        return get_task(task).return_threshold
-    except Exception:  # a task name from an old record: no threshold line
-        return None
-
-
-def group_panel(key: GroupKey, runs: list[Run], summaries: list[Summary]) -> GroupPanel:
-    matrix = matrix_view(key, summaries)
+def group_panel(group: Group) -> GroupPanel:
     return GroupPanel(
-        **{f.name: getattr(matrix, f.name) for f in fields(MatrixView)},
-        slug=slug(key),
-        curves=curves_of(runs),
-        threshold=threshold_of(key[3]),
-        first_results=tuple(first_result(s, runs) for s in summaries if s.ok_runs),
+        **{f.name: getattr(group.matrix, f.name) for f in fields(MatrixView)},
+        slug=slug(group.key),
+        curves=curves_of(group.runs),
+        threshold=group.threshold,
+        first_results=tuple(first_result(s, group.runs) for s in group.summaries if s.ok_runs),
     )
 
 
-def answer_model(store: Store, seed: int = 0) -> AnswerModel:
+def answer_model(model: ReportModel) -> AnswerModel:
     """Panels of every group with runs: local groups first, then published ones, newest source first; within a
     source the groups with a JAX-on-Brax run first (the pair most readers ask about), then the newest."""
-    groups = group_runs(store.runs)
     newest: dict[str, float] = {}
-    for key, runs in groups.items():
-        newest[key[0]] = max(newest.get(key[0], -math.inf), *(r.started for r in runs))
+    for g in model.groups:
+        newest[g.key[0]] = max(newest.get(g.key[0], -math.inf), *(r.started for r in g.runs))
 
-    def order(key: GroupKey) -> tuple[bool, float, str, bool, float]:
-        without_jax = not any(r.contender == MATRIX[0][0] and r.ok for r in groups[key])
-        return (
-            key[0] != LOCAL_SOURCE,
-            -newest[key[0]],
-            key[0],
-            without_jax,
-            -max(r.started for r in groups[key]),
-        )
+    def order(g: Group) -> tuple[bool, float, str, bool, float]:
+        without_jax = not any(r.contender == MATRIX[0][0] and r.ok for r in g.runs)
+        source = g.key[0]
+        return (source != LOCAL_SOURCE, -newest[source], source, without_jax, -max(r.started for r in g.runs))
 
     panels: list[GroupPanel] = []
-    for key in sorted(groups, key=order):
-        summaries = summarize(groups[key], seed)
-        if any(s.ok_runs for s in summaries):
-            panel = group_panel(key, groups[key], summaries)
+    for g in sorted(model.groups, key=order):
+        if any(s.ok_runs for s in g.summaries):
+            panel = group_panel(g)
             taken = sum(p.slug == panel.slug or p.slug.startswith(panel.slug + "--") for p in panels)
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
-    code = code_claims(store)
+    code = model.code
     field = code.field.pairs
     return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"])

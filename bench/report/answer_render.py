@@ -12,8 +12,8 @@ from pathlib import Path
 from bench.harness.write_errors import writing
 from bench.report.answer import AnswerModel, answer_model
 from bench.report.answer_figures import panel_svgs
-from bench.report.data import Store
-from bench.report.render import environment
+from bench.report.model import ReportModel
+from bench.report.render import Section, environment
 
 ANCHOR, TITLE = "answer-panel", "The answer in pictures"
 
@@ -43,6 +43,6 @@ def write_figure(path: Path, svg: str) -> None:
             raise
 
 
-def answer_section(store: Store, seed: int = 0, figures_dir: Path | None = None) -> tuple[str, str, str]:
+def answer_section(model: ReportModel, figures_dir: Path | None = None) -> Section:
     """(anchor, title, body) of the opening section, the report's other sections' shape."""
-    return ANCHOR, TITLE, render_answer(answer_model(store, seed), figures_dir)
+    return ANCHOR, TITLE, render_answer(answer_model(model), figures_dir)

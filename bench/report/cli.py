@@ -35,8 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--include-loaded", action="store_true", help="count runs marked loaded (left out by default)"
     )
-    # Old command lines keep working: the report never builds envs now (the parity check is a record).
-    parser.add_argument("--no-env-check", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 

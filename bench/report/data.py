@@ -1,8 +1,9 @@
-"""Read the store (and published GPU stores) into plain, tolerant run rows for the report.
+"""Read the store (and published GPU stores) into run rows for the report, through the record classes.
 
-A record may lack almost any key (a run that crashed at import has no metrics, an old record no provenance);
-everything here defaults instead of raising, so one odd record can never stop the report. This module only
-reads and labels; statistics live in `stats.py`, presentation in `tables.py`, `plots.py`, `sections.py`.
+Every record is read by its class (`bench.harness.schema`): each named field present and typed, a missing one
+at its default (a run that crashed at import has no metrics), so one odd record can never stop the report.
+This module only reads and labels; statistics live in `stats.py`, presentation in `tables.py`, `plots.py`,
+`sections.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness.store import read_records
+from bench.harness.schema import Record, RunRecord
+from bench.harness.store import read_typed
 from bench.report.settings import CONTENDER_ORDER
 from shared_spec.exit_codes import EXIT_OK
 
@@ -38,10 +40,15 @@ class Run:
     contender: str
     seed: Any
     status: str
-    record: dict[str, Any] = field(repr=False)
+    record: RunRecord = field(repr=False)
+    """The record as its class reads it (a JSON object given here is read by the class too)."""
     origin: str = ""
     """The store the record came from ("local" or "published: <folder>"); `source` may name a pool of
     published folders (`pool_published`), `origin` always names the one folder."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.record, RunRecord):
+            self.record = RunRecord.from_json(self.record)
 
     @property
     def ok(self) -> bool:
@@ -53,8 +60,7 @@ class Run:
 
     @property
     def num_seeds(self) -> int:
-        value = self.record.get("num_seeds")
-        return value if isinstance(value, int) and value > 0 else 1
+        return max(self.record.num_seeds, 1)
 
     @property
     def warm_cache(self) -> bool:
@@ -63,25 +69,22 @@ class Run:
         Such a run's compile, wall and time-to-threshold figures are not cold-start figures: the report keeps
         them apart (its SPS and returns are unaffected).
         """
-        extra = self.record.get("extra")
-        if not isinstance(extra, dict):
-            return False
+        extra = self.record.extra  # free-form diagnostics: their inner shapes are the trainers' own
         resources = extra.get("resources") if isinstance(extra.get("resources"), dict) else {}
         caches = (extra.get("compile_cache"), resources.get("jax_compile_cache"))
         return any(isinstance(c, dict) and c.get("state") == "warm" for c in caches)
 
     def startup_phases(self) -> dict[str, float]:
         """Seconds of each startup phase (`extra.startup_phases`; empty for records made before it)."""
-        extra = self.record.get("extra")
-        phases = extra.get("startup_phases") if isinstance(extra, dict) else None
+        phases = self.record.extra.get("startup_phases")
         if not isinstance(phases, dict):
             return {}
         return {name: value for name, raw in phases.items() if (value := finite(raw)) is not None}
 
     def final_returns(self) -> list[float]:
         """Per-seed final returns: the vmapped list when there is one, else the single final return."""
-        per_seed = self.record.get("per_seed_final_return")
-        if isinstance(per_seed, list) and per_seed:
+        per_seed = self.record.per_seed_final_return
+        if per_seed:
             values = [finite(v) for v in per_seed]
             return [v for v in values if v is not None]
         value = self.metric("final_return")
@@ -90,7 +93,7 @@ class Run:
     def curve(self) -> list[tuple[float, float, float]]:
         """Finite (env_steps, wall_s, eval_return) points in order."""
         points = []
-        for point in self.record.get("curve") or []:
+        for point in self.record.curve:
             if isinstance(point, list | tuple) and len(point) >= 3:
                 values = [finite(v) for v in point[:3]]
                 if all(v is not None for v in values):
@@ -99,17 +102,16 @@ class Run:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        value = self.record.get("provenance")
-        return value if isinstance(value, dict) else {}
+        return self.record.provenance
 
     @property
     def spec_hash(self) -> str:
-        return str(self.record.get("spec_hash") or "unknown spec")
+        return self.record.spec_hash or "unknown spec"
 
     @property
     def code_version(self) -> str:
         """The hash of the source that ran (records from before code versions: "unversioned")."""
-        return str(self.record.get("code_version") or self.provenance.get("code_version") or UNVERSIONED)
+        return self.record.code_version or str(self.provenance.get("code_version") or UNVERSIONED)
 
     @property
     def commit(self) -> str:
@@ -124,7 +126,7 @@ class Run:
     def error_text(self) -> str | None:
         """The most useful error text: the trainer's `error` and the tail of stderr the harness kept (None: none
         recorded)."""
-        parts = [str(self.record.get(k)) for k in ("error", "error_tail") if self.record.get(k)]
+        parts = [text for text in (self.record.error, self.record.error_tail) if text]
         return "\n".join(parts) if parts else None
 
 
@@ -135,15 +137,15 @@ def finite(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def hardware_label(record: dict[str, Any]) -> tuple[str, str]:
+def hardware_label(record: Record) -> tuple[str, str]:
     """(label, kind) for the device a record ran on: what was used. A CPU run says a GPU was missing only when
     one was asked for (`requested: gpu`); `--device auto` on a machine without one is plain CPU."""
-    device = record.get("device") if isinstance(record.get("device"), dict) else {}
-    provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    device, provenance = record.get("device", {}), record.provenance
     kind = device.get("kind")
     if kind is None:  # failed before reporting its device: the machine's GPU unless the spec asked for CPU
-        spec = record.get("spec") if isinstance(record.get("spec"), dict) else {}
-        kind = "gpu" if provenance.get("gpu_name") and spec.get("device") != "cpu" else "cpu"
+        kind = (
+            "gpu" if provenance.get("gpu_name") and record.get("spec", {}).get("device") != "cpu" else "cpu"
+        )
     if kind == "gpu":
         name = device.get("name") or provenance.get("gpu_name") or "unknown model"
         return f"GPU: {name}", "gpu"
@@ -167,20 +169,20 @@ def source_label(source: str, hardware: str) -> str:
     return f"published, {card}, {' + '.join(dates)}"
 
 
-def to_run(record: dict[str, Any], source: str) -> Run:
-    """Normalize one run record (never raises)."""
-    spec = record.get("spec") if isinstance(record.get("spec"), dict) else {}
+def to_run(record: RunRecord | dict[str, Any], source: str) -> Run:
+    """A run row of one run record (a JSON object is read by its class first; never raises)."""
+    record = record if isinstance(record, RunRecord) else RunRecord.from_json(record)
     hardware, kind = hardware_label(record)
-    status = record.get("status") or ("ok" if record.get("exit_code") in (EXIT_OK, None) else "failed")
+    status = record.status or ("ok" if record.exit_code in (EXIT_OK, None) else "failed")
     return Run(
         source=source,
         hardware=hardware,
         device_kind=kind,
-        task=str(record.get("task") or spec.get("task") or "unknown task"),
-        preset=str(record.get("preset") or "unknown preset"),
-        contender=str(record.get("contender") or "unknown contender"),
-        seed=record.get("seed"),
-        status=str(status),
+        task=record.task or str(record.spec.get("task") or "unknown task"),
+        preset=record.preset or "unknown preset",
+        contender=record.contender or "unknown contender",
+        seed=record.seed,
+        status=status,
         record=record,
         origin=source,
     )
@@ -202,8 +204,9 @@ class Store:
 
     runs: list[Run]
     """The runs that count: per group the current code version, per (contender, seed) the latest record."""
-    others: dict[str, list[dict[str, Any]]]
-    """record_type -> records (code_metrics, env_throughput, learner_throughput), each with `_source` set."""
+    others: dict[str, list[Record]]
+    """record_type -> records (code_metrics, env_throughput, learner_throughput, ...), each with `_source` set
+    (in `more`)."""
     published_dirs: list[Path]
     superseded: list[tuple[Run, Reason]] = field(default_factory=list)
     """Run records that do not count, each with the reason (older code version, rerun of the same seed, or
@@ -222,7 +225,7 @@ def load_store(
     left out before the latest record per seed is chosen, so an earlier quiet run of that seed counts instead;
     `include_loaded` counts them like any other."""
     runs: list[Run] = []
-    others: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    others: dict[str, list[Record]] = defaultdict(list)
     sources = [(source, store_path)]
     published = [] if source == LOCAL_SOURCE else [store_path.parent]
     if published_dir is not None and published_dir.is_dir():
@@ -230,12 +233,12 @@ def load_store(
         sources += [(f"published: {p.name}", p / "results.jsonl") for p in found]
         published += found
     for source, path in sources:
-        for record in read_records(path):
-            record_type = record.get("record_type", "run")
-            if record_type == "run":
+        for record in read_typed(path):
+            if isinstance(record, RunRecord):
                 runs.append(to_run(record, source))
             else:
-                others[str(record_type)].append({**record, "_source": source})
+                record.more["_source"] = source
+                others[record.RECORD_TYPE].append(record)
     loaded = [run for run in runs if run.record.get("loaded") is True]
     excluded = (
         []
@@ -324,18 +327,32 @@ def _cell(run: Run) -> tuple[str, str, str, str, str]:
     return (run.source, run.hardware, run.preset, run.task, run.spec_hash)
 
 
-def latest_code_metrics(store: Store) -> list[dict[str, Any]]:
-    """The latest code_metrics record per implementation, a local one before any published one.
+PROJECT = "ppo-bench"
+"""The `package` of this project's code_metrics rows (the field's rows name their PyPI package)."""
+
+
+def latest_code_metrics(store: Store) -> list[Record]:
+    """This project's latest code_metrics row per (implementation, classification), a local one before any
+    published one, in order of first appearance (each implementation's first row: its core, or its whole
+    source for a shared package).
 
     Code metrics describe source, not hardware: the local store's records describe the checkout rendering the
     report, a published folder's describe the code of its run (older, usually). Published records only fill
     in implementations the local store has not measured; each keeps its `_source`.
     """
-    records = store.others.get("code_metrics", [])
-    latest: dict[str, dict[str, Any]] = {}
+    records = [r for r in store.others.get("code_metrics", []) if r.get("package") == PROJECT]
+    latest: dict[tuple[str, str], Record] = {}
     for record in sorted(records, key=lambda r: r.get("_source") == LOCAL_SOURCE):  # local last: it wins
-        latest[str(record.get("implementation"))] = record
+        latest[(str(record.get("implementation")), str(record.get("classification")))] = record
     return list(latest.values())
+
+
+def main_code_rows(rows: list[Record]) -> dict[str, Record]:
+    """implementation -> its first row (`latest_code_metrics`): the core of a trainer, a shared package whole."""
+    main: dict[str, Record] = {}
+    for row in rows:
+        main.setdefault(str(row.get("implementation")), row)
+    return main
 
 
 GroupKey = tuple[str, str, str, str, str, str]

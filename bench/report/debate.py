@@ -10,23 +10,25 @@ panel reads the same code claims (`code_claims`) and the same matrix views.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bench.report import settings
-from bench.report.data import GroupKey, Store, latest_code_metrics
+from bench.report.data import Store, latest_code_metrics, main_code_rows
 from bench.report.field_code import field_rows, pair_ratios
-from bench.report.matrix import Caption, MatrixView, caption_of, matrix_views, verdict_code
-from bench.report.render import environment
+from bench.report.matrix import Caption, MatrixView
+from bench.report.render import Section, section
 from bench.report.settings import COMPARISONS, QUESTIONS, Comparison
-from bench.report.stats import Estimate
+from bench.report.stats import Estimate, verdict
 from bench.report.tables import Summary, paired_ratio
 
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
 """Percentage points around the claimed 20% within which we call the measurement consistent with it."""
-READABILITY_KEYS = ("cc_mean", "cc_max", "max_nesting", "nested_functions")
-"""radon's structural proxies of the two cores; the templates name them."""
+READABILITY_KEYS = ("cc_mean", "cyclomatic_max", "cognitive", "max_nesting", "closures")
+"""The structural proxies of the two cores (`source_metrics`; `cc_mean` from records made before the one rule),
+those both cores' records carry; the templates name them."""
 SHARED_PACKAGES = ("shared_spec", "ppo_envs")
 
 
@@ -79,6 +81,12 @@ class FieldClaims:
     """Independent pairs whose JAX side has more SLOC."""
     usage: tuple[tuple[Any, Any, Any], ...]
     """(implementation, function transforms, Python loops) of each implementation counted as declared."""
+    rows: tuple[dict[str, Any], ...] = ()
+    """The latest measured row per implementation and classification (`field_code.field_rows`)."""
+    ratios: tuple[dict[str, Any], ...] = ()
+    """Each pair's JAX / PyTorch ratios (`field_code.pair_ratios`)."""
+    reason: str | None = None
+    """Why nothing was measured, when `bench code` recorded why."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +154,8 @@ def _num(record: dict[str, Any], key: str) -> float | None:
 
 
 def _code(records: list[dict[str, Any]], implementation: str) -> dict[str, Any]:
-    """The latest code_metrics record of `implementation` (local store first); empty when there is none."""
-    found = [r for r in records if r.get("implementation") == implementation]
-    return found[-1] if found else {}
+    """The main code_metrics row of `implementation` (`data.main_code_rows`); empty when there is none."""
+    return main_code_rows(records).get(implementation, {})
 
 
 def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
@@ -164,7 +171,7 @@ def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
         torch_sloc,
         shorter,
         abs(shorter - CLAIMED_SHORTER) <= CLAIM_TOLERANCE,
-        all(r.get("part") == "core" for r in (jax, torch)),
+        all(r.get("classification") == "core" for r in (jax, torch)),
         tuple(sorted({str(r.get("_source", "?")) for r in (jax, torch)})),
         shared if all(shared) else None,
     )
@@ -180,7 +187,7 @@ def readability(records: list[dict[str, Any]]) -> Readability | None:
     return Readability(metrics, sum(a > b for _, a, b in metrics), sum(a < b for _, a, b in metrics))
 
 
-def field_claims(rows: list[dict[str, Any]]) -> FieldClaims:
+def field_claims(rows: list[dict[str, Any]], reason: str | None = None) -> FieldClaims:
     """Claims 1, 2 and 4 from the field: each pair's JAX / PyTorch SLOC, cognitive complexity, vocabulary."""
     ratios = pair_ratios(rows)
 
@@ -206,12 +213,15 @@ def field_claims(rows: list[dict[str, Any]]) -> FieldClaims:
         (low, high),
         sum(f.ratio > 1 for f in pairs["sloc"]),
         usage,
+        tuple(rows),
+        tuple(ratios),
+        reason,
     )
 
 
 def code_claims(store: Store) -> CodeClaims:
     records = latest_code_metrics(store)
-    return CodeClaims(code_length(records), readability(records), field_claims(field_rows(store)[0]))
+    return CodeClaims(code_length(records), readability(records), field_claims(*field_rows(store)))
 
 
 def break_even(left: Summary, right: Summary, a: str, b: str) -> BreakEven:
@@ -222,8 +232,8 @@ def break_even(left: Summary, right: Summary, a: str, b: str) -> BreakEven:
     if first is None or sps is None or left.first_update_s is None or right.first_update_s is None:
         return BreakEven("no_data")
     n = min(first.n, sps.n)
-    start = verdict_code(first, left.band("first_update_s"), ("later", "sooner"))
-    speed = verdict_code(sps, left.band("sps"))
+    start = verdict(first, left.band("first_update_s"), ("later", "sooner"))
+    speed = verdict(sps, left.band("sps"))
     if start is None or speed is None:
         return BreakEven("figures_only", n)
     if start == "no_difference":
@@ -256,37 +266,27 @@ def pair_answer(comparison: Comparison, caption: Caption, left: Summary, right: 
         right,
         sps,
         left.band("sps"),
-        verdict_code(sps, left.band("sps")),
+        verdict(sps, left.band("sps")),
         paired_ratio(left, right, "first_update_s"),
         paired_ratio(left, right, "time_to_threshold_s"),
         break_even(left, right, comparison.left, comparison.right),
     )
 
 
-def pair_answers(summaries: dict[GroupKey, list[Summary]]) -> dict[str, tuple[PairAnswer, ...]]:
-    """Claim 3 by question: framework (same simulator), simulator (same learner), then both together."""
+def pair_answers(groups: Sequence[tuple[Caption, list[Summary]]]) -> dict[str, tuple[PairAnswer, ...]]:
+    """Claim 3 by question: framework (same simulator), simulator (same learner), then both together; `groups`:
+    each group's caption and summaries."""
     answers: dict[str, list[PairAnswer]] = {question: [] for question in QUESTIONS}
     for comparison in COMPARISONS:
-        for key, rows in summaries.items():
+        for caption, rows in groups:
             by_name = {s.contender: s for s in rows if s.ok_runs}
             left, right = by_name.get(comparison.left), by_name.get(comparison.right)
             if left is not None and right is not None:
-                answer = pair_answer(comparison, caption_of(key, rows), left, right)
+                answer = pair_answer(comparison, caption, left, right)
                 answers[comparison.question].append(answer)
     return {question: tuple(items) for question, items in answers.items()}
 
 
-def debate_model(store: Store, summaries: dict[GroupKey, list[Summary]]) -> DebateModel:
-    return DebateModel(
-        code_claims(store),
-        tuple(matrix_views(summaries)),
-        pair_answers(summaries),
-        any(r.device_kind == "gpu" for r in store.runs),
-    )
-
-
-def debate_section(store: Store, summaries: dict[GroupKey, list[Summary]]) -> tuple[str, str, str]:
+def debate_section(model: DebateModel) -> Section:
     """The claims of the debate, answered from the measurements."""
-    context = {"model": debate_model(store, summaries), "settings": settings}
-    page = environment().get_template("sections/debate.html.j2").make_module(context)
-    return "debate", str(page.title), " ".join(str(page).split())
+    return section("debate", collapse=True, model=model, settings=settings)

@@ -8,15 +8,16 @@ spread across independent pairs is what a length or complexity claim about the f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 
 from bench.report.data import LOCAL_SOURCE, Store
 from bench.report.plots import to_data_uri
-from bench.report.render import environment, fmt, table_of_rows, text
+from bench.report.render import Section, fmt, section, table_of_rows, text
 
-RECORD_TYPE = "field_code_metrics"
+RECORD_TYPE = "code_metrics"
 PROJECT = "ppo-bench"
 RATIO_KEYS = {
     "sloc": "SLOC",
@@ -37,7 +38,8 @@ CLAIMED_SLOC_RATIO = 0.8
 
 
 def field_rows(store: Store) -> tuple[list[dict[str, Any]], str | None]:
-    """(latest measured row per implementation and classification, local first; why nothing was measured)."""
+    """(latest row measured as one of a pair, per implementation and classification, local first; why
+    nothing was measured)."""
     records = sorted(store.others.get(RECORD_TYPE, []), key=lambda r: r.get("_source") == LOCAL_SOURCE)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     reason = None
@@ -45,7 +47,8 @@ def field_rows(store: Store) -> tuple[list[dict[str, Any]], str | None]:
         if record.get("status") == "not_measured":
             reason = str(record.get("reason"))
             continue
-        latest[(str(record.get("implementation")), str(record.get("classification")))] = record
+        if record.get("pair"):
+            latest[(str(record.get("implementation")), str(record.get("classification")))] = record
     return list(latest.values()), None if latest else reason
 
 
@@ -106,18 +109,18 @@ def _cell(value: Any) -> Any:
     return fmt(value) if isinstance(value, float) else value
 
 
-def field_code_section(store: Store) -> tuple[str, str, str]:
+def field_code_section(
+    rows: Sequence[dict[str, Any]], ratios: Sequence[dict[str, Any]], reason: str | None
+) -> Section:
     """Per implementation each metric; per pair the ratios; the spread with this project placed in it."""
-    rows, reason = field_rows(store)
-    context: dict[str, Any] = {"rows": rows, "reason": reason, "names": RATIO_KEYS}
+    context: dict[str, Any] = {"rows": list(rows), "reason": reason, "names": RATIO_KEYS}
     if rows:
-        ratios = pair_ratios(rows)
         commits = sorted({str((r.get("provenance") or {}).get("git_commit", "?"))[:7] for r in rows})
         ratio_columns = ("pair", "classification", "versions", *RATIO_KEYS)
         context |= {
             "caption": text("sections/field_captions.txt.j2", part="figure", commits=commits),
-            "figure": ratio_plot(ratios),
-            "spreads": {key: s for key in RATIO_KEYS if (s := spread(ratios, key))},
+            "figure": ratio_plot(list(ratios)),
+            "spreads": {key: s for key in RATIO_KEYS if (s := spread(list(ratios), key))},
             "tables": [
                 table_of_rows(
                     [{c: _cell(r.get(c)) for c in columns} for r in records],
@@ -127,5 +130,4 @@ def field_code_section(store: Store) -> tuple[str, str, str]:
                 for part, records, columns in (("ratios", ratios, ratio_columns), ("rows", rows, COLUMNS))
             ],
         }
-    page = environment().get_template("sections/field_code.html.j2").make_module(context)
-    return "field-code", str(page.title), " ".join(str(page).split())
+    return section("field-code", "field_code", collapse=True, **context)

@@ -11,8 +11,10 @@ express (`extra.unmapped`) are listed beside its numbers. `templates/sections/fi
 
 from __future__ import annotations
 
-from bench.report.data import GroupKey, Run
-from bench.report.render import MISSING, Table, environment, text
+from collections.abc import Sequence
+
+from bench.report.data import Run
+from bench.report.render import MISSING, Section, Table, section, text
 from bench.report.settings import FIELD_PAIRS
 from bench.report.stats import ratio_estimate
 from bench.report.tables import fmt_estimate
@@ -38,7 +40,7 @@ def paired_values(jax_runs: list[Run], torch_runs: list[Run], metric: str) -> li
 def unmapped_fields(runs: list[Run]) -> str:
     """The spec fields the contender's library could not express, from its newest record."""
     for run in sorted(runs, key=lambda r: r.started, reverse=True):
-        unmapped = (run.record.get("extra") or {}).get("unmapped")
+        unmapped = run.record.extra.get("unmapped")  # the field contender's own diagnostics
         if isinstance(unmapped, dict):
             return ", ".join(sorted(unmapped)) or "none"
     return MISSING
@@ -59,15 +61,12 @@ def pair_rows(runs: list[Run]) -> list[tuple[str, ...]]:
     return rows
 
 
-def field_pairs_section(
-    groups: dict[GroupKey, list[Run]], labels: dict[GroupKey, str], seed: int = 0
-) -> tuple[str, str, str]:
-    """The section: one table per group holding at least one third-party pair."""
+def field_pairs_section(groups: Sequence[tuple[str, list[Run]]]) -> Section:
+    """The section: one table per group (label, runs) holding at least one third-party pair."""
     tables = []
-    for key, runs in groups.items():
+    for label, runs in groups:
         names = {run.contender for run in runs}
         if any(p.third_party and p.jax in names and p.torch in names for p in FIELD_PAIRS):
-            caption = text("sections/field_captions.txt.j2", part="pairs", label=labels[key])
+            caption = text("sections/field_captions.txt.j2", part="pairs", label=label)
             tables.append(Table(caption, COLUMNS, tuple(pair_rows(runs)), "field-pairs"))
-    page = environment().get_template("sections/field_pairs.html.j2").make_module({"tables": tables})
-    return "field-pairs", str(page.title), " ".join(str(page).split())
+    return section("field-pairs", "field_pairs", collapse=True, tables=tables)

@@ -10,14 +10,15 @@ says it, and the answer panel (`answer.GroupPanel`) and the debate read the same
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.report import settings
 from bench.report.data import LOCAL_SOURCE, GroupKey, source_label
 from bench.report.plots import color
-from bench.report.render import environment
+from bench.report.render import Section, section
 from bench.report.settings import MATRIX, MATRIX_CORE, MATRIX_LEARNERS, MATRIX_SIMULATORS
-from bench.report.stats import NO_DIFFERENCE, Estimate, verdict
+from bench.report.stats import Estimate, verdict
 from bench.report.tables import Summary, paired_ratio
 
 LITTLE_SPEEDUP = 1.25
@@ -119,21 +120,13 @@ def beyond_little(ratio: Estimate | None) -> bool | None:
     return None
 
 
-def verdict_code(
-    ratio: Estimate | None, band: float | None, words: tuple[str, str] = ("faster", "slower")
-) -> str | None:
-    """`stats.verdict` as a code: `words[0]`, `words[1]`, "no_difference", or None (figures only)."""
-    word = verdict(ratio, band, words)
-    return "no_difference" if word == NO_DIFFERENCE else word
-
-
 def pair_ratio(first: Cell, second: Cell) -> PairRatio:
     ratio, band = None, None
     if first.summary is not None:
         band = first.summary.band("sps")  # the group's, alike in every summary of it
         if second.summary is not None:
             ratio = paired_ratio(first.summary, second.summary, "sps")
-    code = verdict_code(ratio, band)
+    code = verdict(ratio, band)
     return PairRatio(first, second, ratio, band, code, beyond_little(ratio) if code else None)
 
 
@@ -172,14 +165,6 @@ def matrix_view(key: GroupKey, summaries: list[Summary]) -> MatrixView:
     )
 
 
-def matrix_views(summaries: dict[GroupKey, list[Summary]]) -> list[MatrixView]:
-    """The matrix of every group with an ok run of a matrix contender."""
-    views = [matrix_view(key, rows) for key, rows in summaries.items()]
-    return [view for view in views if any(cell.summary for row in view.cells for cell in row)]
-
-
-def matrix_section(summaries: dict[GroupKey, list[Summary]]) -> tuple[str, str, str]:
+def matrix_section(views: Sequence[MatrixView]) -> Section:
     """Every group's framework x simulator table and its two effects, or 'not measured'."""
-    context = {"views": matrix_views(summaries), "settings": settings}
-    page = environment().get_template("sections/matrix.html.j2").make_module(context)
-    return "matrix", str(page.title), " ".join(str(page).split())
+    return section("matrix", collapse=True, views=views, settings=settings)

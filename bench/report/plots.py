@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from bench.harness.schema import Record
 from bench.report.data import Run, by_contender
 from bench.report.settings import CONTENDER_COLORS, DEBATE_PAIR, UNKNOWN_COLOR
 from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, pointwise_mean_band
@@ -43,9 +44,11 @@ SVG_METADATA = ("Date", "Creator", "Format", "Type")
 CODE_METRICS = (
     ("sloc", "SLOC"),
     ("cc_mean", "cyclomatic complexity\n(mean per block)"),
-    ("cc_max", "cyclomatic complexity\n(max)"),
+    ("cognitive", "cognitive complexity"),
+    ("cyclomatic_max", "cyclomatic complexity\n(max)"),
     ("max_nesting", "max nesting depth"),
 )
+"""The code bars' metrics, those some record carries (`cc_mean`: records made before the one rule)."""
 
 
 def color(contender: str) -> str:
@@ -198,16 +201,17 @@ def speed_and_time(summaries: list[Summary]) -> str | None:
     return to_data_uri(fig)
 
 
-def code_metrics(records: list[dict]) -> str | None:
+def code_metrics(records: list[Record]) -> str | None:
     """One bar panel per code metric, one bar per implementation (the two cores in their sides' colours)."""
     if not records:
         return None
     names = [str(r.get("implementation", "?")) for r in records]
     jax_name, torch_name = DEBATE_PAIR
     palette = {"jax_ppo": color(jax_name), "torch_ppo": color(torch_name)}
-    fig, axes = plt.subplots(1, len(CODE_METRICS), figsize=(WIDTH, 3.0), layout="constrained")
-    for ax, (key, title) in zip(axes, CODE_METRICS, strict=True):
-        values = [float(r[key]) if isinstance(r.get(key), int | float) else np.nan for r in records]
+    metrics = [(key, title) for key, title in CODE_METRICS if any(r.get(key) is not None for r in records)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(WIDTH, 3.0), layout="constrained")
+    for ax, (key, title) in zip(axes, metrics, strict=True):
+        values = [np.nan if r.get(key) is None else float(r.get(key)) for r in records]
         ax.bar(range(len(names)), values, color=[palette.get(n, UNKNOWN_COLOR) for n in names])
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set_title(title, fontsize=9)

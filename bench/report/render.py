@@ -118,12 +118,9 @@ def cell(macro: str, *args: Any) -> str:
     return " ".join(str(getattr(environment().get_template("cells.txt.j2").module, macro)(*args)).split())
 
 
-def table_html(table: Table) -> str:
-    """A Table drawn alone by `macros.table`."""
-    return str(environment().get_template("macros.html.j2").module.table(table))
-
-
-def section(anchor: str, **context: Any) -> Section:
-    """`templates/sections/<anchor>.html.j2` over `context`: (anchor, the template's `title`, its body)."""
-    module = environment().get_template(f"sections/{anchor}.html.j2").make_module(context)
-    return anchor, str(module.title), str(module)
+def section(anchor: str, template: str | None = None, collapse: bool = False, **context: Any) -> Section:
+    """`templates/sections/<template or anchor>.html.j2` over `context`: (anchor, the template's `title`, its
+    body; with `collapse`, its whitespace runs made one space: the claims sections' long sentences)."""
+    module = environment().get_template(f"sections/{template or anchor}.html.j2").make_module(context)
+    body = " ".join(str(module).split()) if collapse else str(module)
+    return anchor, str(module.title), body

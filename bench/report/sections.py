@@ -9,37 +9,34 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
+from bench.harness.schema import HandoffRecord, Record
 from bench.report import plots, tables
 from bench.report.across_tasks import across_tasks_section
 from bench.report.data import (
     LOCAL_SOURCE,
-    GroupKey,
     Run,
     Store,
     by_contender,
     finite,
-    group_runs,
     hardware_label,
     latest_code_metrics,
+    main_code_rows,
     runs_per_origin,
 )
-from bench.report.debate import debate_section
+from bench.report.debate import DebateModel, debate_section, pair_answers
 from bench.report.field_code import field_code_section
 from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import matrix_section
+from bench.report.model import Group, ReportModel
 from bench.report.render import Section, Table, cell, cell_text, fmt, section, table_of_rows
 from bench.report.source_view import SourceFile, side_by_side
-from bench.report.tables import Summary, summarize
+from bench.report.tables import Summary
 from shared_spec.details import checklist
-from shared_spec.tasks import TASKS, get_task
-
-
-def group_label(key: GroupKey) -> str:
-    """The caption every figure and table of a group carries: hardware, preset, task, spec, code, source."""
-    return cell("group", key)
+from shared_spec.tasks import TASKS
 
 
 @dataclass(frozen=True)
@@ -88,20 +85,14 @@ class HeadlineGroup:
     per_seed: Table
 
 
-def headline_model(
-    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]]
-) -> tuple[HeadlineGroup, ...]:
+def headline_model(groups: Sequence[Group]) -> tuple[HeadlineGroup, ...]:
     """One headline table per group (device memory where a run used a GPU), and its per-seed returns."""
     out = []
-    for key, runs in groups.items():
-        per_folder = {name: runs_per_origin(rows) for name, rows in by_contender(runs).items()}
-        gpu = any(r.device_kind == "gpu" for r in runs)
-        table = tables.headline_table(summaries[key], gpu, per_folder)
-        out.append(
-            HeadlineGroup(
-                group_label(key), tuple(summaries[key]), table, tables.per_seed_table(summaries[key])
-            )
-        )
+    for g in groups:
+        per_folder = {name: runs_per_origin(rows) for name, rows in by_contender(g.runs).items()}
+        gpu = any(r.device_kind == "gpu" for r in g.runs)
+        table = tables.headline_table(g.summaries, gpu, per_folder)
+        out.append(HeadlineGroup(g.label, tuple(g.summaries), table, tables.per_seed_table(g.summaries)))
     return tuple(out)
 
 
@@ -117,31 +108,28 @@ class FigureGroup:
     startup: Table
 
 
-def figures_model(
-    groups: dict[GroupKey, list[Run]], summaries: dict[GroupKey, list[Summary]], seed: int
-) -> tuple[FigureGroup, ...]:
+def figures_model(groups: Sequence[Group], seed: int) -> tuple[FigureGroup, ...]:
     return tuple(
         FigureGroup(
-            group_label(key),
-            tuple(s.contender for s in summaries[key] if s.ok_runs),
-            plots.learning_curves(runs, threshold_of(key[3]), seed),
-            plots.speed_and_time(summaries[key]),
-            tables.phase_split_table(summaries[key]),
-            tables.startup_table(summaries[key]),
+            g.label,
+            tuple(s.contender for s in g.summaries if s.ok_runs),
+            plots.learning_curves(g.runs, g.threshold, seed),
+            plots.speed_and_time(g.summaries),
+            tables.phase_split_table(g.summaries),
+            tables.startup_table(g.summaries),
         )
-        for key, runs in groups.items()
+        for g in groups
     )
 
 
-def threshold_of(task: str) -> float | None:
-    try:
-        return get_task(task).return_threshold
-    except Exception:  # unknown task name in an old record: no threshold line
-        return None
-
-
-CODE_COLUMNS = ("implementation", "part", "num_files", "sloc", "comments", "functions", "cc_mean", "cc_max",
-                "max_nesting", "nested_functions", "tool")  # fmt: skip
+CODE_COLUMNS = {
+    "implementation": "implementation", "classification": "part", "num_files": "num_files", "sloc": "sloc",
+    "comments": "comments", "functions": "functions", "cc_mean": "cc_mean", "cyclomatic_max": "cc_max",
+    "cognitive": "cognitive", "cyclomatic": "cyclomatic", "max_nesting": "max_nesting",
+    "closures": "nested_functions", "vocabulary": "vocabulary", "tool": "tool",
+}  # fmt: skip
+"""Record key -> column header of the code table; a column shows where some row measured it (records made
+before the one rule carry comments, functions, cc_mean; the one rule's cognitive, cyclomatic, vocabulary)."""
 
 
 @dataclass(frozen=True)
@@ -154,16 +142,20 @@ class CodeMetrics:
 
 
 def code_model(store: Store) -> CodeMetrics:
-    """SLOC, complexity and nesting per implementation (and its parts), and the two cores side by side."""
+    """SLOC, complexity and nesting per implementation and classification (bars: each one's main row), and
+    the two cores side by side."""
     rows = latest_code_metrics(store)
-    parts = [part for row in rows for part in (row, *(row.get("parts") or {}).values())]
-    table = table_of_rows(parts, css_class="code", columns=CODE_COLUMNS)
-    return CodeMetrics(bool(rows), plots.code_metrics(rows), table, side_by_side())
+    shown = {
+        key: header for key, header in CODE_COLUMNS.items() if any(row.get(key) is not None for row in rows)
+    }
+    table = table_of_rows([{shown[k]: row.get(k) for k in shown} for row in rows], css_class="code")
+    bars = plots.code_metrics(list(main_code_rows(rows).values()))
+    return CodeMetrics(bool(rows), bars, table, side_by_side())
 
 
 @dataclass(frozen=True)
 class Parity:
-    record: dict[str, Any] | None
+    record: Record | None
     """The newest `env_parity` record (`python -m bench parity`; a local one before a published one)."""
     measured: Table
     registry: Table
@@ -189,7 +181,7 @@ def parity_model(store: Store) -> Parity:
          "what differs": t.parity_note}
         for t in TASKS.values()
     ]  # fmt: skip
-    measured = [_compact_parity(r) for r in (record or {}).get("rows") or [] if isinstance(r, dict)]
+    measured = [_compact_parity(r) for r in (record.rows if record else [])]
     return Parity(
         record, table_of_rows(measured, css_class="plug"), table_of_rows(registry, css_class="plug")
     )
@@ -286,35 +278,29 @@ def controls_model(store: Store) -> Controls:
     return Controls(panels, handoff, Table("", columns, rows, "controls handoff"))
 
 
-def _hardware(record: dict[str, Any]) -> str:
+def _hardware(record: Record) -> str:
     """The record's `hardware` label where it carries one, else the label of its device and provenance."""
-    value = record.get("hardware")
-    return value if isinstance(value, str) and value else hardware_label(record)[0]
+    return str(record.get("hardware") or hardware_label(record)[0])
 
 
-def _handoffs(records: list[dict[str, Any]]) -> tuple[Handoff, ...]:
-    """The latest record per (hardware, source, preset, num_envs), differences recomputed where missing."""
+def _handoffs(records: list[HandoffRecord]) -> tuple[Handoff, ...]:
+    """The latest record per (hardware, source, preset, num_envs), differences recomputed where not stored."""
     latest: dict[tuple, Handoff] = {}
     for record in records:
-        ms = record.get("ms_per_step") if isinstance(record.get("ms_per_step"), dict) else {}
+        ms = record.ms_per_step
         fused, loop, torch = (finite(ms.get(k)) for k in ("fused", "jax_loop", "torch_dlpack"))
-        not_fused, handoff = finite(record.get("not_fused_ms")), finite(record.get("handoff_and_torch_ms"))
+        where = (_hardware(record), str(record.get("_source", LOCAL_SOURCE)), record.preset or "?")
+        not_fused, handoff = record.not_fused_ms, record.handoff_and_torch_ms
         if not_fused is None and loop is not None and fused is not None:
             not_fused = loop - fused
         if handoff is None and torch is not None and loop is not None:
             handoff = torch - loop
-        num_envs = record.get("num_envs") if isinstance(record.get("num_envs"), int) else None
-        where = (
-            _hardware(record),
-            str(record.get("_source", LOCAL_SOURCE)),
-            str(record.get("preset") or "?"),
-        )
-        row = Handoff(*where, num_envs, fused, loop, torch, not_fused, handoff)
+        row = Handoff(*where, record.num_envs, fused, loop, torch, not_fused, handoff)
         latest[(row.hardware, row.source, row.preset, row.num_envs)] = row
     return tuple(latest.values())
 
 
-def _control_panels(records: list[dict[str, Any]], view: ControlView) -> tuple[ControlPanel, ...]:
+def _control_panels(records: list[Record], view: ControlView) -> tuple[ControlPanel, ...]:
     by_hardware: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         by_hardware[f"{_hardware(record)} · {record.get('_source', LOCAL_SOURCE)}"].append(record)
@@ -391,15 +377,14 @@ def _provenance_block(source: str, preset: str, rows: list[Run]) -> ProvenanceBl
     versions: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
         seeds[r.contender].add(r.seed)
-        recorded = r.record.get("versions") or r.provenance.get("versions") or {}
-        if isinstance(recorded, dict):
-            versions[r.contender].update({str(k): str(v) for k, v in recorded.items()})
+        recorded = r.record.versions or r.provenance.get("versions") or {}
+        versions[r.contender].update({str(k): str(v) for k, v in recorded.items()})
     packages = sorted({package for found in versions.values() for package in found})
-    spec = next((r.record["spec"] for r in rows if isinstance(r.record.get("spec"), dict)), None)
+    spec = next((r.record.spec for r in rows if r.record.spec), None)
     return ProvenanceBlock(
         source=source,
         preset=preset,
-        spec_hashes=tuple(sorted({str(r.record["spec_hash"]) for r in rows if r.record.get("spec_hash")})),
+        spec_hashes=tuple(sorted({r.record.spec_hash for r in rows if r.record.spec_hash})),
         commits=values("git_commit"),
         dirty=values("git_dirty"),
         dates=values("date"),
@@ -417,21 +402,30 @@ def _provenance_block(source: str, preset: str, rows: list[Run]) -> ProvenanceBl
     )
 
 
-def build_sections(store: Store, seed: int = 0) -> list[Section]:
-    """All sections in reading order."""
-    groups = group_runs(store.runs)
-    summaries = {key: summarize(runs, seed) for key, runs in groups.items()}
+def debate_model(model: ReportModel) -> DebateModel:
+    """The debate's view: the code claims, every matrix, each comparison's answer per group."""
+    return DebateModel(
+        model.code,
+        model.matrices,
+        pair_answers([(g.matrix.caption, g.summaries) for g in model.groups]),
+        any(r.device_kind == "gpu" for r in model.store.runs),
+    )
+
+
+def build_sections(model: ReportModel) -> list[Section]:
+    """All sections after the answer panel, in reading order: views of the one model."""
+    store, groups, field = model.store, model.groups, model.code.field
     return [
         section("overview", m=overview_model(store)),
         section("how-to-read"),
-        section("headline", groups=headline_model(groups, summaries)),
-        matrix_section(summaries),
-        field_pairs_section(groups, {key: group_label(key) for key in groups}, seed),
-        across_tasks_section(groups, seed),
-        section("figures", groups=figures_model(groups, summaries, seed)),
-        debate_section(store, summaries),
+        section("headline", groups=headline_model(groups)),
+        matrix_section(model.matrices),
+        field_pairs_section([(g.label, g.runs) for g in groups]),
+        across_tasks_section({g.key: g.runs for g in groups}, model.seed),
+        section("figures", groups=figures_model(groups, model.seed)),
+        debate_section(debate_model(model)),
         section("code", m=code_model(store)),
-        field_code_section(store),
+        field_code_section(field.rows, field.ratios, field.reason),
         section("parity", m=parity_model(store)),
         section("details", checklist=table_of_rows(checklist(), css_class="plug", fold=True)),
         section("controls", m=controls_model(store)),

@@ -22,7 +22,7 @@ Learning-curve bands resample whole runs (all points of a curve together), so a 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,17 +50,10 @@ class Estimate:
     statistic: str = "mean"
     """"mean", "IQM" or RATIO (the geometric mean of per-pair ratios)."""
 
-    @property
-    def has_interval(self) -> bool:
-        return self.kind == "ci" and self.low is not None and self.high is not None
 
-
-def seed_estimate(
-    scores: list[float], statistic: str = "mean", seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
-) -> Estimate:
-    """The report's across-seed estimate, saying what it is: n = 1 the value; n < 5 the mean and the range of
-    the runs (no interval claimed); n >= 5 the mean with its Student-t 95% CI, or the IQM with its bootstrap
-    CI (`statistic` "mean" or "IQM")."""
+def seed_estimate(scores: list[float]) -> Estimate:
+    """The report's across-seed mean, saying what it is: n = 1 the value; n < MIN_RUNS_FOR_CI the mean and the
+    range of the runs (no interval claimed); from there the mean with its Student-t 95% CI."""
     values = [float(v) for v in scores]
     n = len(values)
     if n == 0:
@@ -69,53 +62,7 @@ def seed_estimate(
         return Estimate(values[0], None, None, 1, "single", "mean")
     if n < MIN_RUNS_FOR_CI:
         return Estimate(float(np.mean(values)), min(values), max(values), n, "range", "mean")
-    if statistic == "IQM":
-        return iqm_estimate(values, seed, reps)
-    if statistic == "mean":
-        return mean_estimate(values, seed, reps)
-    raise ValueError(f"statistic: got {statistic!r}; allowed: mean, IQM")
-
-
-def as_runs_by_tasks(scores: np.ndarray | list[float]) -> np.ndarray:
-    """`scores` as a float array shaped runs x tasks (a 1-D list of per-seed values is one task)."""
-    array = np.asarray(scores, dtype=float)
-    if array.ndim == 1:
-        array = array[:, None]
-    if array.ndim != 2:
-        raise ValueError(f"scores: got shape {array.shape}; allowed: runs x tasks (2-D) or runs (1-D)")
-    return array
-
-
-def bootstrap_ci(
-    scores: np.ndarray | list[float],
-    func: Callable[[np.ndarray], np.ndarray],
-    seed: int = DEFAULT_SEED,
-    reps: int = DEFAULT_REPS,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """`func(scores)` and its 95% percentile-bootstrap CI over runs (2 x k, lower row first; None for 1 run).
-
-    `func` maps a runs x columns array to a 1-D array of k values; runs (rows) are resampled with
-    replacement. Non-finite scores are an error: a diverged run must be excluded (and counted) by the caller.
-    """
-    array = as_runs_by_tasks(scores)
-    if array.shape[0] == 0:
-        raise ValueError("scores: got 0 runs; allowed: at least 1 run")
-    if not np.all(np.isfinite(array)):
-        raise ValueError("scores: got non-finite values; allowed: finite numbers (drop failed runs first)")
-    point = np.asarray(func(array), dtype=float)
-    if array.shape[0] < 2:
-        return point, None
-    result = scipy_stats.bootstrap(
-        (np.arange(array.shape[0]),),
-        lambda rows: np.asarray(func(array[rows.astype(int)]), dtype=float),
-        vectorized=False,
-        method="percentile",
-        confidence_level=CI_SIZE,
-        n_resamples=reps,
-        random_state=np.random.default_rng(seed),
-    )
-    interval = result.confidence_interval
-    return point, np.vstack([np.atleast_1d(interval.low), np.atleast_1d(interval.high)])
+    return mean_estimate(values)
 
 
 def interquartile_mean(array: np.ndarray) -> float:
@@ -123,19 +70,9 @@ def interquartile_mean(array: np.ndarray) -> float:
     return float(scipy_stats.trim_mean(np.asarray(array, dtype=float).reshape(-1), proportiontocut=0.25))
 
 
-def iqm_estimate(
-    scores: np.ndarray | list[float], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
-) -> Estimate:
-    """Interquartile mean over all runs (rliable's `aggregate_iqm` definition) with its 95% CI."""
-    point, interval = bootstrap_ci(scores, lambda s: np.array([interquartile_mean(s)]), seed, reps)
-    return _estimate(point, interval, as_runs_by_tasks(scores).shape[0], "IQM")
-
-
-def mean_estimate(
-    scores: np.ndarray | list[float], seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
-) -> Estimate:
-    """Mean over all runs with its Student-t 95% CI (`seed`, `reps`: unused, kept for callers' symmetry)."""
-    values = as_runs_by_tasks(scores)[:, 0]
+def mean_estimate(scores: np.ndarray | list[float]) -> Estimate:
+    """Mean over all runs with its Student-t 95% CI."""
+    values = np.asarray(scores, dtype=float).reshape(-1)
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError("scores: got no runs or non-finite values; allowed: finite numbers, at least 1 run")
     mean = float(np.mean(values))
@@ -189,7 +126,8 @@ def noise_band(values_by_contender: Mapping[str, Sequence[float]]) -> float | No
     return math.sqrt(weighted / dof) if dof else None
 
 
-NO_DIFFERENCE = "no difference measured at this n"
+NO_DIFFERENCE = "no_difference"
+"""`verdict`'s code for a ratio inside the noise band; `templates/cells.txt.j2` (`no_difference`) words it."""
 MIN_PAIRS_FOR_RANGE_VERDICT = 4
 """Below MIN_RUNS_FOR_CI pairs a verdict needs every one of at least this many pairs beyond the band: the
 fewest pairs for which two contenders of equal speed get a word by chance less often than a 95% CI's 5%
@@ -199,8 +137,8 @@ fewest pairs for which two contenders of equal speed get a word by chance less o
 def verdict(
     ratio: Estimate | None, band: float | None, words: tuple[str, str] = ("faster", "slower")
 ) -> str | None:
-    """The one place a verdict word is decided: `words[0]` when the ratio's interval lies wholly above
-    1 + band, `words[1]` wholly below 1 - band, else NO_DIFFERENCE. The interval is the 95% CI from
+    """The one place a verdict is decided, as a code the templates word: `words[0]` when the ratio's interval
+    lies wholly above 1 + band, `words[1]` wholly below 1 - band, else NO_DIFFERENCE. The interval is the 95% CI from
     MIN_RUNS_FOR_CI pairs, the range of the pairs from MIN_PAIRS_FOR_RANGE_VERDICT; with fewer pairs (one
     included), or without a ratio or a band, None: figures only."""
     if ratio is None or band is None or ratio.low is None or ratio.high is None:
@@ -217,20 +155,22 @@ def verdict(
 def pointwise_mean_band(
     scores: np.ndarray, seed: int = DEFAULT_SEED, reps: int = DEFAULT_REPS
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Per-column mean of runs x points (a learning curve) and its 95% CI band (None, None for one run)."""
-    point, interval = bootstrap_ci(scores, lambda s: np.mean(s, axis=0), seed, reps)
-    if interval is None:
-        return point, None, None
-    return point, interval[0], interval[1]
-
-
-def _estimate(point: np.ndarray, interval: np.ndarray | None, n: int, statistic: str = "mean") -> Estimate:
-    value = float(point.reshape(-1)[0])
-    if interval is None:
-        return Estimate(value, None, None, n, "single", statistic)
-    low, high = (float(v) for v in np.asarray(interval).reshape(2, -1)[:, 0])
-    low_or_none, high_or_none = (v if math.isfinite(v) else None for v in (low, high))
-    return Estimate(value, low_or_none, high_or_none, n, "ci", statistic)
+    """Per-column mean of runs x points (a learning curve) and its 95% percentile-bootstrap band, whole runs
+    resampled together (None, None for one run)."""
+    array = np.asarray(scores, dtype=float)
+    mean = np.mean(array, axis=0)
+    if array.shape[0] < 2:
+        return mean, None, None
+    band = scipy_stats.bootstrap(
+        (np.arange(array.shape[0]),),
+        lambda rows: np.mean(array[rows.astype(int)], axis=0),
+        vectorized=False,
+        method="percentile",
+        confidence_level=CI_SIZE,
+        n_resamples=reps,
+        random_state=np.random.default_rng(seed),
+    ).confidence_interval
+    return mean, np.atleast_1d(band.low), np.atleast_1d(band.high)
 
 
 def stratified_iqm_estimate(

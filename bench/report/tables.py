@@ -96,7 +96,7 @@ def run_figures(run: Run) -> RunFigures:
     """The paired figures of one ok run (`round`: the harness's interleaved round, absent in older records)."""
     cold = not run.warm_cache
     values = tuple(run.metric(m) if m == "sps" or cold else None for m in PAIRED_METRICS)
-    return RunFigures(str(run.seed), run.record.get("round"), values)
+    return RunFigures(str(run.seed), run.record.round, values)
 
 
 def paired_ratio(left: Summary, right: Summary, metric: str) -> Estimate | None:
@@ -136,8 +136,8 @@ def phase_seconds_per_mstep(run: Run) -> tuple[float, float] | None:
 
 
 def _split_note(runs: list[Run]) -> str | None:
-    extras = [r.record["extra"] for r in runs if isinstance(r.record.get("extra"), dict)]
-    return next((note for extra in extras if isinstance(note := extra.get("phase_split"), str)), None)
+    notes = (r.record.extra.get("phase_split") for r in runs)  # the trainer's own diagnostics: free-form
+    return next((note for note in notes if isinstance(note, str)), None)
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -167,7 +167,7 @@ def _per_seed_returns(ok: list[Run]) -> tuple[tuple[Any, float], ...]:
     return tuple(sorted(pairs, key=lambda pair: str(pair[0]).zfill(6)))
 
 
-def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
+def summarize(runs: list[Run]) -> list[Summary]:
     """One Summary per contender of `runs` (runs of one group)."""
     out = []
     grouped = by_contender(runs)
@@ -195,8 +195,8 @@ def summarize(runs: list[Run], seed: int = 0) -> list[Summary]:
                 wall_s=_mean([r.metric("wall_s") for r in cold]),
                 train_s=_mean_if_all([r.metric("train_s") for r in ok]),
                 eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
-                sps=seed_estimate(sps, "mean", seed) if sps else None,
-                final_return=seed_estimate(returns, "mean", seed) if returns else None,
+                sps=seed_estimate(sps) if sps else None,
+                final_return=seed_estimate(returns) if returns else None,
                 tt_threshold_median=statistics.median(reached) if reached else None,
                 tt_reached=len(reached),
                 peak_rss_mb=_max([r.metric("peak_rss_mb") for r in ok]),
@@ -301,7 +301,7 @@ def failures_table(runs: list[Run]) -> Table:
     columns = ("status", "contender", "task", "preset", "seed", "hardware", "source", "exit code", "error")
     rows = tuple(  # the error text keeps its lines (a traceback)
         (*map(cell_text, (r.status, r.contender, r.task, r.preset, r.seed, r.hardware, r.source,
-                          r.record.get("exit_code"))), r.error_text or cell("no_error_text"))
+                          r.record.exit_code)), r.error_text or cell("no_error_text"))
         for r in runs
         if not r.ok
     )  # fmt: skip

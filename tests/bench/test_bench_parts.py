@@ -24,8 +24,8 @@ from bench.harness.contenders import (
 )
 from bench.harness.records import parse_result_line
 from bench.harness.store import read_records
-from bench.metrics import code_metrics
-from bench.metrics.source_metrics import nesting_depth
+from bench.metrics.field_code import classify, load_table
+from bench.metrics.source_metrics import Source, function_complexities, measure, nesting_depth
 from bench.report.settings import CONTENDER_COLORS, CONTENDER_ORDER, DEBATE_PAIR, UNKNOWN_COLOR
 from shared_spec.exit_codes import EXIT_UNAVAILABLE
 
@@ -117,20 +117,13 @@ SAMPLE = textwrap.dedent(
 )
 
 
-def test_file_metrics_of_a_known_file(tmp_path):
-    path = tmp_path / "pkg" / "mod.py"
-    path.parent.mkdir()
-    path.write_text(SAMPLE)
-    metrics = code_metrics.file_metrics(path, tmp_path)
-    assert metrics["path"] == "pkg/mod.py"
+def test_the_one_rule_on_a_known_file():
+    metrics = measure([Source("pkg/mod.py", SAMPLE)])
     # outer > inner > for > if = 4 levels; Box.size: def > if/elif chain > else > while = 3 (class adds none)
     assert metrics["max_nesting"] == 4
-    assert metrics["nested_functions"] == 1  # inner
-    assert metrics["functions"] == 3  # outer, inner, size
+    assert metrics["closures"] == 1  # inner
     # complexity = 1 + decision points: outer 1; inner 1 + for + if = 3; size 1 + if + elif + while = 4
-    assert sorted(metrics["cc_values"]) == [1, 3, 4]
-    assert metrics["cc_max"] == 4 and metrics["cc_mean"] == round(8 / 3, 2)
-    assert metrics["comments"] == 1
+    assert sorted(function_complexities(SAMPLE)) == [1, 3, 4] and metrics["cyclomatic_max"] == 4
     code_lines = [ln for ln in SAMPLE.splitlines() if ln.strip() and not ln.strip().startswith('"""')]
     assert metrics["sloc"] == len(code_lines)
 
@@ -139,46 +132,31 @@ def test_nesting_of_flat_code_is_zero():
     assert nesting_depth(ast.parse("x = 1\ny = x + 1\n").body) == 0
 
 
-def test_trainer_files_are_split_into_core_adapters_and_glue(tmp_path):
+def test_a_classification_counts_the_files_its_patterns_match_tests_never(tmp_path):
     pkg = tmp_path / "jax_ppo"
-    pkg.mkdir()
-    for name in (
-        "train.py", "losses.py", "networks.py", "normalization.py", "run.py", "__main__.py", "gym_train.py",
-        "warp_env.py",
-    ):  # fmt: skip
+    (pkg / "tests").mkdir(parents=True)
+    for name in ("train.py", "losses.py", "networks.py", "run.py", "__main__.py", "tests/test_train.py"):
         (pkg / name).write_text("def f():\n    return 1\n")
-    parts = code_metrics.package_files("jax_ppo", tmp_path)
-    assert {part: [p.name for p in paths] for part, paths in parts.items()} == {
-        "core": ["losses.py", "networks.py", "train.py"],
-        "adapters": ["normalization.py", "warp_env.py"],
-        "glue": ["__main__.py", "run.py"],
-        "jax-gym": ["gym_train.py"],
-    }
+    core = load_table()["project"]["classification"]["core"]
+    assert [p.name for p in classify(pkg, core)[0]] == ["losses.py", "networks.py", "train.py"]
+    assert "test_train.py" not in [p.name for p in classify(pkg, ["**/*.py"])[0]]
 
 
-def test_loc_stores_one_record_per_implementation(bench, capsys):
-    assert bench.main("--store", str(bench.store_path), "loc") == 0
+def test_code_stores_one_record_per_implementation_and_classification(bench, capsys):
+    assert bench.main("--store", str(bench.store_path), "code", "--project-only") == 0
     records = read_records(bench.store_path, record_type="code_metrics")
-    assert [r["implementation"] for r in records] == list(code_metrics.IMPLEMENTATIONS)
+    table = load_table()["project"]
+    expected = [(p, c) for c in table["classification"] for p in ("jax_ppo", "torch_ppo")]
+    expected += [(p, "shared") for p in table["shared"]]
+    assert [(r["implementation"], r["classification"]) for r in records] == expected
     for record in records:
-        assert record["sloc"] == sum(f["sloc"] for f in record["files"])
-        assert record["tool"] == "radon" and "git_commit" in record["provenance"]
-    trainers = [r for r in records if r["implementation"] in ("jax_ppo", "torch_ppo")]
-    for record in trainers:  # the core is the algorithm only: measurement and CLI are another part
-        assert record["part"] == "core"
-        assert sorted(Path(f["path"]).name for f in record["files"]) == [
-            "losses.py",
-            "networks.py",
-            "train.py",
-        ]
-        glue = [Path(f["path"]).name for f in record["parts"]["glue"]["files"]]
-        assert "run.py" in glue and "__main__.py" in glue
-    out = capsys.readouterr().out
-    assert (
-        "jax_ppo [core] TOTAL" in out
-        and "jax_ppo [glue] TOTAL" in out
-        and "shared_spec [shared] TOTAL" in out
-    )
+        assert record["package"] == "ppo-bench" and "git_commit" in record["provenance"]
+    core = [r for r in records if r["classification"] == "core"]
+    for record in core:  # the core is the algorithm only: measurement and CLI count in `package`
+        assert sorted(Path(f).name for f in record["files"]) == ["losses.py", "networks.py", "train.py"]
+    whole = next(r for r in records if r["classification"] == "package" and r["implementation"] == "jax_ppo")
+    assert {"run.py", "__main__.py"} <= {Path(f).name for f in whole["files"]}
+    assert "shared_spec" in capsys.readouterr().out
 
 
 def _run_all(bench, out: Path) -> int:
@@ -201,13 +179,11 @@ def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
     out = tmp_path / "index.html"
     assert _run_all(bench, out) == 0
     assert rendered == [(bench.store_path, out)]
-    assert {r["record_type"] for r in read_records(bench.store_path)} == {
-        "run",
-        "code_metrics",
-        "field_code_metrics",
-    }
-    (field,) = read_records(bench.store_path, record_type="field_code_metrics")  # offline: why, not a failure
-    assert field["status"] == "not_measured" and "cannot download" in field["reason"]
+    assert {r["record_type"] for r in read_records(bench.store_path)} == {"run", "code_metrics"}
+    code = read_records(bench.store_path, record_type="code_metrics")
+    (field,) = [r for r in code if r["status"] == "not_measured"]  # offline: why, not a failure
+    assert "cannot download" in field["reason"]
+    assert {r["implementation"] for r in code if r["status"] == "ok"} >= {"jax_ppo", "torch_ppo"}
     captured = capsys.readouterr()
     assert str(out.resolve()) in captured.out and "total wall time" in captured.err
 
@@ -219,7 +195,7 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
     table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
     table["brax-ppo"] = fake("brax-ppo", "unavailable")
     monkeypatch.setattr(
-        all_command, "run_quick_controls", lambda args, argv: 0
+        all_command, "run_quick_controls", lambda args, argv, device: 0
     )  # the real sweeps: test_controls.py
     monkeypatch.setattr(
         report_command, "render_report", lambda store, out, **_: out.write_text("report") and out

@@ -1,4 +1,4 @@
-"""`python -m bench campaign PLAN` with fake contenders: priority order, parts and resume, the budget, give-up on
+"""`python -m gpu.campaign PLAN` with fake contenders: priority order, parts and resume, the budget, give-up on
 a failing contender, an unavailable one skipped, the store copied out after every step, a bad plan refused."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import pytest
 
 from bench.harness.contenders import Contender
 from bench.harness.store import read_records
+from gpu.campaign import main
 from shared_spec.exit_codes import EXIT_BAD_SPEC
 
 PLAN = """
@@ -57,8 +58,8 @@ class Campaign:
         bench.table["unavailable"] = Contender("unavailable", (str(bench.fakes_dir / "unavailable.py"),))
 
     def __call__(self, *extra: str) -> int:
-        argv = ["campaign", str(self.plan), "--out", str(self.out), "--state", str(self.state), *extra]
-        return self.bench.main(*argv)
+        argv = [str(self.plan), "--out", str(self.out), "--state", str(self.state), *extra]
+        return main(argv, contenders=self.bench.table)
 
     def runs(self) -> list[tuple[str, int, str]]:
         return [

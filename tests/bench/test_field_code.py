@@ -14,9 +14,9 @@ import pytest
 from radon.metrics import h_visit
 
 from bench.commands import main
+from bench.harness.provenance import REPO_ROOT
 from bench.harness.store import read_records
 from bench.metrics import field_code
-from bench.metrics.code_metrics import REPO_ROOT
 from bench.metrics.source_metrics import Source, measure
 from bench.report.field_code import pair_ratios
 
@@ -175,10 +175,11 @@ def test_classification_excludes_test_helpers_and_notes_absent_files(tmp_path):
 
 def test_this_projects_pair_is_measured_under_each_classification():
     rows = field_code.measure_project(field_code.load_table(), REPO_ROOT)
-    table = field_code.load_table()["project"]["classification"]
+    project = field_code.load_table()["project"]
+    table = project["classification"]
     assert [(r["classification"], r["framework"]) for r in rows] == [
         (c, fw) for c in table for fw in ("jax", "torch")
-    ]
+    ] + [("shared", "shared")] * len(project["shared"])
     assert not any("tests/" in f for r in rows for f in r["files"])
     for r in rows:  # whatever files the trainers hold today: each listed or absent, under its own package
         assert all(f.startswith(f"{r['implementation']}/") for f in r["files"])
@@ -246,6 +247,7 @@ counts = "the snippet"
 jax = "jax_ppo"
 torch = "torch_ppo"
 pair = "ppo-bench (this project)"
+shared = ["shared_spec"]
 
 [project.classification]
 core = ["networks.py", "losses.py", "train.py"]
@@ -258,7 +260,7 @@ core = ["networks.py", "losses.py", "train.py"]
 def test_code_measures_declared_archives_into_the_store(fixture_table, tmp_path, capsys):
     store = tmp_path / "results.jsonl"
     assert main(["--store", str(store), "code", "--from", str(fixture_table)]) == 0
-    rows = read_records(store, record_type="field_code_metrics")
+    rows = read_records(store, record_type="code_metrics")
     field = {r["implementation"]: r for r in rows if r["package"] != "ppo-bench"}
     assert (
         field["fake-torch"]["version"] == "2.0" and field["fake-torch"]["archive"] == "faketorch-2.0.tar.gz"
@@ -268,7 +270,7 @@ def test_code_measures_declared_archives_into_the_store(fixture_table, tmp_path,
         == hashlib.sha256((fixture_table / "fakejax-1.0-py3-none-any.whl").read_bytes()).hexdigest()
     )
     assert (field["fake-jax"]["vocabulary"], field["fake-torch"]["vocabulary"]) == (13, 8)
-    assert [r["classification"] for r in rows if r["package"] == "ppo-bench"] == ["core", "core"]
+    assert [r["classification"] for r in rows if r["package"] == "ppo-bench"] == ["core", "core", "shared"]
     (ratio,) = [r for r in pair_ratios(rows) if r["pair"] == "fake pair"]
     assert ratio["vocabulary"] == round(13 / 8, 2)
     assert "fake-jax" in capsys.readouterr().out

@@ -1,5 +1,5 @@
-"""The GPU campaign: bench/ops/gpu.toml loads and its presets resolve, bench/ops/gpu_run.sh installs and hands
-over to `python -m bench campaign`, which refuses a machine without a GPU; the plan rehearsed on the CPU."""
+"""The GPU campaign: gpu/gpu.toml loads and its presets resolve, gpu/gpu_run.sh installs and hands
+over to `python -m gpu.campaign`, which refuses a machine without a GPU; the plan rehearsed on the CPU."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.commands import main
-from bench.harness.campaign_plan import load_plan
 from bench.harness.contenders import CONTENDERS, Contender
+from gpu.campaign import main
+from gpu.plan import load_plan
 from shared_spec.presets import resolve_spec
 from shared_spec.spec import PPOSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "bench" / "ops" / "gpu_run.sh"
-PLAN = ROOT / "bench" / "ops" / "gpu.toml"
+SCRIPT = ROOT / "gpu" / "gpu_run.sh"
+PLAN = ROOT / "gpu" / "gpu.toml"
 FAKES_DIR = Path(__file__).parent / "fake_contenders"
 
 
@@ -55,7 +55,7 @@ def test_the_plan_names_known_contenders_and_the_headline_cell_first() -> None:
         ("jax", "torch-brax-compile"),
         3,
     )
-    assert [s.name for s in plan.steps if s.final] == ["loc", "report"]
+    assert [s.name for s in plan.steps if s.final] == ["code", "report"]
 
 
 @pytest.mark.parametrize("preset", ["gpu-scale", "gpu-gym"])
@@ -92,7 +92,7 @@ def test_without_gpu_the_campaign_stops_with_a_clear_error(tmp_path: Path) -> No
 
 def test_usage_error_without_outdir() -> None:
     done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, check=False)
-    assert done.returncode == 2 and "usage: bash bench/ops/gpu_run.sh OUTDIR" in done.stderr
+    assert done.returncode == 2 and "usage: bash gpu/gpu_run.sh OUTDIR" in done.stderr
 
 
 def test_the_wheelhouse_is_installed_once_per_machine(tmp_path: Path) -> None:
@@ -113,14 +113,14 @@ def test_the_wheelhouse_is_installed_once_per_machine(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
-    """bench/ops/gpu.toml end to end on the CPU at toy scale: every contender a fake trainer (brax-ppo an
+    """gpu/gpu.toml end to end on the CPU at toy scale: every contender a fake trainer (brax-ppo an
     unavailable one), every other step real (learner ladder, Gymnasium sweep, loc, report; the MJX sweep, which
     only compiles hopper on the CPU for a minute, left out); store, report, logs."""
     ok, unavailable = (Contender(n, (str(FAKES_DIR / f"{n}.py"),)) for n in ("ok", "unavailable"))
     table = {name: Contender(name, ok.base_args) for name in CONTENDERS}
     table["brax-ppo"] = Contender("brax-ppo", unavailable.base_args)
     out = tmp_path / "out"
-    argv = ["campaign", str(PLAN), "--out", str(out), "--rehearsal", "--skip", "env-brax"]
+    argv = [str(PLAN), "--out", str(out), "--rehearsal", "--skip", "env-brax"]
     assert main(argv, contenders=table) == 0
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     runs = [
@@ -150,7 +150,7 @@ def test_a_wheel_carried_in_parts_is_joined_and_installed(tmp_path: Path) -> Non
     """Parts of a wheel too large for one call are joined, checked and installed with the wheelhouse."""
     import zipfile
 
-    from bench.ops.wheel_parts import split
+    from gpu.wheel_parts import split
 
     wheel = tmp_path / "tinypkg-0.1-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.harness.campaign import plan_runs
 from bench.harness.code_version import REPO_ROOT, code_version, hashed_files
 from bench.harness.contenders import CONTENDERS, Contender
+from bench.harness.schedule import schedule_runs
 from bench.harness.store import read_records
 from shared_spec.presets import resolve_spec
 
@@ -22,13 +22,13 @@ def order(bench) -> list[tuple[str, int, int, int]]:
 
 def test_plan_runs_seed_by_seed_with_the_order_rotating() -> None:
     a, b, c = (Contender(name, ("-m", "jax_ppo")) for name in "abc")
-    plan = plan_runs([a, b, c], 3, "smoke", [], resolve_spec("smoke"), Path("logs"))
+    plan = schedule_runs([a, b, c], 3, "smoke", [], resolve_spec("smoke"), Path("logs"))
     assert [(run.contender.name, run.seed, run.position_in_round) for run in plan] == [
         ("a", 0, 0), ("b", 0, 1), ("c", 0, 2),
         ("b", 1, 0), ("c", 1, 1), ("a", 1, 2),
         ("c", 2, 0), ("a", 2, 1), ("b", 2, 2),
     ]  # fmt: skip
-    later = plan_runs([a, b, c], 1, "smoke", [], resolve_spec("smoke"), Path("logs"), first_seed=4)
+    later = schedule_runs([a, b, c], 1, "smoke", [], resolve_spec("smoke"), Path("logs"), first_seed=4)
     assert [(run.contender.name, run.seed) for run in later] == [("b", 4), ("c", 4), ("a", 4)]
 
 

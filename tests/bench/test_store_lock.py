@@ -15,6 +15,7 @@ import pytest
 
 from bench.harness.store import read_records
 from bench.harness.store_lock import lock_path
+from gpu.campaign import main as campaign_main
 from shared_spec.exit_codes import EXIT_BAD_SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,14 +120,16 @@ def test_a_lock_left_by_a_killed_bench_never_blocks(tmp_path, hold):
     assert [r["contender"] for r in read_records(store, record_type="run")] == ["ok"]
 
 
-def test_a_campaigns_own_bench_steps_write_the_store_it_holds(bench, tmp_path):
-    """`campaign` holds its store's lock; its command steps are child benches on that store (python -m bench
-    --store STORE loc) and must find the lock held by their ancestor, not refuse to run."""
+def test_a_campaigns_own_bench_steps_write_the_store_it_holds(tmp_path):
+    """`python -m gpu.campaign` holds its store's lock; its command steps are child benches on that store
+    (python -m bench --store STORE code --project-only) and must find the lock held by their ancestor, not
+    refuse to run."""
     plan = tmp_path / "plan.toml"
     plan.write_text('description = "lock"\ndevice = "cpu"\nbudget_s = 600\nreserve_s = 0\nmin_run_s = 1\n'
-                    'jax_cache = false\n\n[[steps]]\nname = "loc"\nfinal = true\ncommand = ["loc"]\ncap_s = 300\n')  # fmt: skip
+                    'jax_cache = false\n\n[[steps]]\nname = "code"\nfinal = true\n'
+                    'command = ["code", "--project-only"]\ncap_s = 300\n')  # fmt: skip
     state = tmp_path / "state"
-    argv = ["campaign", str(plan), "--out", str(tmp_path / "out"), "--state", str(state)]
-    assert bench.main(*argv) == 0
+    argv = [str(plan), "--out", str(tmp_path / "out"), "--state", str(state)]
+    assert campaign_main(argv) == 0
     assert read_records(state / "results.jsonl", record_type="code_metrics")  # the child bench wrote them
     assert lock_path(state / "results.jsonl").read_text() == ""  # released: it names no holder

@@ -1,4 +1,4 @@
-"""bench/ops/sync_check.py: the GPU-only host-sync check runs the trainer's real update on an on-device env."""
+"""gpu/sync_check.py: the GPU-only host-sync check runs the trainer's real update on an on-device env."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from bench.ops.sync_check import DeviceNoiseEnv
+from gpu.sync_check import DeviceNoiseEnv
 from shared_spec.presets import resolve_spec
 from torch_ppo.train import Trainer
 
@@ -27,7 +27,7 @@ def test_the_checked_update_runs_on_its_device_env() -> None:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_without_cuda_the_check_says_so_and_exits_2() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.ops.sync_check"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "gpu.sync_check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 2 and done.stderr.strip() == (
         "error: sync check: needs CUDA (torch.cuda.is_available() is False)"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.ops.wheel_parts import main, split
+from gpu.wheel_parts import main, split
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.harness.store import STORE_SCHEMA_VERSION
+
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 VERSIONS = {
     "python": "3.11.9",
@@ -132,7 +134,7 @@ def run_record(
     name = machine["gpu_name"] if kind == "gpu" else "cpu"
     return {
         "record_type": "run",
-        "store_schema_version": 1,
+        "store_schema_version": STORE_SCHEMA_VERSION,
         "schema_version": 1,
         "contender": contender,
         "task": task,
@@ -182,7 +184,7 @@ def broken_record(
     """A run that did not finish: only what the harness saw, plus whatever the trainer printed before."""
     return {
         "record_type": "run",
-        "store_schema_version": 1,
+        "store_schema_version": STORE_SCHEMA_VERSION,
         "contender": contender,
         "preset": preset,
         "task": PRESETS[preset]["task"],
@@ -223,15 +225,18 @@ def code_metrics() -> list[dict[str, Any]]:
         out.append(
             {
                 "record_type": "code_metrics",
-                "store_schema_version": 1,
+                "store_schema_version": STORE_SCHEMA_VERSION,
                 "implementation": impl,
+                "package": "ppo-bench",
+                "framework": {"jax_ppo": "jax", "torch_ppo": "torch"}.get(impl, "shared"),
+                "classification": None,  # measured before classifications: each package whole
                 "tool": "radon 6.0.1",
                 "sloc": sloc,
                 "comments": comments,
                 "cc_mean": cc_mean,
-                "cc_max": cc_max,
+                "cyclomatic_max": cc_max,
                 "max_nesting": nesting,
-                "nested_functions": nested,
+                "closures": nested,
                 "files": files,
                 "provenance": provenance(CPU_MACHINE, "cpu-quick", 0, "all", 20),
             }
@@ -257,7 +262,7 @@ def controls() -> list[dict[str, Any]]:
     out = [
         {
             "record_type": "env_throughput",
-            "store_schema_version": 1,
+            "store_schema_version": STORE_SCHEMA_VERSION,
             "simulator": s,
             "backend": b,
             "num_envs": n,
@@ -272,7 +277,7 @@ def controls() -> list[dict[str, Any]]:
     out += [
         {
             "record_type": "learner_throughput",
-            "store_schema_version": 1,
+            "store_schema_version": STORE_SCHEMA_VERSION,
             "framework": f,
             "batch_size": bs,
             "hidden": h,

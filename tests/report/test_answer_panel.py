@@ -17,15 +17,21 @@ import pytest
 from scipy import stats as scipy_stats
 
 from bench.report import render_report
-from bench.report.answer import AnswerModel, answer_model, group_panel
+from bench.report.answer import AnswerModel, group_panel
+from bench.report.answer import answer_model as answer_of_model
 from bench.report.answer_render import render_answer
-from bench.report.data import Run, load_store
-from bench.report.render import FOLD_ROWS, Table, table_html
-from bench.report.tables import summarize
+from bench.report.data import Run, Store, load_store
+from bench.report.model import build_model
+from bench.report.render import FOLD_ROWS, Table, environment
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 SPEED_VERDICT_WORDS = ("faster beyond", "no difference beyond", "little")
 VERDICT_WORDS = (*SPEED_VERDICT_WORDS, "consistent with")
+
+
+def answer_model(store: Store) -> AnswerModel:
+    """The answer panel's view of the store's one report model."""
+    return answer_of_model(build_model(store))
 
 
 def records(fixture: str) -> list[dict]:
@@ -163,7 +169,8 @@ def test_ratio_over_seed_pairs_with_its_interval_and_verdict(
     jax: list[float], torch: list[float], verdict: str | None, beyond_little: bool | None
 ) -> None:
     runs = fake_runs("jax", jax) + fake_runs("torch-brax", torch)
-    panel = group_panel(("local", "CPU: test", "p", "hopper", "s", "c"), runs, summarize(runs))
+    (group,) = build_model(Store(runs, {}, [])).groups
+    panel = group_panel(group)
     brax = panel.ratios[0]
     assert (brax.left, brax.right, brax.simulator) == ("jax", "torch-brax", "Brax MJX")
     logs = [math.log(a / b) for a, b in zip(jax, torch, strict=True)]
@@ -346,7 +353,8 @@ def test_a_published_folder_opens_with_its_jax_on_brax_group_and_names_card_and_
 
 def test_long_tables_fold_away_short_ones_stay_open(tmp_path: Path) -> None:
     def table(rows: int, fold: bool = False) -> str:
-        return table_html(Table("a caption", ("x",), tuple((str(i),) for i in range(rows)), "t", fold))
+        t = Table("a caption", ("x",), tuple((str(i),) for i in range(rows)), "t", fold)
+        return str(environment().get_template("macros.html.j2").module.table(t))
 
     folded = table(FOLD_ROWS + 1)
     assert (

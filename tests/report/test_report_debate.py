@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.report.data import group_runs, load_store
-from bench.report.debate import DebateModel, debate_model, debate_section
-from bench.report.tables import summarize
+from bench.report.data import load_store
+from bench.report.debate import DebateModel, debate_section
+from bench.report.model import build_model
+from bench.report.sections import debate_model
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 
@@ -27,7 +28,7 @@ def records(fixture: str) -> list[dict]:
 def model_of(tmp_path: Path, fixture: str) -> DebateModel:
     shutil.copy(FIXTURES / fixture, tmp_path / "results.jsonl")
     store = load_store(tmp_path / "results.jsonl", None)
-    return debate_model(store, {key: summarize(runs) for key, runs in group_runs(store.runs).items()})
+    return debate_model(build_model(store))
 
 
 def ok_values(fixture: str, contender: str, metric: str) -> dict[int, float]:
@@ -61,11 +62,11 @@ def test_code_claims_come_from_the_code_metrics_records(tmp_path: Path) -> None:
     assert length.shared is None  # ppo_envs not measured
     readability = claims.readability
     assert readability is not None
-    expected = [(k, jax[k], torch[k]) for k in ("cc_mean", "cc_max", "max_nesting", "nested_functions")]
+    expected = [(k, jax[k], torch[k]) for k in ("cc_mean", "cyclomatic_max", "max_nesting", "closures")]
     assert list(readability.metrics) == expected
     assert readability.jax_higher == sum(a > b for _, a, b in expected) == 2
     assert readability.jax_lower == sum(a < b for _, a, b in expected) == 2
-    assert not any(claims.field.pairs.values())  # no field_code_metrics records
+    assert not any(claims.field.pairs.values())  # no row measured as one of a pair
 
 
 def test_each_comparison_is_answered_where_both_ran_with_ratios_over_seed_pairs(tmp_path: Path) -> None:
@@ -129,8 +130,7 @@ def test_the_template_says_cpu_figures_only_without_a_gpu_run(
 ) -> None:
     shutil.copy(FIXTURES / fixture, tmp_path / "results.jsonl")
     store = load_store(tmp_path / "results.jsonl", None)
-    summaries = {key: summarize(runs) for key, runs in group_runs(store.runs).items()}
-    anchor, title, body = debate_section(store, summaries)
+    anchor, title, body = debate_section(debate_model(build_model(store)))
     words = re.sub(r"<[^>]+>", " ", body)
     assert anchor == "debate" and title.startswith("The debate")
     assert ("No GPU run is in this store" in words) is not gpu
@@ -155,7 +155,7 @@ def test_the_jax_side_is_held_against_brax_own_ppo_over_seed_pairs() -> None:
     runs = [to_run(run(c, s, v), "local") for c, values in (("jax", jax_sps), ("brax-ppo", brax_sps))
             for s, v in enumerate(values)]  # fmt: skip
     store = Store(runs, {}, [], [])
-    model = debate_model(store, {key: summarize(rows) for key, rows in group_runs(runs).items()})
+    model = debate_model(build_model(store))
     (answer,) = model.answers["reference"]
     assert (answer.comparison.left, answer.comparison.right) == ("jax", "brax-ppo")
     expected = math.exp(np.mean(np.log(np.array(jax_sps) / np.array(brax_sps))))

@@ -14,7 +14,7 @@ from bench.report.field_code import pair_ratios
 def row(name: str, framework: str, pair: str, sloc: int, vocabulary: int, **extra: object) -> dict:
     metrics = dict.fromkeys(("cognitive", "cyclomatic", "halstead_volume", "halstead_difficulty"), 10)
     return {
-        "record_type": "field_code_metrics", "status": "ok", "implementation": name, "framework": framework,
+        "record_type": "code_metrics", "status": "ok", "implementation": name, "framework": framework,
         "pair": pair, "classification": "as declared", "package": name, "version": "1.0", "sloc": sloc,
         "vocabulary": vocabulary, "transforms": 3, "python_loops": 2, "files": [f"{name}/ppo.py"],
         "counts": "the PPO file", "provenance": {"git_commit": "abc1234def"}, **metrics, **extra,
@@ -92,15 +92,13 @@ def test_the_answer_panel_gives_the_field_beside_this_project(tmp_path):
 
 def test_offline_bench_says_why_the_field_was_not_measured(tmp_path):
     reason = "minppo 0.0.1: cannot download it (offline?)"
-    html = render(
-        tmp_path, [{"record_type": "field_code_metrics", "status": "not_measured", "reason": reason}]
-    )
+    html = render(tmp_path, [{"record_type": "code_metrics", "status": "not_measured", "reason": reason}])
     assert f"The field code was not measured: {reason}" in text(html, "field-code")
 
 
 def test_odd_field_records_never_crash_the_section(tmp_path):
     odd = [
-        {"record_type": "field_code_metrics", "implementation": "x", "classification": "as declared"},
+        {"record_type": "code_metrics", "implementation": "x", "classification": "as declared", "pair": "X"},
         {**ROWS[0], "sloc": None},
         ROWS[1],
     ]

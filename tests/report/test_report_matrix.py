@@ -18,6 +18,7 @@ from bench.report import render_report
 from bench.report.answer import answer_model
 from bench.report.data import GroupKey, Run, group_runs, load_store, to_run
 from bench.report.matrix import matrix_section, matrix_view
+from bench.report.model import build_model
 from bench.report.settings import MATRIX, MATRIX_SIMULATORS
 from bench.report.stats import noise_band
 from bench.report.tables import summarize
@@ -158,7 +159,7 @@ def test_compiled_torch_gets_its_own_row_where_it_has_runs() -> None:
     )  # fmt: skip
     assert eager.ratio.value == pytest.approx(10.0) and compiled.ratio.value == pytest.approx(4.0)
     assert eager.verdict is None and compiled.verdict is None  # one pair: figures only
-    table = text(matrix_section({key_of(runs): rows})[2])
+    table = text(matrix_section([view])[2])
     assert "PyTorch compiled learner" in table and "torch-brax-compile (n = 1 run)" in table
     assert "JAX jit vs PyTorch eager, on Brax MJX, jax at 10.00x (n = 1 pair) of torch-brax" in table
     assert (
@@ -208,7 +209,7 @@ def test_groups_with_warp_runs_get_a_warp_column_with_its_framework_ratio_over_s
         ("jax", "jax-gym"), ("torch-brax", "torch"), ("jax", "jax-warp"), ("torch-brax", "torch-warp"),
     ]  # fmt: skip
     assert view.simulator_ratios[2].ratio.value == pytest.approx(2.0)
-    html = matrix_section({key_of(runs): rows})[2]
+    html = matrix_section([view])[2]
     assert html.count("<th>MuJoCo Warp</th>") == 1 and len(cells(html)[0]) == 3
     block = text(html)
     assert (
@@ -231,7 +232,7 @@ def test_a_store_with_and_without_warp_groups_shows_the_column_only_where_it_has
     html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     matrix = section(html, "matrix")
     assert matrix.count('<table class="matrix"') == 2 and matrix.count("<th>MuJoCo Warp</th>") == 1
-    panels = answer_model(load_store(store, None)).panels
+    panels = answer_model(build_model(load_store(store, None))).panels
     assert sorted(panel.simulators[-1] for panel in panels) == ["Gymnasium MuJoCo C", "MuJoCo Warp"]
     warp_panel = next(p for p in panels if "MuJoCo Warp" in p.simulators)
     assert [p.verdict for p in warp_panel.ratios] == [None, None, "faster"]

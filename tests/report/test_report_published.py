@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import commands as bench_cli
+from bench.harness.schema import RunRecord
 from bench.report import cli as report_cli
 from bench.report.data import hardware_label, source_label
 
@@ -38,7 +39,7 @@ VERDICT_WORDS = re.compile(
 def test_the_device_label_says_what_was_used_and_a_missing_gpu_only_when_asked_for(
     device: dict[str, object], label: str
 ) -> None:
-    assert hardware_label({**CPU_RECORD, "device": device})[0] == label
+    assert hardware_label(RunRecord.from_json({**CPU_RECORD, "device": device}))[0] == label
 
 
 def test_published_groups_are_named_by_card_and_date() -> None:
@@ -59,7 +60,7 @@ def test_published_folder_is_re_rendered_from_its_own_store(
     folder = tmp_path / "h200-2026-11-27"
     folder.mkdir()
     shutil.copy(H200 / "results.jsonl", folder / "results.jsonl")
-    assert report_cli.main(["--published", str(folder), "--no-env-check"]) == 0
+    assert report_cli.main(["--published", str(folder)]) == 0
     html = (folder / "index.html").read_text(encoding="utf-8")
     assert str(folder / "index.html") in capsys.readouterr().out
     answer = html[html.index('<section id="answer-panel"') : html.index('<section id="overview"')]

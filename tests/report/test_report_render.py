@@ -295,7 +295,7 @@ def test_cli_renders_and_refuses_a_missing_store(tmp_path: Path, capsys: pytest.
     )
     assert "--store" in capsys.readouterr().err
     out = tmp_path / "index.html"
-    assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out), "--no-env-check"]) == 0
+    assert main(["--store", str(FIXTURES / "single_seed.jsonl"), "--out", str(out)]) == 0
     assert out.read_text().startswith("<!DOCTYPE html>")
 
 
@@ -312,7 +312,7 @@ def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
     """Code metrics describe the rendering checkout: a published (older) record never replaces a local one."""
     store = tmp_path / "results.jsonl"
     local = [r for r in load("several_seeds.jsonl") if r["record_type"] == "code_metrics"]
-    local = [{**r, "part": "core"} if r["implementation"] != "shared_spec" else r for r in local]
+    local = [{**r, "classification": "core"} if r["implementation"] != "shared_spec" else r for r in local]
     store.write_text("".join(json.dumps(r) + "\n" for r in local))
     published = [{**r, "sloc": r["sloc"] * 3} for r in local]  # another commit's, very different numbers
     target = tmp_path / "published" / "h100-2026-01-01"

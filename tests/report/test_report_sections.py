@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from bench.report import plots, render_report
-from bench.report.data import group_runs, load_store
+from bench.report.data import load_store
+from bench.report.model import build_model
 from bench.report.render import environment
 from bench.report.sections import controls_model, headline_model, overview_model
-from bench.report.tables import summarize
 
 FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 SECTIONS = ("overview", "how-to-read", "headline", "across-tasks", "figures", "code", "parity", "details",
@@ -47,8 +47,7 @@ def runs_of(fixture: str) -> list[dict]:
 
 def test_headline_model_counts_every_run_and_keeps_every_seed(tmp_path: Path) -> None:
     store = load_store(store_of(tmp_path, "several_seeds.jsonl"), None)
-    groups = group_runs(store.runs)
-    (group,) = headline_model(groups, {key: summarize(runs) for key, runs in groups.items()})
+    (group,) = headline_model(build_model(store).groups)
     assert "CPU: AMD EPYC 7B13, 2 cores" in group.label and "preset cpu-quick" in group.label
     records = runs_of("several_seeds.jsonl")
     for summary in group.summaries:
@@ -72,8 +71,7 @@ def test_headline_model_shows_device_memory_for_a_gpu_group(tmp_path: Path) -> N
     store = load_store(
         store_of(tmp_path, "single_seed.jsonl", {"h100-2026-11": "gpu.jsonl"}), tmp_path / "published"
     )
-    groups = group_runs(store.runs)
-    models = headline_model(groups, {key: summarize(runs) for key, runs in groups.items()})
+    models = headline_model(build_model(store).groups)
     gpu = next(m for m in models if "NVIDIA H100" in m.label)
     assert "peak device MB" in gpu.table.columns
     assert {s.contender: s.peak_device_mb for s in gpu.summaries} == {

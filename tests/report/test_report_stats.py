@@ -1,4 +1,5 @@
-"""bench.report.stats: IQM and percentile-bootstrap CIs (scipy.stats), reproducible with a fixed seed."""
+"""bench.report.stats: the IQM with rliable's stratified bootstrap CI and the curve bands' percentile bootstrap,
+reproducible with a fixed seed; means with Student-t intervals."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from bench.report.stats import iqm_estimate, mean_estimate, pointwise_mean_band, seed_estimate
+from bench.report.stats import mean_estimate, pointwise_mean_band, seed_estimate, stratified_iqm_estimate
 from bench.report.tables import Summary, fmt_estimate, fmt_return_cell, fmt_threshold_cell
 
 SCORES = [812.0, 955.5, 1000.0, 640.25, 990.0, 870.0, 402.0]
+
+
+def iqm_estimate(scores: list[float], seed: int = 0, reps: int = 2000):
+    """The IQM of one task's runs: rliable's stratified bootstrap with one stratum, the ordinary one."""
+    return stratified_iqm_estimate({"hopper": scores}, seed, reps)
 
 
 def test_iqm_matches_a_25_percent_trimmed_mean() -> None:
@@ -20,7 +26,7 @@ def test_iqm_matches_a_25_percent_trimmed_mean() -> None:
 
 def test_bootstrap_interval_contains_the_estimate_and_stays_within_the_data() -> None:
     estimate = iqm_estimate(SCORES, seed=3)
-    assert estimate.has_interval
+    assert estimate.kind == "ci"
     assert min(SCORES) <= estimate.low <= estimate.value <= estimate.high <= max(SCORES)
 
 
@@ -55,7 +61,7 @@ def test_global_rng_state_is_untouched() -> None:
 def test_a_single_run_gives_the_value_and_no_interval() -> None:
     estimate = iqm_estimate([733.0])
     assert estimate.value == 733.0
-    assert not estimate.has_interval
+    assert estimate.kind == "single"
     assert estimate.low is None and estimate.high is None
 
 
@@ -84,9 +90,9 @@ def test_interval_matches_an_independent_percentile_bootstrap() -> None:
 
 @pytest.mark.parametrize("n", [1, 3, 5, 10])
 def test_estimate_labels_say_what_they_are(n: int) -> None:
-    """No interval below 5 runs (a bootstrap over 3 values is just [min, max]); IQM with a 95% CI from 5 on."""
+    """No interval below 5 runs (a bootstrap over 3 values is just [min, max]); the mean with a 95% CI from 5 on."""
     data = [100.0 + 10 * i for i in range(n)]
-    label = fmt_estimate(seed_estimate(data, "IQM"))
+    label = fmt_estimate(seed_estimate(data))
     assert f"n = {n}" in label
     if n == 1:
         assert label == "100 (n = 1)"
@@ -94,7 +100,7 @@ def test_estimate_labels_say_what_they_are(n: int) -> None:
         assert label == f"mean {np.mean(data):.4g} ({min(data):.4g} to {max(data):.4g}), n = {n}"
         assert "CI" not in label
     else:
-        assert label.startswith("IQM ") and "95% CI" in label
+        assert label.startswith("mean ") and "95% CI" in label
 
 
 def test_failed_runs_count_in_every_n_the_table_shows() -> None:
@@ -108,7 +114,7 @@ def test_failed_runs_count_in_every_n_the_table_shows() -> None:
         first_update_s=None,
         wall_s=None,
         sps=None,
-        final_return=seed_estimate([1.0, 2.0, 3.0], "IQM"),
+        final_return=seed_estimate([1.0, 2.0, 3.0]),
         tt_threshold_median=40.0,
         tt_reached=2,
         peak_rss_mb=None,
@@ -146,7 +152,7 @@ def test_stratified_iqm_pools_tasks_and_resamples_within_each() -> None:
     estimate = stratified_iqm_estimate(by_task, seed=3)
     pooled = [v for values in by_task.values() for v in values]
     assert estimate.value == pytest.approx(interquartile_mean(np.array(pooled))) and estimate.n == 7
-    assert estimate.has_interval and min(pooled) <= estimate.low <= estimate.value <= estimate.high <= max(
+    assert estimate.kind == "ci" and min(pooled) <= estimate.low <= estimate.value <= estimate.high <= max(
         pooled
     )
     assert stratified_iqm_estimate(by_task, seed=3) == estimate  # reproducible

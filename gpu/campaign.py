@@ -1,39 +1,101 @@
-"""`python -m bench campaign PLAN`: run a campaign plan file (bench/harness/campaign_plan.py, docs/GPU.md).
+"""`python -m gpu.campaign PLAN`: run a GPU campaign plan file (`gpu/plan.py`, docs/GPU.md).
 
 Exit 0 when every step went well, 1 when one failed or was skipped for budget, 2 for a bad plan or (unless
-`--rehearsal`) a GPU that JAX and torch do not both see.
+`--rehearsal`) a GPU that JAX and torch do not both see. The device is resolved once, for every step.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
+import sys
+import tarfile
+import time
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, replace
+from dataclasses import MISSING, dataclass, field, replace
 from pathlib import Path
 
-from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
+from bench.commands.common import EXIT_RUN_FAILED, add_flags, fail, flag, split, typed
 from bench.commands.run import RunArgs, planned
-from bench.harness.campaign import recorded_ok, run_campaign
-from bench.harness.campaign_plan import (
-    PARTS,
-    CampaignRun,
-    Plan,
-    PlanError,
-    Step,
-    bench_command,
-    load_plan,
-    pack_logs,
-)
-from bench.harness.contenders import Contender
-from bench.harness.devices import select_device
+from bench.harness.contenders import CONTENDERS, Contender
+from bench.harness.devices import DeviceChoice, select_device
 from bench.harness.runner import run_child
 from bench.harness.store_lock import store_lock
+from bench.harness.sweep import recorded_ok, run_sweep
+from gpu.plan import PARTS, Plan, PlanError, Step, load_plan
 from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
+
+
+@dataclass
+class CampaignRun:
+    """One execution of a plan: options, clock, and what happened (`lines` becomes the timing table)."""
+
+    plan: Plan
+    out: Path
+    part: str = "all"
+    first_seed: int = 0
+    budget_s: float | None = None
+    rehearsal: bool = False
+    state: Path | None = None
+    started: float = field(default_factory=time.monotonic)
+    lines: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    gave_up: dict[str, str] = field(default_factory=dict)
+    """Contender -> why it is not started again."""
+    took_s: dict[str, float] = field(default_factory=dict)
+    """Contender -> how long its last run here took: a run is not started with less left than that."""
+    device: DeviceChoice | None = None
+    """The device of every run, resolved once when the campaign starts."""
+
+    def __post_init__(self) -> None:
+        if self.budget_s is None:
+            self.budget_s = self.plan.rehearsal_budget_s if self.rehearsal else self.plan.budget_s
+        if self.state is None:  # a rehearsal never resumes an earlier one
+            self.state = self.out / "state" if self.rehearsal else Path(self.plan.state_dir)
+
+    @property
+    def store(self) -> Path:
+        return self.state / "results.jsonl"
+
+    @property
+    def logs(self) -> Path:
+        return self.out / "logs"
+
+    def left_s(self) -> float:
+        return self.budget_s - (time.monotonic() - self.started)
+
+    def note(self, name: str, seconds: float | None, outcome: str, failed: bool) -> None:
+        """One line of the timing table; a failed (or, unless ok to skip, skipped) step fails the campaign."""
+        took = "-" if seconds is None else f"{seconds:.0f} s"
+        self.lines.append(f"{name:28s} {took:>7s}   {outcome}")
+        print(f"=== [{name}] {outcome}" + ("" if seconds is None else f" in {seconds:.0f} s"), flush=True)
+        if failed:
+            self.failed.append(name)
+        if self.store.exists():
+            shutil.copy(self.store, self.out / "results.jsonl")
+
+
+def pack_logs(out: Path) -> None:
+    """The run logs into out/logs.tar.gz (the device tool returns files at most two folders deep)."""
+    if (out / "logs").is_dir():
+        with tarfile.open(out / "logs.tar.gz", "w:gz") as tar:
+            tar.add(out / "logs", arcname="logs")
+        shutil.rmtree(out / "logs")
+
+
+def bench_command(run: CampaignRun, step: Step) -> list[str]:
+    """The step's command line: `python -m bench --store STORE SUBCOMMAND ...` or `python -m MODULE ...`."""
+    words = step.rehearsal_command if run.rehearsal and step.rehearsal_command is not None else step.command
+    words = [w.replace("{out}", str(run.out)) for w in words]
+    if words[0] == "-m":
+        return [sys.executable, *words]
+    return [sys.executable, "-m", "bench", "--store", str(run.store), *words]
 
 
 @dataclass(frozen=True)
 class CampaignArgs:
-    plan: Path = flag(MISSING, "the plan file (TOML), e.g. bench/ops/gpu.toml", flag="plan")
+    plan: Path = flag(MISSING, "the plan file (TOML), e.g. gpu/gpu.toml", flag="plan")
     out: Path = flag(Path("reports/campaign"), "results.jsonl, index.html, logs")
     budget_s: float | None = flag(None, "wall-time budget (default: the plan's)")
     part: str = flag("all", "run one part of the plan (a, b) or all", choices=PARTS)
@@ -71,8 +133,7 @@ def run_steps(
     """The campaign itself, its store locked."""
     print(f"campaign: {args.plan} ({plan.description}), part {args.part}, budget {run.budget_s:.0f} s, "
           f"rehearsal {args.rehearsal}, state {run.state}, out {run.out}", flush=True)  # fmt: skip
-    if plan.device == "gpu" and not args.rehearsal:
-        check_gpu()
+    run.device = select_device("cpu") if args.rehearsal or plan.device == "cpu" else gpu_device()
     os.environ.update(PYTHONUNBUFFERED="1", MPLBACKEND="Agg")  # every child: unbuffered, no display
     if args.rehearsal:
         os.environ["JAX_PLATFORMS"] = "cpu"
@@ -93,12 +154,14 @@ def run_steps(
     return EXIT_RUN_FAILED if run.failed else EXIT_OK
 
 
-def check_gpu() -> None:
-    """Exit 2 with one line unless nvidia-smi lists a GPU that JAX and torch both see."""
+def gpu_device() -> DeviceChoice:
+    """The GPU every run of the campaign gets; exit 2 with one line unless nvidia-smi lists a GPU that JAX and
+    torch both see."""
     device = select_device("auto")
     if device.kind != "gpu":
         raise fail(f"no usable GPU ({device.reason}); --rehearsal rehearses on the CPU")
     print(f"gpu: {device.name}, seen by jax and torch", flush=True)
+    return replace(device, requested="gpu", reason="requested")  # what `--device gpu` records
 
 
 def run_command(run: CampaignRun, step: Step) -> None:
@@ -132,10 +195,10 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
         device="cpu" if run.rehearsal else run.plan.device, overrides=list(run.plan.rehearsal_sets) if run.rehearsal else [],
         logs_dir=run.logs, store=run.store,
     )  # fmt: skip
-    plan, context = planned(args, table, bench_argv)
+    scheduled, context = planned(args, table, bench_argv, run.device)
     spec, done = context.spec, recorded_ok(run.store)
-    for planned_run in [p for p in plan if p.key(spec.spec_hash()) not in done]:
-        name, seed = planned_run.contender.name, planned_run.seed
+    for scheduled_run in [p for p in scheduled if p.key(spec.spec_hash()) not in done]:
+        name, seed = scheduled_run.contender.name, scheduled_run.seed
         label = f"run:{name}:{context.preset}:s{seed}"
         limit = min(spec.run_timeout_s, run.left_s() - run.plan.reserve_s)
         needed = run.took_s.get(name, run.plan.min_run_s)  # its last run here, else the plan's minimum
@@ -151,7 +214,7 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
             os.environ["JAX_COMPILATION_CACHE_DIR"] = str(cache)
         print(f"\n=== [{label}] start: limit {limit:.0f} s, {run.left_s():.0f} s left", flush=True)
         within_budget = replace(context, timeout_s=limit)
-        (record,) = run_campaign([planned_run], within_budget, store=run.store, force=False)
+        (record,) = run_sweep([scheduled_run], within_budget, store=run.store, force=False)
         run.took_s[name] = record["harness_wall_s"]
         if record["status"] == "ok":
             run.note(label, record["harness_wall_s"], "ok", failed=False)
@@ -161,3 +224,15 @@ def run_rounds(run: CampaignRun, step: Step, table: Mapping[str, Contender], ben
             run.gave_up[name] = f"seed {seed} did not end ok ({record['status']})"
         outcome = "SKIPPED: unavailable on this install" if unavailable else record["status"].upper()
         run.note(label, record["harness_wall_s"], f"{outcome}: {record.get('error')}", failed=not unavailable)
+
+
+def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CONTENDERS) -> int:
+    """Entry point; `contenders` is injectable so tests can run fake trainers."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m gpu.campaign", description=__doc__)
+    add_flags(parser, CampaignArgs)
+    return campaign(typed(CampaignArgs, parser.parse_args(words)), contenders, ["campaign", *words])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""A campaign as data: a TOML plan (steps in priority order, budget, parts; docs/GPU.md, bench/ops/gpu.toml).
+"""The GPU campaign as data: a TOML plan (steps in priority order, budget, parts; docs/GPU.md, gpu/gpu.toml).
 
 A step is rounds of contenders on one preset (interleaved, resumable), a bench command or any module (`-m`),
 each in its own process, started only when the budget leaves it room (the last `reserve_s` seconds are kept
@@ -8,12 +8,8 @@ back what it stored. `--rehearsal` runs the plan on the CPU at toy scale.
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tarfile
-import time
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +39,7 @@ class Step:
     cap_s: float = 120
     gpu_only: bool = False
     final: bool = False
-    """Run at the end whatever the part, from the reserved seconds (loc, report)."""
+    """Run at the end whatever the part, from the reserved seconds (code, report)."""
 
 
 @dataclass(frozen=True)
@@ -95,67 +91,3 @@ def load_plan(path: Path) -> Plan:
         if bool(step.contenders) == bool(step.command) or bool(step.contenders) != bool(step.preset):
             raise PlanError(f"steps[{i}] ({step.name}): allowed: either preset and contenders, or command")
     return plan
-
-
-@dataclass
-class CampaignRun:
-    """One execution of a plan: options, clock, and what happened (`lines` becomes the timing table)."""
-
-    plan: Plan
-    out: Path
-    part: str = "all"
-    first_seed: int = 0
-    budget_s: float | None = None
-    rehearsal: bool = False
-    state: Path | None = None
-    started: float = field(default_factory=time.monotonic)
-    lines: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    gave_up: dict[str, str] = field(default_factory=dict)
-    """Contender -> why it is not started again."""
-    took_s: dict[str, float] = field(default_factory=dict)
-    """Contender -> how long its last run here took: a run is not started with less left than that."""
-
-    def __post_init__(self) -> None:
-        if self.budget_s is None:
-            self.budget_s = self.plan.rehearsal_budget_s if self.rehearsal else self.plan.budget_s
-        if self.state is None:  # a rehearsal never resumes an earlier one
-            self.state = self.out / "state" if self.rehearsal else Path(self.plan.state_dir)
-
-    @property
-    def store(self) -> Path:
-        return self.state / "results.jsonl"
-
-    @property
-    def logs(self) -> Path:
-        return self.out / "logs"
-
-    def left_s(self) -> float:
-        return self.budget_s - (time.monotonic() - self.started)
-
-    def note(self, name: str, seconds: float | None, outcome: str, failed: bool) -> None:
-        """One line of the timing table; a failed (or, unless ok to skip, skipped) step fails the campaign."""
-        took = "-" if seconds is None else f"{seconds:.0f} s"
-        self.lines.append(f"{name:28s} {took:>7s}   {outcome}")
-        print(f"=== [{name}] {outcome}" + ("" if seconds is None else f" in {seconds:.0f} s"), flush=True)
-        if failed:
-            self.failed.append(name)
-        if self.store.exists():
-            shutil.copy(self.store, self.out / "results.jsonl")
-
-
-def pack_logs(out: Path) -> None:
-    """The run logs into out/logs.tar.gz (the device tool returns files at most two folders deep)."""
-    if (out / "logs").is_dir():
-        with tarfile.open(out / "logs.tar.gz", "w:gz") as tar:
-            tar.add(out / "logs", arcname="logs")
-        shutil.rmtree(out / "logs")
-
-
-def bench_command(run: CampaignRun, step: Step) -> list[str]:
-    """The step's command line: `python -m bench --store STORE SUBCOMMAND ...` or `python -m MODULE ...`."""
-    words = step.rehearsal_command if run.rehearsal and step.rehearsal_command is not None else step.command
-    words = [w.replace("{out}", str(run.out)) for w in words]
-    if words[0] == "-m":
-        return [sys.executable, *words]
-    return [sys.executable, "-m", "bench", "--store", str(run.store), *words]

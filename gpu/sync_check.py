@@ -1,9 +1,9 @@
 """GPU-only check: a steady update of the eager torch trainer makes no hidden host-device synchronization.
 
-`python -m bench.ops.sync_check [--preset NAME]` runs the torch trainer on CUDA with an env whose tensors torch
+`python -m gpu.sync_check [--preset NAME]` runs the torch trainer on CUDA with an env whose tensors torch
 makes on the GPU (so the check is about the trainer's code, not a simulator's hand-over): two updates to warm
 up, then one under `torch.cuda.set_sync_debug_mode("error")`, where anything that waits for the GPU from the
-host raises. Exit 0 "sync check: ok", 1 with the offending operation, 2 without CUDA (bench/ops/gpu_run.sh).
+host raises. Exit 0 "sync check: ok", 1 with the offending operation, 2 without CUDA (gpu/gpu_run.sh).
 """
 
 from __future__ import annotations
@@ -45,9 +45,7 @@ class DeviceNoiseEnv:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.ops.sync_check", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m gpu.sync_check", description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="gpu-scale", help="the update's shapes (default: gpu-scale)")
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():

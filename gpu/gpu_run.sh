@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # The GPU campaign on the lent, offline machine (docs/GPU.md):
-#   bash bench/ops/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]
+#   bash gpu/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]
 # Installs the wheelhouse (wheelhouse/*.whl, or $WHEELHOUSE, plus any wheel joined from the parts that
 # successive calls carried in wheelhouse-parts/ or $WHEEL_PARTS) into $GPU_RUN_SITE (default /tmp/site) once per
-# machine, then runs the plan bench/ops/gpu.toml (`python -m bench campaign`, which does the rest: GPU check,
+# machine, then runs the plan gpu/gpu.toml (`python -m gpu.campaign`, which does the rest: GPU check,
 # budget, resume, give-up, the store copied to OUTDIR after every step). Everything printed goes to
 # OUTDIR/gpu_run.log too. PYTHON: the interpreter (default python3, on the lent machines the one with JAX and torch).
 set -u -o pipefail
 if [ $# -lt 1 ] || [ -z "$1" ]; then
-	echo "usage: bash bench/ops/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]" >&2
+	echo "usage: bash gpu/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]" >&2
 	exit 2
 fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$1" || exit 2
 OUT=$(cd "$1" && pwd)
 shift
@@ -25,7 +25,7 @@ export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 	echo "gpu_run: $(date -u +%FT%TZ) on $(hostname), $(nproc) cores, repo $ROOT, out $OUT"
 	command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 	if [ -d "$PARTS" ] || [ -d "$SITE.parts" ]; then
-		"$PY" -m bench.ops.wheel_parts gather "$PARTS" "$SITE.parts" || exit 2
+		"$PY" -m gpu.wheel_parts gather "$PARTS" "$SITE.parts" || exit 2
 		for w in "$SITE.parts"/*.whl; do [ -e "$w" ] && WHEELS+=("$w"); done
 	fi
 	stamp=$(ls "${WHEELS[@]}" 2>/dev/null | md5sum)
@@ -37,6 +37,6 @@ export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 		"$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" \
 			"${WHEELS[@]}" && echo "$stamp" >"$SITE/.wheelhouse" && echo "install: ${#WHEELS[@]} wheels into $SITE"
 	fi
-	cd "$ROOT" && "$PY" -m bench campaign bench/ops/gpu.toml --out "$OUT" "$@"
+	cd "$ROOT" && "$PY" -m gpu.campaign gpu/gpu.toml --out "$OUT" "$@"
 } 2>&1 | tee -a "$OUT/gpu_run.log"
 exit "${PIPESTATUS[0]}"

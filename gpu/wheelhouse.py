@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "constraints" / "cpu.txt"
 IMAGE_PACKAGES = ROOT / "constraints" / "gpu-image-packages.txt"
 NOT_NEEDED_TO_RUN = {"ruff"}
@@ -47,7 +47,7 @@ def download(name: str, version: str, dest: Path, python_version: str, platform:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ops.wheelhouse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gpu.wheelhouse", description=__doc__)
     parser.add_argument("--python-version", default="3.12")
     parser.add_argument("--platform", default="manylinux_2_28_x86_64")
     parser.add_argument("--dest", type=Path, default=ROOT / "wheelhouse")

@@ -4,8 +4,8 @@ Why: the device tool carries at most 64 MiB per call and warp-lang's wheel is ab
 successive calls on one warm machine are copied out of the tree into a stash that outlives the calls; once
 every part is there the wheel is joined and its sha256 checked against the digest written by `split`.
 
-    python -m bench.ops.wheel_parts split WHEEL DIR [--part-mib 58]   # here: DIR/<wheel>.part-NN + <wheel>.sha256
-    python -m bench.ops.wheel_parts gather DIR STASH                   # there: stash what arrived, join when whole
+    python -m gpu.wheel_parts split WHEEL DIR [--part-mib 58]   # here: DIR/<wheel>.part-NN + <wheel>.sha256
+    python -m gpu.wheel_parts gather DIR STASH                   # there: stash what arrived, join when whole
 
 Standard library only: it runs on the GPU machine before anything is installed.
 """
@@ -78,7 +78,7 @@ def gather(in_dir: Path, stash: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ops.wheel_parts", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gpu.wheel_parts", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     split_parser = sub.add_parser("split", help="write a wheel as parts and a digest")
     split_parser.add_argument("wheel", type=Path)
