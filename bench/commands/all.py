@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.commands import code, envs, learner, report, run
-from bench.commands.common import EXIT_RUN_FAILED, flag
-from bench.harness.contenders import CONTROL_CONTENDERS, FIELD_PAIRS_IN_BENCH, Contender
+from bench.commands.common import EXIT_RUN_FAILED, flag, split
+from bench.harness.contenders import CONTROL_CONTENDERS, FIELD_PAIRS_IN_BENCH, REFERENCES, Contender
 from bench.harness.devices import DeviceChoice
 from bench.harness.env_parity import check_and_store
 from bench.metrics.field_code import DEFAULT_CACHE
@@ -35,7 +35,7 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
     start = time.monotonic()
     device = run.choose_device(args)  # once: on a GPU host each choice probes both frameworks
     try:
-        statuses = [run.run(args, table, bench_argv, device)]
+        statuses = [run_main_with_references(args, table, bench_argv, device)]
         if not args.no_controls:
             # The controls with one seed; the third-party pairs with the main seeds where they fit `make
             # bench`'s time, else one seed (FIELD_PAIRS_IN_BENCH).
@@ -50,6 +50,32 @@ def run_all(args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str]
     finally:
         print(f"bench all: total wall time {time.monotonic() - start:.0f} s", file=sys.stderr)
     return max(statuses)
+
+
+def with_references(contenders: str, table: Mapping[str, Contender]) -> tuple[str, list[str]]:
+    """`contenders` plus each listed contender's reference (REFERENCES) that the table knows; the added names."""
+    names = split(contenders)
+    added = [REFERENCES[n] for n in names if n in REFERENCES and REFERENCES[n] in table]
+    added = [name for name in dict.fromkeys(added) if name not in names]
+    return ",".join([*names, *added]), added
+
+
+def run_main_with_references(
+    args: AllArgs, table: Mapping[str, Contender], bench_argv: list[str], device: DeviceChoice
+) -> int:
+    """The main contenders and their references (fairness rule 3) in the same interleaved rounds, every seed.
+
+    A reference unavailable here (EXIT_UNAVAILABLE: brax-ppo on a JAX too new for brax.training) is recorded
+    with its reason and does not fail `make bench`; any other failure does.
+    """
+    contenders, references = with_references(args.contenders, table)
+    if references:
+        print(
+            f"bench all: with each side's reference (fairness rule 3): {', '.join(references)}",
+            file=sys.stderr,
+        )
+    main = dataclasses.replace(args, contenders=contenders)
+    return run.run(main, table, bench_argv, device, tolerate_unavailable=references)
 
 
 def run_side_contenders(

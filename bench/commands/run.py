@@ -23,7 +23,7 @@ from bench.harness.schedule import RunContext, ScheduledRun, schedule_runs
 from bench.harness.store import DEFAULT_STORE
 from bench.harness.sweep import run_sweep
 from shared_spec.cli import spec_or_exit
-from shared_spec.exit_codes import EXIT_OK
+from shared_spec.exit_codes import EXIT_OK, EXIT_UNAVAILABLE
 from shared_spec.spec import PPOSpec
 from shared_spec.tasks import TASKS
 
@@ -111,9 +111,14 @@ def resolve(args: RunArgs, device: DeviceChoice | None = None) -> tuple[str, PPO
 
 
 def run(
-    args: RunArgs, table: Mapping[str, Contender], bench_argv: list[str], device: DeviceChoice | None = None
+    args: RunArgs,
+    table: Mapping[str, Contender],
+    bench_argv: list[str],
+    device: DeviceChoice | None = None,
+    tolerate_unavailable: Sequence[str] = (),
 ) -> int:
-    """Schedule, run and record (task by task with `--tasks`); exit 1 if any run did not end ok."""
+    """Schedule, run and record (task by task with `--tasks`); exit 1 if any run did not end ok, except runs
+    of `tolerate_unavailable` contenders that this install cannot run (EXIT_UNAVAILABLE, recorded failed)."""
     tasks = parse_tasks(args)
     check_arguments(args, table)  # every task's spec checked before any run starts
     device = device or choose_device(args)
@@ -125,7 +130,13 @@ def run(
             else dataclasses.replace(args, tasks=None, overrides=[*args.overrides, f"task={task}"])
         )
         records += run_contenders(task_args, table, bench_argv, device)
-    return EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK
+    failed = [
+        r
+        for r in records
+        if r["status"] != "ok"
+        and not (r["contender"] in tolerate_unavailable and r.get("exit_code") == EXIT_UNAVAILABLE)
+    ]
+    return EXIT_RUN_FAILED if failed else EXIT_OK
 
 
 def planned(

@@ -14,8 +14,13 @@ MAIN_CONTENDERS: tuple[str, ...] = ("jax", "jax-gym", "torch")
 """What `python -m bench all` (and `make bench`) runs with every seed; extend here. jax-gym fits the CPU
 budget: 20-24 s per cpu-quick run on the 2-core CPU, about as long as torch."""
 
-CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax", "brax-ppo")
+CONTROL_CONTENDERS: tuple[str, ...] = ("torch-compile", "torch-brax")
 """What `python -m bench all` also runs, one seed each, unless `--no-controls` (docs/DESIGN.md, controls)."""
+
+REFERENCES: dict[str, str] = {"jax": "brax-ppo"}
+"""Contender -> its camp's own PPO (fairness rule 3: each side at least as fast as its reference). `bench all`
+runs the reference in the main rounds with every seed, so the report pairs the two in time on every machine.
+torch's reference, the CleanRL-design loop, runs at its own shape (`experiments.perf_torch_vs_cleanrl`)."""
 
 FIELD_CONTENDERS: tuple[str, ...] = ("sbx", "sb3", "skrl-jax", "skrl-torch")
 """Third-party PPO pairs (field/, the `field` extra): (JAX, PyTorch) by the same authors."""

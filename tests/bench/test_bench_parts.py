@@ -188,11 +188,13 @@ def test_all_runs_measures_and_renders(bench, tmp_path, monkeypatch, capsys):
     assert str(out.resolve()) in captured.out and "total wall time" in captured.err
 
 
-def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench, tmp_path, monkeypatch):
+def test_all_runs_the_reference_with_every_seed_and_tolerates_it_unavailable(bench, tmp_path, monkeypatch):
+    """jax's reference (brax-ppo, fairness rule 3) runs in the main rounds, paired in time; the controls once."""
+
     def fake(name: str, script: str) -> Contender:
         return Contender(name, (str(Path(__file__).parent / "fake_contenders" / f"{script}.py"),))
 
-    table = {name: fake(name, "ok") for name in ("ok", "torch-compile", "torch-brax")}
+    table = {name: fake(name, "ok") for name in ("jax", "torch-compile", "torch-brax")}
     table["brax-ppo"] = fake("brax-ppo", "unavailable")
     monkeypatch.setattr(
         all_command, "run_quick_controls", lambda args, argv, device: 0
@@ -201,15 +203,18 @@ def test_all_runs_control_contenders_once_and_tolerates_an_unavailable_one(bench
         report_command, "render_report", lambda store, out, **_: out.write_text("report") and out
     )
     argv = ["--store", str(bench.store_path), "all", "--preset", "smoke", "--device", "cpu", "--seeds", "2",
-            "--contenders", "ok", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html"),
+            "--contenders", "jax", "--logs-dir", str(bench.logs), "--out", str(tmp_path / "index.html"),
             "--cache", str(tmp_path / "field-code")]  # fmt: skip
     assert main(argv, contenders=table) == 0
     runs = read_records(bench.store_path, record_type="run")
-    assert [(r["contender"], r["seed"], r["status"]) for r in runs] == [
-        ("ok", 0, "ok"), ("ok", 1, "ok"),
-        ("torch-compile", 0, "ok"), ("torch-brax", 0, "ok"), ("brax-ppo", 0, "failed"),
+    assert [(r["contender"], r["seed"], r["status"], r["round"]) for r in runs] == [
+        ("jax", 0, "ok", 0), ("brax-ppo", 0, "failed", 0), ("brax-ppo", 1, "failed", 1), ("jax", 1, "ok", 1),
+        ("torch-compile", 0, "ok", 0), ("torch-brax", 0, "ok", 0),
     ]  # fmt: skip
-    assert runs[-1]["exit_code"] == EXIT_UNAVAILABLE and "brax.training unusable" in runs[-1]["error"]
+    unavailable = [r for r in runs if r["contender"] == "brax-ppo"]
+    assert all(
+        r["exit_code"] == EXIT_UNAVAILABLE and "brax.training unusable" in r["error"] for r in unavailable
+    )
 
     table["torch-brax"] = fake("torch-brax", "crash")  # a real failure of a control still fails the bench
     assert main([*argv, "--force"], contenders=table) == 1
