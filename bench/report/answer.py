@@ -16,9 +16,9 @@ from bench.report.debate import CodeLength, FieldRatio, Readability
 from bench.report.matrix import LITTLE_SPEEDUP, Caption, Cell, MatrixView, PairRatio
 from bench.report.model import Group, ReportModel
 from bench.report.plots import color
-from bench.report.settings import MATRIX
-from bench.report.stats import MIN_RUNS_FOR_CI
-from bench.report.tables import Summary
+from bench.report.settings import COMPARISONS, MATRIX
+from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, verdict
+from bench.report.tables import Summary, paired_ratio
 
 __all__ = ["AnswerModel", "Caption", "Cell", "GroupPanel", "PairRatio", "answer_model", "group_panel"]
 
@@ -52,13 +52,28 @@ class FirstResult:
 
 
 @dataclass(frozen=True)
+class ReferenceCheck:
+    """Fairness rule 3 on one group's hardware: a side against its camp's own PPO, paired steady SPS."""
+
+    side: str
+    reference: str
+    ratio: Estimate | None
+    """side / reference steady SPS over seed pairs (the report's one pairing rule); None without a pair."""
+    band: float | None
+    verdict: str | None
+    """"faster", "slower", "no_difference", or None (figures only)."""
+
+
+@dataclass(frozen=True)
 class GroupPanel(MatrixView):
-    """One hardware group's panel: its matrix (drawn as a chart), time-to-threshold curves and first results."""
+    """One hardware group's panel: its matrix (drawn as a chart), time-to-threshold curves, first results and
+    each side against its reference."""
 
     slug: str
     curves: tuple[Curve, ...]
     threshold: float | None
     first_results: tuple[FirstResult, ...]
+    references: tuple[ReferenceCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,19 @@ def first_result(summary: Summary, runs: list[Run]) -> FirstResult:
     )
 
 
+def reference_checks(summaries: list[Summary]) -> tuple[ReferenceCheck, ...]:
+    """Every "reference" comparison of the settings whose two contenders both have ok runs in the group."""
+    by_name = {s.contender: s for s in summaries if s.ok_runs}
+    checks = []
+    for comparison in COMPARISONS:
+        side, reference = by_name.get(comparison.left), by_name.get(comparison.right)
+        if comparison.question != "reference" or side is None or reference is None:
+            continue
+        ratio, band = paired_ratio(side, reference, "sps"), side.band("sps")
+        checks.append(ReferenceCheck(side.contender, reference.contender, ratio, band, verdict(ratio, band)))
+    return tuple(checks)
+
+
 def group_panel(group: Group) -> GroupPanel:
     return GroupPanel(
         **{f.name: getattr(group.matrix, f.name) for f in fields(MatrixView)},
@@ -115,6 +143,7 @@ def group_panel(group: Group) -> GroupPanel:
         curves=curves_of(group.runs),
         threshold=group.threshold,
         first_results=tuple(first_result(s, group.runs) for s in group.summaries if s.ok_runs),
+        references=reference_checks(group.summaries),
     )
 
 

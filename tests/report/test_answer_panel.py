@@ -365,3 +365,35 @@ def test_long_tables_fold_away_short_ones_stay_open(tmp_path: Path) -> None:
     assert table(2, fold=True).startswith("<details>")  # folded whatever its length (per-seed values, say)
     details = section(render(tmp_path, "several_seeds.jsonl"), "details")  # the 37-item checklist
     assert "<details><summary>Implementation details" in details
+
+
+@pytest.mark.parametrize(
+    ("jax", "brax", "verdict"),
+    [
+        ([840, 850, 830, 845, 835], [1000, 1010, 990, 1005, 995], "slower"),
+        ([1000, 1010, 990, 1005, 995], [1000, 1005, 995, 1010, 990], "no_difference"),
+        ([840, 850, 830], [1000, 1010, 990], None),  # 3 pairs: figures only
+    ],
+)
+def test_rule_3_on_this_hardware_pairs_each_side_with_its_reference(
+    jax: list[float], brax: list[float], verdict: str | None
+) -> None:
+    runs = fake_runs("jax", jax) + fake_runs("brax-ppo", brax)
+    (group,) = build_model(Store(runs, {}, [])).groups
+    (check,) = group_panel(group).references
+    logs = [math.log(a / b) for a, b in zip(jax, brax, strict=True)]
+    assert (check.side, check.reference, check.verdict) == ("jax", "brax-ppo", verdict)
+    assert check.ratio is not None and check.ratio.n == len(jax)
+    assert check.ratio.value == pytest.approx(math.exp(sum(logs) / len(logs)))
+    words = text(render_answer(AnswerModel((group_panel(group),), None, None)))
+    assert f"jax runs at {check.ratio.value:.2f}× the steady SPS of brax-ppo" in words
+    understated = "so the framework ratios above understate its side by up to"
+    assert (understated in words) is (verdict == "slower")
+    if verdict is None:
+        assert not any(word in words for word in SPEED_VERDICT_WORDS)
+
+
+def test_no_reference_line_without_runs_of_the_reference() -> None:
+    (group,) = build_model(Store(fake_runs("jax", [1000, 1010]), {}, [])).groups
+    assert group_panel(group).references == ()
+    assert "fairness rule 3" not in text(render_answer(AnswerModel((group_panel(group),), None, None)))
