@@ -5,8 +5,10 @@ Thresholds from measured runs of exactly this command (CPU, 2 cores, 2026-11-27)
 eval return 64-74; final per-seed returns from 121 to 500 (500 is the episode cap here), 4-seed means 334-427,
 and in every group of 4 at least 2 seeds at 400 or more. This budget (32,768 steps) leaves some seeds
 unfinished, so the test asks for what every measured group did, with room: a mean of 250 or more, starting
-below 150, and at least 2 of the 4 seeds at 400 or more. A broken update (wrong sign, lost bootstrap) or a
-mis-scaled action stays near the initial return.
+below 150, and at least 2 of the 4 seeds at 350 or more. The same command on another CPU kind (a 2-core Zen 1
+AMD EPYC, 2026-12-05: float results differ across CPU kinds, so the seeds learn differently) gave initial
+89.75, final 500, 393.5, 396.75 and 260.5 (mean 388): the earlier "2 seeds at 400" held on one CPU only.
+A broken update (wrong sign, lost bootstrap) or a mis-scaled action stays near the initial return.
 """
 
 from __future__ import annotations
@@ -37,5 +39,5 @@ def test_inverted_pendulum_return_rises_clearly_above_initial_policy():
     assert result["curve"][0][2] < 150
     per_seed = result["per_seed_final_return"]
     assert result["final_return"] >= 250, per_seed
-    assert sum(value >= 400 for value in per_seed) >= 2, per_seed
+    assert sum(value >= 350 for value in per_seed) >= 2, per_seed
     assert result["rollout_s"] is None and "--no-phase-split" in result["extra"]["phase_split"]
