@@ -18,7 +18,7 @@ import pytest
 from ppo_envs.warp_envs import KERNEL_CACHE_ENV
 
 FILL_ARGS = (
-    "-m", "torch_ppo", "--env-backend", "warp", "--preset", "smoke", "--seed", "0", "--device", "cpu",
+    "-m", "torch_ppo", "--env-backend", "warp", "--preset", "smoke", "--seed", "0", "--set", "device=cpu",
     "--set", "total_timesteps=1536", "--set", "num_evals=1", "--set", "episode_length=50",
 )  # fmt: skip
 """A tiny torch-warp run on the pendulum: it compiles every kernel the pendulum's env step and reset use."""
