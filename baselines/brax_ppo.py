@@ -27,7 +27,7 @@ Measured honestly: the curve (eval return at each progress callback, wall time s
 sps on jax_ppo's definition: env steps of the steady training epochs over their host-clock seconds (Brax times
 each epoch from the host, blocking on its result, evaluation excluded; `steady_sps`). Steady epochs are those
 after the first two: the first holds compilation and Brax 0.14.2 compiles again in the second
-(docs/RESULTS.md); with fewer than three epochs, those after the first. Until issue 40 the figure was the
+(docs/RESULTS.md); with fewer than three epochs, those after the first. Until 2026-12-05 the figure was the
 arithmetic mean of the epochs' rates, which weighs a fast epoch more than its seconds do (kept in `extra`). Not measurable from outside Brax: compile_s, startup_s, first_update_s (the first callback comes
 after a whole epoch of updates), rollout_s/update_s: reported null, with the time to the first and second
 callbacks in `extra`. If `brax.training` cannot be imported or run here, the result line carries the error

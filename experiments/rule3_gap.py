@@ -1,4 +1,4 @@
-"""Where jax_ppo's steady time goes beside Brax's PPO (fairness rule 3, issue 40): each candidate cause as a
+"""Where jax_ppo's steady time goes beside Brax's PPO (fairness rule 3): each candidate cause as a
 measured change, in one process, interleaved.
 
 Programs, each timed per update (median of chained calls, `interleaved` rounds so load drifts over all alike):

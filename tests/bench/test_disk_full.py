@@ -1,4 +1,4 @@
-"""A full or unwritable disk (issue 41): one line naming the path and the cause, exit 2, and the store keeps
+"""A full or unwritable disk: one line naming the path and the cause, exit 2, and the store keeps
 every earlier record and no partial line. On a real small file system (a tmpfs this test mounts; skipped where
 mounting is not permitted) and, everywhere, with the fault injected into the store's writes."""
 

@@ -1,4 +1,4 @@
-"""Runs measured under foreign load (issue 41): marked `loaded` with the reason, left out of the report's figures
+"""Runs measured under foreign load: marked `loaded` with the reason, left out of the report's figures
 by default and counted there; the rule (bench.harness.load) does not mark a run for its own cores."""
 
 from __future__ import annotations

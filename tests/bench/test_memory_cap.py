@@ -1,4 +1,4 @@
-"""A memory cap per run (issue 41): a real child over a tiny cap is killed, recorded `out of memory` with its
+"""A memory cap per run: a real child over a tiny cap is killed, recorded `out of memory` with its
 peak, the bench goes on, and the report lists it under failed runs."""
 
 from __future__ import annotations

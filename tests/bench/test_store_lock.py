@@ -1,4 +1,4 @@
-"""One writer per store (issue 41): two real bench processes on one store; a killed holder never blocks."""
+"""One writer per store: two real bench processes on one store; a killed holder never blocks."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A cold compile of the inverted pendulum's kernels on Warp's CPU device takes about a minute on the 2-core CPU,
 so the tests that need kernels are marked slow. The cache lives in the session's temporary directory, never in
 the home directory: a test must pass the same on a new machine (nothing cached) as on a used one, whatever
-ran before it (issue 35: a test that read a warm `~/.cache/warp` failed on every new machine).
+ran before it (a test that once read a warm `~/.cache/warp` failed on every new machine).
 """
 
 from __future__ import annotations
