@@ -131,10 +131,10 @@ def _sgd_step(step: BraxTrainingStep, data: Any, normalizer_params: Any, carry: 
     return (optimizer_state, params, key), metrics
 
 
-def brax_training_step(step: BraxTrainingStep, carry: BraxCarry) -> BraxCarry:
-    """One update: `batch_size * num_minibatches` unrolls of `unroll_length`, then the epochs of SGD."""
+def brax_rollout(step: BraxTrainingStep, carry: BraxCarry, key: jax.Array) -> tuple[Any, Any]:
+    """Brax's data collection of one update: `batch_size * num_minibatches` unrolls of `unroll_length` with its
+    own `generate_unroll`; the env state after it and the data, leaves [unrolls, unroll_length, num_envs, ...]."""
     spec, shape = step.spec, step.shape
-    key_sgd, key_generate_unroll, new_key = jax.random.split(carry.key, 3)
     policy = step.make_policy((carry.normalizer_params, carry.params.policy, carry.params.value))
 
     def unroll(inner: tuple, _: None) -> tuple:
@@ -147,9 +147,15 @@ def brax_training_step(step: BraxTrainingStep, carry: BraxCarry) -> BraxCarry:
         return (env_state, next_key), data
 
     num_unrolls = shape["batch_size"] * shape["num_minibatches"] // spec.num_envs
-    (env_state, _), data = jax.lax.scan(
-        unroll, (carry.env_state, key_generate_unroll), (), length=num_unrolls
-    )
+    (env_state, _), data = jax.lax.scan(unroll, (carry.env_state, key), (), length=num_unrolls)
+    return env_state, data
+
+
+def brax_training_step(step: BraxTrainingStep, carry: BraxCarry) -> BraxCarry:
+    """One update: `batch_size * num_minibatches` unrolls of `unroll_length`, then the epochs of SGD."""
+    spec = step.spec
+    key_sgd, key_generate_unroll, new_key = jax.random.split(carry.key, 3)
+    env_state, data = brax_rollout(step, carry, key_generate_unroll)
     data = jax.tree.map(lambda x: jnp.swapaxes(x, 1, 2), data)
     data = jax.tree.map(lambda x: jnp.reshape(x, (-1, *x.shape[2:])), data)
     normalizer_params = running_statistics.update(carry.normalizer_params, data.observation)

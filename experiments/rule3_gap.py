@@ -36,9 +36,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 from brax import envs as brax_envs
-from brax.training.acting import generate_unroll
 
-from baselines.brax_training_step import brax_training_step, init_brax_carry, make_brax_training_step
+from baselines.brax_training_step import (
+    brax_rollout,
+    brax_training_step,
+    init_brax_carry,
+    make_brax_training_step,
+)
 from experiments.perf_jax_vs_brax import SHAPES
 from experiments.profile_jax_rollout import interleaved
 from jax_ppo import train
@@ -122,24 +126,10 @@ def brax_programs(spec: PPOSpec, updates: int) -> dict[str, Program]:
     def epoch(c: Any) -> Any:
         return jax.lax.scan(lambda x, _: (brax_training_step(step, x), None), c, None, length=updates)[0]
 
-    policy_of = step.make_policy
-    shape = step.shape
-    num_unrolls = shape["batch_size"] * shape["num_minibatches"] // spec.num_envs
-
     def rollout(c: Any) -> Any:
-        policy = policy_of((c.normalizer_params, c.params.policy, c.params.value))
-
-        def unroll(inner: tuple, _: None) -> tuple:
-            env_state, key = inner
-            key, next_key = jax.random.split(key)
-            fields = ("truncation", "episode_metrics", "episode_done")
-            env_state, data = generate_unroll(
-                step.env, env_state, policy, key, shape["unroll_length"], extra_fields=fields
-            )
-            return (env_state, next_key), data
-
-        (env_state, key), data = jax.lax.scan(unroll, (c.env_state, c.key), (), length=num_unrolls)
-        return c._replace(env_state=env_state, key=key), data.observation.sum()
+        key, next_key = jax.random.split(c.key)
+        env_state, data = brax_rollout(step, c, key)
+        return c._replace(env_state=env_state, key=next_key), data.observation.sum()
 
     rollout_fn = jax.jit(rollout).lower(carry).compile()
     rollout_carry = jax.tree.map(jnp.copy, carry)
