@@ -89,13 +89,20 @@ def make_network(spec: PPOSpec, action_size: int) -> ActorCritic:
 
 
 def make_optimizer(spec: PPOSpec) -> optax.GradientTransformation:
-    """Global grad-norm clip then Adam's scaling (betas 0.9/0.999, eps `adam_eps`), learning rate NOT applied.
+    """Global grad-norm clip then Adam (betas 0.9/0.999, eps `adam_eps`) on `learning_rate_at`'s schedule.
 
-    The train step multiplies by `-learning_rate_at(spec, update_index)` itself, so the rate is exactly
-    constant within one update and the schedule is one readable line, not an optax schedule counting
-    minibatch steps.
+    Optax counts optimizer steps, `update_epochs * num_minibatches` per update, so the schedule maps its
+    count back to the update index: the rate stays constant within one update, as on the torch side
+    (purejaxrl's `linear_schedule` does the same).
     """
-    return optax.chain(optax.clip_by_global_norm(spec.max_grad_norm), optax.scale_by_adam(eps=spec.adam_eps))
+    steps_per_update = spec.update_epochs * spec.num_minibatches
+
+    def schedule(count: jax.Array) -> jax.Array:
+        return learning_rate_at(spec, count // steps_per_update)
+
+    return optax.chain(
+        optax.clip_by_global_norm(spec.max_grad_norm), optax.adam(learning_rate=schedule, eps=spec.adam_eps)
+    )
 
 
 def learning_rate_at(spec: PPOSpec, update_index: jax.Array | int) -> jax.Array | float:

@@ -26,7 +26,6 @@ from jax_ppo.networks import (
     ActorCritic,
     Params,
     gaussian_log_prob,
-    learning_rate_at,
     make_network,
     make_optimizer,
 )
@@ -83,7 +82,7 @@ class LearnerState(NamedTuple):
     opt_state: optax.OptState
     key: jax.Array
     update_index: jax.Array
-    """int32 scalar: updates done so far (drives the learning-rate schedule)."""
+    """int32 scalar: updates done so far (the optimizer counts its own steps for the learning-rate schedule)."""
 
 
 class TrainState(NamedTuple):
@@ -248,13 +247,12 @@ def collect_batch(trainer: Trainer, state: TrainState) -> tuple[TrainState, Batc
 
 
 def minibatch_step(
-    learner: Learner, learning_rate: jax.Array, state: LearnerState, minibatch: Batch
+    learner: Learner, state: LearnerState, minibatch: Batch
 ) -> tuple[LearnerState, tuple[jax.Array, LossMetrics]]:
-    """One optimizer step on `ppo_loss`: gradients, global-norm clip and Adam, scaled by -learning_rate."""
+    """One optimizer step on `ppo_loss`: gradients, then the optimizer's clip, Adam and learning rate."""
     loss_fn = functools.partial(ppo_loss, learner.network)
     (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, minibatch, learner.spec)
     updates, opt_state = learner.optimizer.update(grads, state.opt_state, state.params)
-    updates = jax.tree.map(lambda u: -learning_rate * u, updates)
     return state._replace(params=optax.apply_updates(state.params, updates), opt_state=opt_state), (
         loss,
         metrics,
@@ -289,7 +287,7 @@ def learn_from_batch(
     """The learning half of an update: `update_epochs` x `num_minibatches` of `minibatch_step`, one scan."""
     key, permutation_key = jax.random.split(state.key)
     minibatches = shuffled_minibatches(batch, epoch_permutations(permutation_key, learner.spec), learner.spec)
-    step = functools.partial(minibatch_step, learner, learning_rate_at(learner.spec, state.update_index))
+    step = functools.partial(minibatch_step, learner)
     state, (losses, loss_metrics) = jax.lax.scan(step, state, minibatches)
     metrics = UpdateMetrics(
         *jax.tree.map(jnp.mean, loss_metrics),
