@@ -1,10 +1,10 @@
-"""Benchmark (not a test): torch_ppo's minibatch step with `torch.distributions.Normal` vs the hand-written Gaussian.
+"""Benchmark (not a test): torch_ppo's minibatch step with its closed-form Gaussian vs `torch.distributions.Normal`.
 
-The torch trainer builds its policy's log-prob and entropy from `torch.distributions.Normal` (CleanRL's form).
-The hand-written closed forms it replaced are kept here, and only here, so a PyTorch reader can check that the
-idiomatic form costs nothing measurable: the same minibatch step (`make_minibatch_step`: loss, backward, clip,
-Adam) is timed with each form, eager and optionally compiled, the two forms alternating in rounds so that load
-from other processes hits both alike. Shape: the preset's minibatch (default cpu-quick: 256 rows, obs 4, act 1).
+The torch trainer writes its policy's log-prob and entropy as closed forms (`torch_ppo.networks`), where
+CleanRL builds a `torch.distributions.Normal`. This measures why: the same minibatch step
+(`make_minibatch_step`: loss, backward, clip, Adam) timed with each form, eager and optionally compiled, the two
+forms alternating in rounds so that load from other processes hits both alike. Shape: the preset's minibatch
+(default cpu-quick: 256 rows, obs 4, act 1).
 
     .venv/bin/python -m experiments.perf_torch_gaussian [--preset cpu-quick] [--rounds 7] [--steps 200]
         [--compile] [--threads 1] [--json]
@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 
 import torch
+from torch.distributions import Normal
 
 from shared_spec.presets import resolve_spec
 from torch_ppo import losses
@@ -29,26 +29,23 @@ from torch_ppo.losses import Batch
 from torch_ppo.networks import make_network, make_optimizer
 from torch_ppo.train import make_minibatch_step
 
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+def normal_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """CleanRL's form: `Normal(mean, std).log_prob(actions).sum(-1)` (argument checks off, as a fast build)."""
+    return Normal(mean, log_std.exp().expand_as(mean), validate_args=False).log_prob(actions).sum(-1)
 
 
-def closed_form_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-    """The replaced form: log N(actions; mean, exp(log_std)^2) written out, summed over actions."""
-    z = (actions - mean) * torch.exp(-log_std)
-    return (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
-
-
-def closed_form_entropy(log_std: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
-    """The replaced form: the diagonal Gaussian's entropy written out, at mean's batch shape."""
-    return (0.5 + _LOG_SQRT_2PI + log_std).sum(-1).expand(mean.shape[:-1])
+def normal_entropy(log_std: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
+    """CleanRL's form: `Normal(mean, std).entropy().sum(-1)`."""
+    return Normal(mean, log_std.exp().expand_as(mean), validate_args=False).entropy().sum(-1)
 
 
 @contextlib.contextmanager
 def gaussian_form(form: str) -> Iterator[None]:
-    """Within the block, `losses.ppo_loss` uses the `form` ("normal": the trainer's own; "closed": the old one)."""
+    """Within the block, `losses.ppo_loss` uses the `form` ("closed": the trainer's own; "normal": CleanRL's)."""
     saved = losses.gaussian_log_prob, losses.gaussian_entropy
-    if form == "closed":
-        losses.gaussian_log_prob, losses.gaussian_entropy = closed_form_log_prob, closed_form_entropy
+    if form == "normal":
+        losses.gaussian_log_prob, losses.gaussian_entropy = normal_log_prob, normal_entropy
     try:
         yield
     finally:
