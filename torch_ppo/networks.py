@@ -110,7 +110,7 @@ def gaussian_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.
 
     Written out rather than built as CleanRL's `torch.distributions.Normal`: the eager minibatch step is
     measurably faster this way and the compiled one no different (`experiments.perf_torch_gaussian`; its
-    stored figures: reports/published/cpu-zen1-2026-12-05/torch_gaussian.json).
+    stored figures: reports/published/cpu-epyc-zen1-2026-12-05/torch_gaussian.json).
     """
     z = (actions - mean) * torch.exp(-log_std)
     return (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
