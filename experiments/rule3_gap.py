@@ -10,7 +10,8 @@ Programs, each timed per update (median of chained calls, `interleaved` rounds s
 - variants of `jax` (`--variants`), one cause changed each:
   `first-state` (Brax's auto-reset choice: every finished env returns to one cached first state instead of a
   fresh random start, a semantic difference), `scan` (a static-length scan of updates instead of the traced
-  `fori_loop`);
+  `fori_loop`), `no-reward-norm` (no per-step reward normalization: Brax's PPO scales no reward) and `no-norm`
+  (no per-step normalization at all: Brax's PPO updates its observation statistics once per batch);
 - `--env-only`: the envs alone, `num_steps` steps of uniformly random actions in one scan (no learner, so no
   learning changes how often episodes end): jax_ppo's training env (`make_train_env`) beside Brax's training
   wrappers (`envs.training.wrap`, as Brax's PPO builds them) on Brax's native env. Run it from two checkouts
@@ -20,7 +21,7 @@ Whole updates depend on how each program's policy learns (a falling pendulum end
 the env-only programs do not.
 
     .venv/bin/python -m experiments.rule3_gap [--shape cpu-quick|hopper-64x32] [--rounds 7] [--updates 4]
-        [--variants first-state,scan] [--env-only]
+        [--variants first-state,scan,no-reward-norm,no-norm] [--env-only]
 """
 
 from __future__ import annotations
@@ -80,9 +81,18 @@ class FirstStateAutoReset(brax_envs.Wrapper):
         return our_envs.strong_dtypes(state.replace(pipeline_state=pipeline, obs=obs))
 
 
+NORMALIZATION_VARIANTS = {
+    "no-reward-norm": {"normalize_reward": False},
+    "no-norm": {"normalize_reward": False, "normalize_obs": False},
+}
+"""Spec changes of the normalization variants: Brax's PPO (reward_scaling 1) scales no reward, and updates its
+observation statistics once per batch where jax_ppo, as Gymnasium's wrappers, updates both on every step."""
+
+
 def jax_trainer(spec: PPOSpec, variant: str) -> train.Trainer:
-    """jax_ppo's trainer; `first-state` swaps its auto-reset wrapper for Brax's choice."""
-    trainer = train.make_trainer(spec)
+    """jax_ppo's trainer; `first-state` swaps its auto-reset wrapper for Brax's choice; the normalization
+    variants change the spec (semantic differences, each sized on its own)."""
+    trainer = train.make_trainer(spec.replace(**NORMALIZATION_VARIANTS.get(variant, {})))
     wrappers = {"first-state": FirstStateAutoReset}
     if variant in wrappers:
         env = wrappers[variant](our_envs._batched(spec, spec.num_envs))
