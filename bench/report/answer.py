@@ -18,7 +18,7 @@ from bench.report.model import Group, ReportModel
 from bench.report.plots import color
 from bench.report.settings import COMPARISONS, MATRIX
 from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, verdict
-from bench.report.tables import Summary, paired_ratio
+from bench.report.tables import Summary, pair_band, paired_ratio
 
 __all__ = ["AnswerModel", "Caption", "Cell", "GroupPanel", "PairRatio", "answer_model", "group_panel"]
 
@@ -131,7 +131,7 @@ def reference_checks(summaries: list[Summary]) -> tuple[ReferenceCheck, ...]:
         side, reference = by_name.get(comparison.left), by_name.get(comparison.right)
         if comparison.question != "reference" or side is None or reference is None:
             continue
-        ratio, band = paired_ratio(side, reference, "sps"), side.band("sps")
+        ratio, band = paired_ratio(side, reference, "sps"), pair_band(side, reference, "sps")
         checks.append(ReferenceCheck(side.contender, reference.contender, ratio, band, verdict(ratio, band)))
     return tuple(checks)
 
