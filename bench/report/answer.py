@@ -83,6 +83,7 @@ class AnswerModel:
     readability: Readability | None
     field_sloc: tuple[FieldRatio, ...] = ()
     field_vocabulary: tuple[FieldRatio, ...] = ()
+    field_concepts: tuple[FieldRatio, ...] = ()
     little_speedup: float = LITTLE_SPEEDUP
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
@@ -167,4 +168,4 @@ def answer_model(model: ReportModel) -> AnswerModel:
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
     code = model.code
     field = code.field.pairs
-    return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"])
+    return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"], field["concepts"])

@@ -81,7 +81,8 @@ class FieldRatio:
 
 @dataclass(frozen=True)
 class FieldClaims:
-    """The field's ratios per metric ("sloc", "cognitive", "vocabulary"): independent pairs and this project."""
+    """The field's ratios per metric ("sloc", "cognitive", "vocabulary", "concepts"): independent pairs and this
+    project."""
 
     pairs: dict[str, tuple[FieldRatio, ...]]
     project: dict[str, tuple[FieldRatio, ...]]
@@ -223,7 +224,7 @@ def field_claims(rows: list[dict[str, Any]], reason: str | None = None) -> Field
             FieldRatio(r[name], r[key]) for r in ratios if r["project"] == project and r[key] is not None
         )
 
-    keys = ("sloc", "cognitive", "vocabulary")
+    keys = ("sloc", "cognitive", "vocabulary", "concepts")
     low = 1 - (CLAIMED_SHORTER + CLAIM_TOLERANCE) / 100
     high = 1 - (CLAIMED_SHORTER - CLAIM_TOLERANCE) / 100
     pairs = {key: of(False, key) for key in keys}
