@@ -168,4 +168,6 @@ def answer_model(model: ReportModel) -> AnswerModel:
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
     code = model.code
     field = code.field.pairs
-    return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"], field["concepts"])
+    return AnswerModel(
+        tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"], field["concepts"]
+    )
