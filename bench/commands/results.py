@@ -12,7 +12,9 @@ from shared_spec.exit_codes import EXIT_OK
 
 @dataclass(frozen=True)
 class ResultsArgs:
-    check: bool = flag(False, "write nothing; exit 1 naming each document that differs from what it renders to")
+    check: bool = flag(
+        False, "write nothing; exit 1 naming each document that differs from what it renders to"
+    )
     root: Path = flag(Path("."), "repository root holding docs/ and reports/published/")
 
 

@@ -59,8 +59,10 @@ def store_figures(published: Path, folder: str) -> str:
     code = latest_code_metrics(store)
     shown = {k: h for k, h in CODE_COLUMNS.items() if any(r.get(k) is not None for r in code)}
     code_table = table_of_rows([{h: r.get(k) for k, h in shown.items()} for r in code]) if code else None
-    text = environment().get_template("results/figures.md.j2").render(
-        groups=groups, controls=controls, code=code_table, length=model.code.length
+    text = (
+        environment()
+        .get_template("results/figures.md.j2")
+        .render(groups=groups, controls=controls, code=code_table, length=model.code.length)
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
