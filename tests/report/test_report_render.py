@@ -321,8 +321,25 @@ def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
     html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     by_impl = {r["implementation"]: r["sloc"] for r in local}
     assert f"jax_ppo {by_impl['jax_ppo']}, torch_ppo {by_impl['torch_ppo']}" in html
-    assert "the core PPO files: networks.py, losses.py, train.py" in html
+    assert (
+        "count as core: jax_ppo losses.py, networks.py, train.py; torch_ppo losses.py, networks.py, train.py"
+        in html
+    )
     assert f"jax_ppo {by_impl['jax_ppo'] * 3}," not in html
+
+
+def test_the_code_sentence_names_the_files_its_record_measured_and_an_older_classification(
+    tmp_path: Path,
+) -> None:
+    """A record whose core counted other files than today's rule (whole packages, __main__.py included) says so."""
+    store = tmp_path / "results.jsonl"
+    rows = [r for r in load("several_seeds.jsonl") if r["record_type"] == "code_metrics"]
+    older = [{**r, "classification": "core", "files": [*r["files"], {"path": "x/__main__.py", "sloc": 5}]}
+             for r in rows if r["implementation"] != "shared_spec"]  # fmt: skip
+    store.write_text("".join(json.dumps(r) + "\n" for r in older))
+    html = " ".join(render_report(store, tmp_path / "index.html").read_text(encoding="utf-8").split())
+    assert "jax_ppo __main__.py, losses.py, networks.py, train.py" in html
+    assert "an older classification of core than today's" in html
 
 
 def test_unlike_runs_are_never_pooled(tmp_path: Path) -> None:
