@@ -20,10 +20,11 @@ class ResultsArgs:
 
 def results(args: ResultsArgs) -> int:
     """Write every stale document (or, with `check`, name it and exit 1)."""
-    for path, text in stale_documents(args.root).items():
+    stale = stale_documents(args.root)
+    for path, text in stale.items():
         if args.check:
             print(f"stale: {path} (run `python -m bench results`)")
-            continue
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    return EXIT_RUN_FAILED if args.check and stale_documents(args.root) else EXIT_OK
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return EXIT_RUN_FAILED if args.check and stale else EXIT_OK

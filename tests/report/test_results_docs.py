@@ -30,3 +30,15 @@ def test_every_document_is_what_its_store_renders() -> None:
 def test_the_prose_quotes_no_figure(template: Path) -> None:
     prose = re.sub(r"```.*?```|`[^`]*`|\{\{.*?\}\}|\{#.*?#\}", "", template.read_text(), flags=re.S)
     assert not [m.group() for m in MEASURED.finditer(prose)]
+
+
+def test_bench_results_writes_stale_documents_and_check_names_them(tmp_path: Path, capsys) -> None:
+    from bench.commands.results import ResultsArgs, results
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "X.md.j2").write_text("# X\n\nProse only.")
+    assert results(ResultsArgs(check=True, root=tmp_path)) == 1 and not (tmp_path / "docs" / "X.md").exists()
+    assert "stale: " in capsys.readouterr().out
+    assert results(ResultsArgs(root=tmp_path)) == 0
+    assert (tmp_path / "docs" / "X.md").read_text() == "# X\n\nProse only.\n"
+    assert results(ResultsArgs(check=True, root=tmp_path)) == 0
