@@ -3,7 +3,8 @@
 `kwargs` is plain data (no library imported here): "algo" holds the library's PPO arguments by their own names,
 "net" the network, "norm" the normalization wrappers or preprocessors, "lr" the schedule, "run" what the
 contender module applies itself (env, time limit, evaluation schedule, device, threads). `unmapped` is
-{field: reason} for every spec field whose value the library cannot express exactly: the record keeps it
+{field: reason} for every spec field whose value the library cannot express exactly, and for what the algorithm
+fixes without a field (`network_init`) where a library builds it otherwise: the record keeps it
 (`extra.unmapped`) and the report shows it beside the numbers. Nothing is silently replaced: a reason says what
 the library does instead. Why data first: every field's fate is testable without the libraries installed.
 """
@@ -22,6 +23,12 @@ VALUE_CLIP_FORM = (
     "value clipped around the old value by clip_coef, but the loss is the squared error of the clipped value "
     "alone, not the max of clipped and unclipped errors (docs/ALGORITHM.md)"
 )
+SBX_INIT = (
+    "only the action head is orthogonal (gain 0.01, zero bias); the hidden layers and the value head keep "
+    "Flax's default init (LeCun-normal kernels, zero biases), where the algorithm (docs/ALGORITHM.md) and SB3 "
+    "are orthogonal throughout (gain sqrt 2 hidden, 1 value head)"
+)
+"""Not a spec field: the algorithm's network init, which SBX's `ortho_init` covers only in part."""
 PER_NETWORK_CLIP = "gradients clipped per network (actor and critic each to max_grad_norm), not over both"
 
 
@@ -107,6 +114,7 @@ def sbx_mapping(spec: PPOSpec) -> Mapping:
     """SBX PPO (JAX port of SB3): no value clipping, per-network gradient clip, Flax's default init."""
     kwargs, unmapped = _sb3_common(spec)
     kwargs["net"]["ortho_init"] = True  # SBX: orthogonal (gain 0.01) on the action head only
+    unmapped["network_init"] = SBX_INIT
     if spec.clip_vloss:
         unmapped["clip_vloss"] = "SBX has no value clipping (its clip_range_vf is ignored)"
     unmapped["max_grad_norm"] = PER_NETWORK_CLIP

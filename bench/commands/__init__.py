@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | handoff | parity | code | report`: the command line of the bench.
+"""`python -m bench run | all | env | learner | handoff | parity | code | report | results`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts. Every command that writes
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import code, envs, handoff, learner, parity, report, run
+from bench.commands import code, envs, handoff, learner, parity, report, results, run
 from bench.commands.common import EXIT_INTERRUPTED, add_flags, fail, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
@@ -37,9 +37,10 @@ COMMANDS = {
     "handoff": (handoff.HandoffArgs, "control: the Brax env stepped fused, from a loop, from torch (DLPack)"),
     "parity": (parity.ParityArgs, "env parity check: every task's two envs vs the registry"),
     "report": (report.ReportArgs, "render the HTML report from the store"),
+    "results": (results.ResultsArgs, "render docs/RESULTS.md and the published READMEs from their stores"),
 }
 """Command -> (its arguments, its help line)."""
-UNLOCKED = ("report",)
+UNLOCKED = ("report", "results")
 """Commands that take no lock on `--store`: `report` only reads it (`python -m gpu.campaign` locks its own store)."""
 DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO)
 
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
         "parity": lambda: parity.parity(typed(parity.ParityArgs, ns), bench_argv),
         "code": lambda: code.code(typed(code.CodeArgs, ns), bench_argv),
         "report": lambda: report.report(typed(report.ReportArgs, ns)),
+        "results": lambda: results.results(typed(results.ResultsArgs, ns)),
     }
     try:
         if ns.command in UNLOCKED:

@@ -4,15 +4,22 @@ Per implementation (files, or named top-level definitions of a file): SLOC, cycl
 (radon), cognitive complexity (complexipy: SonarSource's rule, the one code metric validated against human
 comprehension, Muñoz Barón, Wyrich and Wagner, ESEM 2020), nesting and closures, and
 a **vocabulary**: the distinct framework names the code uses, resolved through its imports (a proxy for what a
-reader must learn), with function transforms beside Python loops. Names called on arrays need types: unseen.
+reader must learn), with function transforms beside Python loops. Its blind spot: names called on arrays, modules
+and optimizers (`x.mean()`, `loss.backward()`, `opt.step()`) are not framework names reached through an import,
+so it misses them, and PyTorch code calls far more of them than JAX code. Hence a second, independent proxy,
+**concepts**: how many of a fixed, sourced list of each framework's concepts (`concepts.toml`) the code touches,
+method calls included.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from radon.raw import analyze
@@ -34,7 +41,7 @@ QUALIFIED_TRANSFORMS = frozenset(
 )
 METRIC_KEYS = (
     "sloc", "cognitive", "cognitive_max", "cyclomatic", "cyclomatic_max", "halstead_volume", "halstead_difficulty",
-    "max_nesting", "closures", "vocabulary", "transforms", "python_loops",
+    "max_nesting", "closures", "vocabulary", "concepts", "transforms", "python_loops",
 )  # fmt: skip
 BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -142,6 +149,43 @@ def framework_uses(nodes: list[ast.AST], aliases: dict[str, str]) -> list[str]:
     return uses
 
 
+def method_names(nodes: list[ast.AST]) -> set[str]:
+    """Attribute names called or indexed on any object (`x.backward()`, `x.at[i]`): what imports cannot see."""
+    found = set()
+    for node in (n for top in nodes for n in ast.walk(top)):
+        target = (
+            node.func
+            if isinstance(node, ast.Call)
+            else node.value
+            if isinstance(node, ast.Subscript)
+            else None
+        )
+        if isinstance(target, ast.Attribute):
+            found.add(target.attr)
+    return found
+
+
+@cache
+def concept_lists() -> dict[str, list[dict[str, Any]]]:
+    """framework -> its concepts (`concepts.toml`: concept, source, names, methods)."""
+    with (Path(__file__).parent / "concepts.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def concepts_used(uses: set[str], methods: set[str]) -> list[str]:
+    """The concepts of the imported frameworks' lists that `uses` (qualified names) or `methods` touch."""
+    parts: dict[str, set[str]] = {}
+    for use in uses:
+        if (framework := framework_of(use)) is not None:
+            parts.setdefault(framework, set()).update(use.split(".")[1:])
+    return [
+        item["concept"]
+        for framework, seen in parts.items()
+        for item in concept_lists().get(framework, [])
+        if seen & set(item.get("names", [])) or methods & set(item.get("methods", []))
+    ]
+
+
 def is_transform(qualified: str) -> bool:
     return qualified.split(".")[-1] in TRANSFORMS or qualified in QUALIFIED_TRANSFORMS
 
@@ -168,6 +212,7 @@ def measure(sources: list[Source]) -> dict[str, Any]:
 
     totals = dict.fromkeys(METRIC_KEYS, 0)
     names: set[str] = set()
+    methods: set[str] = set()
     operators: set[Any] = set()
     operands: set[Any] = set()
     n_operators = n_operands = 0
@@ -198,12 +243,15 @@ def measure(sources: list[Source]) -> dict[str, Any]:
         )
         uses = framework_uses(list(nodes), import_aliases(tree))
         names.update(uses)
+        methods |= method_names(list(nodes))
         totals["transforms"] += sum(map(is_transform, uses))
     totals["vocabulary"] = len(names)
+    concepts = concepts_used(names, methods)
+    totals["concepts"] = len(concepts)
     vocabulary = len(operators) + len(operands)
     length = n_operators + n_operands
     totals["halstead_volume"] = round(length * math.log2(vocabulary), 1) if vocabulary else 0.0
     totals["halstead_difficulty"] = (
         round(len(operators) / 2 * n_operands / len(operands), 1) if operands else 0.0
     )
-    return {**totals, "vocabulary_names": sorted(names)}
+    return {**totals, "vocabulary_names": sorted(names), "concept_names": concepts}

@@ -18,7 +18,7 @@ from bench.report.model import Group, ReportModel
 from bench.report.plots import color
 from bench.report.settings import COMPARISONS, MATRIX
 from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, verdict
-from bench.report.tables import Summary, paired_ratio
+from bench.report.tables import Summary, pair_band, paired_ratio
 
 __all__ = ["AnswerModel", "Caption", "Cell", "GroupPanel", "PairRatio", "answer_model", "group_panel"]
 
@@ -83,6 +83,7 @@ class AnswerModel:
     readability: Readability | None
     field_sloc: tuple[FieldRatio, ...] = ()
     field_vocabulary: tuple[FieldRatio, ...] = ()
+    field_concepts: tuple[FieldRatio, ...] = ()
     little_speedup: float = LITTLE_SPEEDUP
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
@@ -131,7 +132,7 @@ def reference_checks(summaries: list[Summary]) -> tuple[ReferenceCheck, ...]:
         side, reference = by_name.get(comparison.left), by_name.get(comparison.right)
         if comparison.question != "reference" or side is None or reference is None:
             continue
-        ratio, band = paired_ratio(side, reference, "sps"), side.band("sps")
+        ratio, band = paired_ratio(side, reference, "sps"), pair_band(side, reference, "sps")
         checks.append(ReferenceCheck(side.contender, reference.contender, ratio, band, verdict(ratio, band)))
     return tuple(checks)
 
@@ -167,4 +168,6 @@ def answer_model(model: ReportModel) -> AnswerModel:
             panels.append(replace(panel, slug=f"{panel.slug}--{taken}") if taken else panel)
     code = model.code
     field = code.field.pairs
-    return AnswerModel(tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"])
+    return AnswerModel(
+        tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"], field["concepts"]
+    )

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from bench.metrics.field_code import load_table
 from bench.report import settings
 from bench.report.data import Store, latest_code_metrics, main_code_rows
 from bench.report.field_code import field_rows, pair_ratios
@@ -21,7 +24,7 @@ from bench.report.matrix import Caption, MatrixView
 from bench.report.render import Section, section
 from bench.report.settings import COMPARISONS, QUESTIONS, Comparison
 from bench.report.stats import Estimate, verdict
-from bench.report.tables import Summary, paired_ratio
+from bench.report.tables import Summary, pair_band, paired_ratio
 
 CLAIMED_SHORTER = 20.0
 CLAIM_TOLERANCE = 10.0
@@ -46,8 +49,16 @@ class CodeLength:
     """Where the records come from (said for older records)."""
     shared: tuple[float, ...] | None
     """SLOC of SHARED_PACKAGES, counted once and apart; None where not both are measured."""
+    files: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    """The files each record measured (JAX, PyTorch), as the record names them: the sentence names these."""
+    current_rule: bool = True
+    """Both records' files are today's core classification (`field_code.toml`); False: an older one, said so."""
     claimed: float = CLAIMED_SHORTER
     tolerance: float = CLAIM_TOLERANCE
+
+    @property
+    def core_rule(self) -> tuple[str, ...]:
+        return core_files()
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,8 @@ class FieldRatio:
 
 @dataclass(frozen=True)
 class FieldClaims:
-    """The field's ratios per metric ("sloc", "cognitive", "vocabulary"): independent pairs and this project."""
+    """The field's ratios per metric ("sloc", "cognitive", "vocabulary", "concepts"): independent pairs and this
+    project."""
 
     pairs: dict[str, tuple[FieldRatio, ...]]
     project: dict[str, tuple[FieldRatio, ...]]
@@ -165,6 +177,7 @@ def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
     if jax_sloc is None or not torch_sloc:
         return None
     shorter = 100.0 * (torch_sloc - jax_sloc) / torch_sloc
+    files = (tuple(sorted(record_files(jax))), tuple(sorted(record_files(torch))))
     shared = tuple(_num(_code(records, name), "sloc") or 0.0 for name in SHARED_PACKAGES)
     return CodeLength(
         jax_sloc,
@@ -174,7 +187,21 @@ def code_length(records: list[dict[str, Any]]) -> CodeLength | None:
         all(r.get("classification") == "core" for r in (jax, torch)),
         tuple(sorted({str(r.get("_source", "?")) for r in (jax, torch)})),
         shared if all(shared) else None,
+        files,
+        all(names == core_files() for names in files),
     )
+
+
+def record_files(record: dict[str, Any]) -> tuple[str, ...]:
+    """The file names a code_metrics record measured (`files`: paths, or per-file dicts in older records)."""
+    entries = record.get("files") or []
+    return tuple(Path(str(e.get("path") if isinstance(e, dict) else e)).name for e in entries)
+
+
+@cache
+def core_files() -> tuple[str, ...]:
+    """Today's core classification of this project's pair (bench/metrics/field_code.toml), in record order."""
+    return tuple(sorted(load_table()["project"]["classification"]["core"]))
 
 
 def readability(records: list[dict[str, Any]]) -> Readability | None:
@@ -197,7 +224,7 @@ def field_claims(rows: list[dict[str, Any]], reason: str | None = None) -> Field
             FieldRatio(r[name], r[key]) for r in ratios if r["project"] == project and r[key] is not None
         )
 
-    keys = ("sloc", "cognitive", "vocabulary")
+    keys = ("sloc", "cognitive", "vocabulary", "concepts")
     low = 1 - (CLAIMED_SHORTER + CLAIM_TOLERANCE) / 100
     high = 1 - (CLAIMED_SHORTER - CLAIM_TOLERANCE) / 100
     pairs = {key: of(False, key) for key in keys}
@@ -232,15 +259,16 @@ def break_even(left: Summary, right: Summary, a: str, b: str) -> BreakEven:
     if first is None or sps is None or left.first_update_s is None or right.first_update_s is None:
         return BreakEven("no_data")
     n = min(first.n, sps.n)
-    start = verdict(first, left.band("first_update_s"), ("later", "sooner"))
-    speed = verdict(sps, left.band("sps"))
+    first_band, sps_band = pair_band(left, right, "first_update_s"), pair_band(left, right, "sps")
+    start = verdict(first, first_band, ("later", "sooner"))
+    speed = verdict(sps, sps_band)
     if start is None or speed is None:
         return BreakEven("figures_only", n)
     if start == "no_difference":
-        return BreakEven("same_start", n, left.band("first_update_s"))
+        return BreakEven("same_start", n, first_band)
     later, sooner = (a, b) if start == "later" else (b, a)
     if speed == "no_difference":
-        return BreakEven("same_speed", n, left.band("sps"), sooner, later)
+        return BreakEven("same_speed", n, sps_band, sooner, later)
     if (speed == "faster") == (sooner == a):
         return BreakEven("ahead_always", n, None, sooner, later)
     fixed = {a: left.first_update_s, b: right.first_update_s}
@@ -258,15 +286,15 @@ def sps_value(summary: Summary) -> float:
 
 
 def pair_answer(comparison: Comparison, caption: Caption, left: Summary, right: Summary) -> PairAnswer:
-    sps = paired_ratio(left, right, "sps")
+    sps, band = paired_ratio(left, right, "sps"), pair_band(left, right, "sps")
     return PairAnswer(
         comparison,
         caption,
         left,
         right,
         sps,
-        left.band("sps"),
-        verdict(sps, left.band("sps")),
+        band,
+        verdict(sps, band),
         paired_ratio(left, right, "first_update_s"),
         paired_ratio(left, right, "time_to_threshold_s"),
         break_even(left, right, comparison.left, comparison.right),

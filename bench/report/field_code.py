@@ -26,12 +26,13 @@ RATIO_KEYS = {
     "halstead_volume": "Halstead volume",
     "halstead_difficulty": "Halstead difficulty",
     "vocabulary": "vocabulary",
+    "concepts": "concepts",
 }
 """The metrics taken as JAX / PyTorch ratios, with their short names in the figure and the text."""
 COLUMNS = (
     "pair", "implementation", "framework", "version", "classification", "sloc", "cognitive", "cognitive_max",
     "cyclomatic", "halstead_volume", "halstead_difficulty", "max_nesting", "closures", "vocabulary",
-    "transforms", "python_loops",
+    "concepts", "transforms", "python_loops",
 )  # fmt: skip
 CLAIMED_SLOC_RATIO = 0.8
 """The claim "JAX code is about 20% shorter" as a SLOC ratio, drawn in the figure."""

@@ -19,7 +19,7 @@ from bench.report.plots import color
 from bench.report.render import Section, section
 from bench.report.settings import MATRIX, MATRIX_CORE, MATRIX_LEARNERS, MATRIX_SIMULATORS
 from bench.report.stats import Estimate, verdict
-from bench.report.tables import Summary, paired_ratio
+from bench.report.tables import Summary, pair_band, paired_ratio
 
 LITTLE_SPEEDUP = 1.25
 """A framework speed ratio within 1/1.25 to 1.25 (steady SPS, same simulator) counts as "little" speed."""
@@ -42,6 +42,9 @@ class Caption:
     n_max: int
     """Ok runs per contender, smallest and largest."""
     failed: int
+    in_time: bool = True
+    """Every run records its interleaved round; False for a store recorded before interleaving, whose pairs
+    are by seed index only (said beside every ratio)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class PairRatio:
     ratio: Estimate | None
     """Over pairs of runs (`tables.paired_ratio`); None when no seed has an ok run of both."""
     band: float | None
-    """The group's noise band of steady SPS (`Summary.band`), the margin a verdict must clear."""
+    """The noise band of steady SPS of the two cells' runs (`tables.pair_band`), the margin a verdict must clear."""
     verdict: str | None
     """`stats.verdict`'s decision as a code: "faster", "slower", "no_difference"; None: figures only."""
     beyond_little: bool | None
@@ -122,10 +125,9 @@ def beyond_little(ratio: Estimate | None) -> bool | None:
 
 def pair_ratio(first: Cell, second: Cell) -> PairRatio:
     ratio, band = None, None
-    if first.summary is not None:
-        band = first.summary.band("sps")  # the group's, alike in every summary of it
-        if second.summary is not None:
-            ratio = paired_ratio(first.summary, second.summary, "sps")
+    if first.summary is not None and second.summary is not None:
+        ratio = paired_ratio(first.summary, second.summary, "sps")
+        band = pair_band(first.summary, second.summary, "sps")
     code = verdict(ratio, band)
     return PairRatio(first, second, ratio, band, code, beyond_little(ratio) if code else None)
 
@@ -140,7 +142,10 @@ def caption_of(key: GroupKey, summaries: list[Summary]) -> Caption:
     published, label = source != LOCAL_SOURCE, source_label(source, hardware)
     failed = sum(s.failed_runs for s in summaries)
     short_code = "+".join(HASH.sub(lambda m: m.group()[:8], version) for version in code.split("+"))
-    return Caption(hardware, label, published, preset, task, short_code, min(counts), max(counts), failed)
+    in_time = all(s.in_time for s in summaries)
+    return Caption(
+        hardware, label, published, preset, task, short_code, min(counts), max(counts), failed, in_time
+    )
 
 
 def matrix_view(key: GroupKey, summaries: list[Summary]) -> MatrixView:

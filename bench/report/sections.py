@@ -420,7 +420,7 @@ def build_sections(model: ReportModel) -> list[Section]:
         section("how-to-read"),
         section("headline", groups=headline_model(groups)),
         matrix_section(model.matrices),
-        field_pairs_section([(g.label, g.runs) for g in groups]),
+        field_pairs_section(groups),
         across_tasks_section({g.key: g.runs for g in groups}, model.seed),
         section("figures", groups=figures_model(groups, model.seed)),
         debate_section(debate_model(model)),

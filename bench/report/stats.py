@@ -4,8 +4,8 @@ Means (SPS, final return per task) get a Student-t 95% interval from MIN_RUNS_FO
 percentile bootstrap of the mean is narrower than t with 4 degrees of freedom and covers well under 95%
 (tests/report/test_report_pairs.py simulates both). A ratio of two contenders is estimated over pairs of runs
 (same seed index, same round when recorded): the geometric mean of the per-pair ratios, with a Student-t
-interval on the log ratios (a ratio of two means has no interval of its own). The noise band is the group's
-run-to-run spread; `verdict`, the one place verdict words are decided, gives a word only outside it.
+interval on the log ratios (a ratio of two means has no interval of its own). The noise band is the run-to-run
+spread of the two compared contenders; `verdict`, the one place verdict words are decided, gives a word only outside it.
 
 Where the report pools across tasks or draws curve bands it keeps rliable's bootstrap. Data convention
 (rliable's): scores shaped runs x tasks (here runs = seeds). A bootstrap of one task and contender is

@@ -85,11 +85,13 @@ class Summary:
     """How many ok runs those means are over."""
     per_run: tuple[RunFigures, ...] = ()
     """Every ok run's paired figures (`paired_ratio` pairs them with another contender's)."""
-    bands: tuple[float | None, ...] = (None, None, None)
-    """The group's noise band per PAIRED_METRICS (stats.noise_band over every contender of the group)."""
+    first_update_warm_s: float | None = None
+    """Mean first update of the warm-cache runs: shown beside the cold figure, never averaged into it."""
 
-    def band(self, metric: str) -> float | None:
-        return self.bands[PAIRED_METRICS.index(metric)]
+    @property
+    def in_time(self) -> bool:
+        """Every run records its interleaved round, so its pairs are paired in time, not by seed index only."""
+        return all(f.round is not None for f in self.per_run)
 
 
 def run_figures(run: Run) -> RunFigures:
@@ -111,13 +113,12 @@ def paired_ratio(left: Summary, right: Summary, metric: str) -> Estimate | None:
     return ratio_estimate(pairs)  # type: ignore[arg-type]
 
 
-def group_bands(figures: dict[str, list[RunFigures]]) -> tuple[float | None, ...]:
-    """Per PAIRED_METRICS, the noise band of one group from every contender's runs."""
-    return tuple(
-        noise_band(
-            {name: [v for f in runs if (v := f.values[i]) is not None] for name, runs in figures.items()}
-        )
-        for i in range(len(PAIRED_METRICS))
+def pair_band(left: Summary, right: Summary, metric: str) -> float | None:
+    """The noise band of one comparison, from the two compared contenders' runs only: a noisy third contender
+    of the group never widens this pair's margin."""
+    index = PAIRED_METRICS.index(metric)
+    return noise_band(
+        {s.contender: [v for f in s.per_run if (v := f.values[index]) is not None] for s in (left, right)}
     )
 
 
@@ -171,8 +172,6 @@ def summarize(runs: list[Run]) -> list[Summary]:
     """One Summary per contender of `runs` (runs of one group)."""
     out = []
     grouped = by_contender(runs)
-    figures = {name: [run_figures(r) for r in group if r.ok] for name, group in grouped.items()}
-    bands = group_bands(figures)
     for contender, group in grouped.items():
         ok = [r for r in group if r.ok]
         cold = [r for r in ok if not r.warm_cache]  # compile-dependent figures: cold starts only
@@ -191,7 +190,8 @@ def summarize(runs: list[Run]) -> list[Summary]:
                 seeds=sum(r.num_seeds for r in ok),
                 startup_s=_mean([r.metric("startup_s") for r in ok]),
                 compile_s=_mean([r.metric("compile_s") for r in cold]),
-                first_update_s=_mean([r.metric("first_update_s") for r in ok]),
+                first_update_s=_mean([r.metric("first_update_s") for r in cold]),
+                first_update_warm_s=_mean([r.metric("first_update_s") for r in ok if r.warm_cache]),
                 wall_s=_mean([r.metric("wall_s") for r in cold]),
                 train_s=_mean_if_all([r.metric("train_s") for r in ok]),
                 eval_s=_mean_if_all([r.metric("eval_s") for r in ok]),
@@ -210,8 +210,7 @@ def summarize(runs: list[Run]) -> list[Summary]:
                 warm_runs=len(ok) - len(cold),
                 startup_phases=_mean_phases(phased),
                 startup_phase_runs=len(phased),
-                per_run=tuple(figures[contender]),
-                bands=bands,
+                per_run=tuple(run_figures(r) for r in ok),
             )
         )
     return out
@@ -237,6 +236,7 @@ fmt_band: Callable[[float | None], str] = partial(cell, "band")
 fmt_return_cell: Callable[[Summary], str] = partial(cell, "return_cell")
 fmt_threshold_cell: Callable[[Summary], str] = partial(cell, "threshold_cell")
 fmt_compile_cell: Callable[[Summary], str] = partial(cell, "compile_cell")
+fmt_first_update_cell: Callable[[Summary], str] = partial(cell, "first_update_cell")
 
 
 def headline_table(summaries: list[Summary], with_device_memory: bool, per_folder: dict[str, str]) -> Table:
@@ -247,7 +247,7 @@ def headline_table(summaries: list[Summary], with_device_memory: bool, per_folde
         row = {
             "contender": s.contender, "seeds (ok)": s.seeds, "failed runs": s.failed_runs,
             "startup_s": fmt(s.startup_s), "compile_s": fmt_compile_cell(s),
-            "first_update_s": fmt(s.first_update_s), "eval_s": fmt(s.eval_s), "steady SPS": fmt_estimate(s.sps),
+            "first_update_s": fmt_first_update_cell(s), "eval_s": fmt(s.eval_s), "steady SPS": fmt_estimate(s.sps),
             "final return": fmt_return_cell(s), "time to threshold": fmt_threshold_cell(s),
             "peak host MB": fmt(s.peak_rss_mb),
         }  # fmt: skip

@@ -17,7 +17,7 @@ from bench.commands import main
 from bench.harness.provenance import REPO_ROOT
 from bench.harness.store import read_records
 from bench.metrics import field_code
-from bench.metrics.source_metrics import Source, measure
+from bench.metrics.source_metrics import Source, concept_lists, measure
 from bench.report.field_code import pair_ratios
 
 BRANCHY = """
@@ -336,3 +336,24 @@ def test_no_third_party_source_is_tracked_in_git():
         ["git", "check-ignore", "-q", str(field_code.DEFAULT_CACHE / "x.whl")], cwd=REPO_ROOT, check=False
     )
     assert ignored.returncode == 0  # the default cache is git-ignored
+
+
+def test_concepts_see_the_method_calls_the_vocabulary_misses():
+    m = measure([Source("torch_snippet.py", TORCH_SNIPPET)])
+    assert "torch.Tensor.backward" not in m["vocabulary_names"]  # loss.backward(): no import reaches it
+    assert "autograd graph: backward, requires_grad, detach, no_grad" in m["concept_names"]
+    assert (
+        "optimizer state stepped in place, gradients zeroed by hand" in m["concept_names"]
+    )  # opt.zero_grad()
+    assert m["concepts"] == len(m["concept_names"]) and not any("PRNG" in c for c in m["concept_names"])
+    jax = measure([Source("jax_snippet.py", JAX_SNIPPET)])
+    assert any("PRNG" in c for c in jax["concept_names"]) and not any(
+        "autograd" in c for c in jax["concept_names"]
+    )
+
+
+def test_every_concept_has_a_source_and_a_marker():
+    for framework, items in concept_lists().items():
+        assert framework in ("jax", "torch")
+        for item in items:
+            assert item["source"].startswith("https://") and (item.get("names") or item.get("methods"))

@@ -321,8 +321,25 @@ def test_local_code_metrics_win_over_published_ones(tmp_path: Path) -> None:
     html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     by_impl = {r["implementation"]: r["sloc"] for r in local}
     assert f"jax_ppo {by_impl['jax_ppo']}, torch_ppo {by_impl['torch_ppo']}" in html
-    assert "the core PPO files: networks.py, losses.py, train.py" in html
+    assert "radon SLOC of the files the records count as core: jax_ppo" in " ".join(html.split())
     assert f"jax_ppo {by_impl['jax_ppo'] * 3}," not in html
+
+
+@pytest.mark.parametrize("extra_files", [(), ("__main__.py",)])
+def test_the_code_sentence_names_the_files_its_record_measured_and_an_older_classification(
+    tmp_path: Path, extra_files: tuple[str, ...]
+) -> None:
+    """The sentence names the record's files; a core that counted other files than today's rule says so."""
+    store = tmp_path / "results.jsonl"
+    rows = [r for r in load("several_seeds.jsonl") if r["record_type"] == "code_metrics"]
+    names = ("networks.py", "losses.py", "train.py", *extra_files)
+    rows = [{**r, "classification": "core", "files": [f"{r['implementation']}/{n}" for n in names]}
+            for r in rows if r["implementation"] != "shared_spec"]  # fmt: skip
+    store.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    html = " ".join(render_report(store, tmp_path / "index.html").read_text(encoding="utf-8").split())
+    listed = ", ".join(sorted(names))
+    assert f"count as core: jax_ppo {listed}; torch_ppo {listed}" in html
+    assert ("an older classification of core than today's" in html) == bool(extra_files)
 
 
 def test_unlike_runs_are_never_pooled(tmp_path: Path) -> None:

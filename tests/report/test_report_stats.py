@@ -125,14 +125,14 @@ def test_failed_runs_count_in_every_n_the_table_shows() -> None:
     assert fmt_threshold_cell(summary) == "reached by 2 of 5, median 40 s"
 
 
-def test_warm_cache_runs_count_for_speed_but_not_for_compile_time() -> None:
+def test_warm_cache_runs_count_for_speed_but_not_for_compile_time_or_first_update() -> None:
     from bench.report.data import Run
-    from bench.report.tables import fmt_compile_cell, summarize
+    from bench.report.tables import fmt_compile_cell, fmt_first_update_cell, summarize
 
     def run(seed: int, compile_s: float, cache: str) -> Run:
         record = {
             "compile_s": compile_s, "wall_s": compile_s + 20.0, "sps": 1000.0 + seed, "final_return": 10.0,
-            "time_to_threshold_s": compile_s + 5.0,
+            "time_to_threshold_s": compile_s + 5.0, "first_update_s": compile_s + 2.0,
             "extra": {"resources": {"jax_compile_cache": {"state": cache}}},
         }  # fmt: skip
         return Run("local", "GPU: H200", "gpu", "hopper", "gpu-scale", "jax", seed, "ok", record)
@@ -143,6 +143,11 @@ def test_warm_cache_runs_count_for_speed_but_not_for_compile_time() -> None:
     assert summary.tt_reached == 2 and summary.tt_threshold_median == pytest.approx(66.0)
     assert fmt_compile_cell(summary) == "61 (cold, n = 2; 1 warm-cache runs left out)"
     assert fmt_threshold_cell(summary).endswith("(1 warm-cache runs left out)")
+    assert summary.first_update_s == pytest.approx(63.0) and summary.first_update_warm_s == pytest.approx(6.0)
+    assert (
+        fmt_first_update_cell(summary)
+        == "63 (cold, n = 2); warm cache 6 (n = 1, shown apart, never averaged in)"
+    )
 
 
 def test_stratified_iqm_pools_tasks_and_resamples_within_each() -> None:
