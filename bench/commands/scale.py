@@ -1,0 +1,160 @@
+"""`python -m bench scale`: steady speed as a function of scale, each point beside the controls that bound it.
+
+Why: whether JAX brings a speed gain depends on how many envs step at once and how wide the networks are; one
+shape per preset cannot say. Every point keeps the learner's work per update fixed: the preset's batch
+(num_envs x num_steps), so num_steps = batch / num_envs, with its minibatch count and epochs; at one num_envs
+the networks' width moves too, so the learner's share moves. Round r runs seed r of every contender at every
+point (the order rotating), so a slow spell of the machine falls on all of them; each record carries its
+`sweep_point`. Then the controls at the same points, on the same machine and store: env-only (the simulator's
+own rate, the ceiling), learner-only (same batch, minibatches, epochs, width) and, for the Brax env, the
+hand-off; the report's cost model uses nothing else. Resumable: runs stored ok are skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.commands import envs, handoff, learner, run
+from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
+from bench.harness.contenders import Contender
+from bench.harness.devices import DeviceChoice
+from bench.harness.sweep import run_sweep
+from bench.report.scale_model import LEARNER_FRAMEWORKS, SIMULATORS, learner_framework
+from shared_spec.exit_codes import EXIT_OK
+from shared_spec.resources import resolve_vector_env
+from shared_spec.spec import PPOSpec
+
+AUTO_PRESETS = {"cpu": "cpu-scale", "gpu": "gpu-scale"}
+DEFAULT_NUM_ENVS = {"cpu": "4,16,64,256", "gpu": "256,2048,16384"}
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    """One point of the sweep: num_envs, the rollout length that keeps the batch, the networks' width."""
+
+    num_envs: int
+    num_steps: int
+    hidden: tuple[int, ...]
+
+    def overrides(self, base: PPOSpec) -> list[str]:
+        """`--set` words; the width only where it differs from the preset's, so its own point keeps its hash."""
+        words = [f"num_envs={self.num_envs}", f"num_steps={self.num_steps}"]
+        if self.hidden != base.actor_hidden or self.hidden != base.critic_hidden:
+            width = ",".join(map(str, self.hidden))
+            words += [f"actor_hidden={width}", f"critic_hidden={width}"]
+        return words
+
+    def tag(self, batch_size: int) -> dict[str, Any]:
+        return {"sweep": "scale", "num_envs": self.num_envs, "num_steps": self.num_steps,
+                "hidden": list(self.hidden), "batch_size": batch_size}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScaleArgs(run.RunArgs):
+    preset: str = flag("auto", "preset whose learner work every point keeps (auto: cpu-scale, gpu-scale)")
+    seeds: int = flag(4, "rounds of every contender at every point (4: the fewest pairs a verdict needs)")
+    contenders: str = flag("jax,torch-brax,jax-gym,torch", "comma-separated names (same-simulator pairs)")
+    num_envs: str | None = flag(None, "comma-separated; each divides the batch (default: CPU 4,16,64,256; "
+                                "GPU 256,2048,16384)")  # fmt: skip
+    widths: str = flag("64x64,256x256,1024x1024", "the width axis, both networks (empty: none)")
+    width_envs: int | None = flag(None, "num_envs of the width axis (default: the preset's)")
+    no_controls: bool = flag(False, "skip the env-only, learner-only and hand-off controls")
+    env_budget_steps: int = flag(20_000, "env steps the env-only control times per point")
+
+
+def scale_points(
+    spec: PPOSpec, num_envs: list[int], widths: list[tuple[int, ...]], width_envs: int
+) -> list[ScalePoint]:
+    """The num_envs axis at the preset's width, then the width axis at `width_envs`; each divides the batch."""
+    batch = spec.batch_size
+    for n in [*num_envs, width_envs]:
+        if n < 1 or batch % n or (batch // n) < 1:
+            raise fail(
+                f"--num-envs/--width-envs: got {n}; allowed: divisors of the batch {batch} (num_envs x num_steps)"
+            )
+    points = [ScalePoint(n, batch // n, spec.actor_hidden) for n in num_envs]
+    points += [ScalePoint(width_envs, batch // width_envs, width) for width in widths]
+    return list(dict.fromkeys(points))
+
+
+def parse_widths(text: str) -> list[tuple[int, ...]]:
+    try:
+        return [tuple(int(n) for n in width.split("x")) for width in split(text)]
+    except ValueError:
+        raise fail(f"--widths: got {text!r}; allowed: e.g. 64x64,256x256") from None
+
+
+def scale(args: ScaleArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
+    """Every point's runs, interleaved round by round, then the controls; exit 1 if anything did not end ok."""
+    contenders = run.check_arguments(args, table)
+    device = run.choose_device(args)
+    preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
+    args = dataclasses.replace(args, preset=preset)
+    _, spec, _ = run.resolve(args, device)
+    try:
+        num_envs = [int(n) for n in split(args.num_envs or DEFAULT_NUM_ENVS[device.kind])]
+    except ValueError:
+        raise fail(f"--num-envs: got {args.num_envs!r}; allowed: comma-separated integers") from None
+    points = scale_points(spec, num_envs, parse_widths(args.widths), args.width_envs or spec.num_envs)
+    plans = []
+    for point in points:
+        point_args = dataclasses.replace(args, overrides=[*args.overrides, *point.overrides(spec)])
+        runs, context = run.planned(point_args, table, bench_argv, device)
+        plans.append((point, runs, dataclasses.replace(context, sweep_point=point.tag(spec.batch_size))))
+    print(f"bench scale: preset {preset}, batch {spec.batch_size}, {len(points)} points, {args.seeds} round(s) "
+          f"of {', '.join(c.name for c in contenders)}, store {args.store}", file=sys.stderr)  # fmt: skip
+    records = []
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        for point, runs, context in plans:
+            print(f"bench scale: round {seed}, {point.num_envs} envs x {point.num_steps} steps, "
+                  f"hidden {'x'.join(map(str, point.hidden))}", file=sys.stderr)  # fmt: skip
+            todo = [r for r in runs if r.seed == seed]
+            records += run_sweep(todo, context, store=args.store, force=args.force, executor=args.executor,
+                                 address=args.address)  # fmt: skip
+    print(run.summary(records))
+    statuses = [EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK]
+    if not args.no_controls:
+        statuses += controls(args, spec, points, [c.name for c in contenders], device, bench_argv)
+    return max(statuses)
+
+
+def controls(
+    args: ScaleArgs,
+    spec: PPOSpec,
+    points: list[ScalePoint],
+    names: list[str],
+    device: DeviceChoice,
+    bench_argv: list[str],
+) -> list[int]:
+    """The controls the report's cost model reads, at the sweep's points: env-only per simulator the
+    contenders step, learner-only per framework at the batch and every width, the hand-off per Brax point."""
+    kind, simulators = device.kind, {SIMULATORS.get(name) for name in names}
+    all_envs = sorted({p.num_envs for p in points})
+    modes = (
+        sorted({resolve_vector_env(spec.vector_env, n) for n in all_envs})
+        if "gymnasium" in simulators
+        else []
+    )
+    env_args = envs.EnvArgs(
+        task=spec.task, num_envs=",".join(map(str, all_envs)), brax_backends=spec.brax_backend if "brax" in simulators else "",
+        gym_modes=",".join(modes), budget_steps=args.env_budget_steps, logs_dir=args.logs_dir, store=args.store,
+    )  # fmt: skip
+    frameworks = sorted({learner_framework(n, kind) for n in names if n in LEARNER_FRAMEWORKS})
+    learner_args = learner.LearnerArgs(
+        frameworks=",".join(frameworks), preset=args.preset, batch_sizes=str(spec.batch_size),
+        hiddens=",".join(sorted({"x".join(map(str, p.hidden)) for p in points})), rounds=3, device=kind,
+        logs_dir=args.logs_dir, store=args.store,
+    )  # fmt: skip
+    statuses = [envs.run(env_args, bench_argv, device), learner.run(learner_args, bench_argv, device)]
+    if "brax" in simulators:
+        for point in points:
+            overrides = [*args.overrides, *point.overrides(spec), f"device={kind}"]
+            handoff_args = handoff.HandoffArgs(
+                preset=args.preset, steps=100, overrides=overrides, logs_dir=args.logs_dir, store=args.store
+            )
+            statuses.append(handoff.handoff(handoff_args, bench_argv))
+    return statuses
