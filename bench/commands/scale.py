@@ -5,25 +5,30 @@ shape per preset cannot say. Every point keeps the learner's work per update fix
 (num_envs x num_steps), so num_steps = batch / num_envs, with its minibatch count and epochs; at one num_envs
 the networks' width moves too, so the learner's share moves. Round r runs seed r of every contender at every
 point (the order rotating), so a slow spell of the machine falls on all of them; each record carries its
-`sweep_point`. Then the controls at the same points, on the same machine and store: env-only (the simulator's
-own rate, the ceiling), learner-only (same batch, minibatches, epochs, width) and, for the Brax env, the
-hand-off; the report's cost model uses nothing else. Resumable: runs stored ok are skipped.
+`sweep_point`. The controls come first (a budget that cuts the runs short still leaves the model's terms), at
+the same points, on the same machine and store: env-only (the simulator's own rate, the ceiling), learner-only
+(same batch, minibatches, epochs, width) and, for the Brax env, the hand-off; the report's cost model uses
+nothing else. Resumable: runs and control points this host stored ok are skipped (`--force` repeats them).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.commands import envs, handoff, learner, run
 from bench.commands.common import EXIT_RUN_FAILED, fail, flag, split
 from bench.harness.contenders import Contender
 from bench.harness.devices import DeviceChoice
+from bench.harness.store import read_records
 from bench.harness.sweep import run_sweep
 from bench.report.scale_model import LEARNER_FRAMEWORKS, SIMULATORS, learner_framework
+from shared_spec.cli import spec_or_exit
 from shared_spec.exit_codes import EXIT_OK
 from shared_spec.resources import resolve_vector_env
 from shared_spec.spec import PPOSpec
@@ -89,7 +94,7 @@ def parse_widths(text: str) -> list[tuple[int, ...]]:
 
 
 def scale(args: ScaleArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
-    """Every point's runs, interleaved round by round, then the controls; exit 1 if anything did not end ok."""
+    """The controls, then every point's runs interleaved round by round; exit 1 if anything did not end ok."""
     contenders = run.check_arguments(args, table)
     device = run.choose_device(args)
     preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
@@ -100,6 +105,11 @@ def scale(args: ScaleArgs, table: Mapping[str, Contender], bench_argv: list[str]
     except ValueError:
         raise fail(f"--num-envs: got {args.num_envs!r}; allowed: comma-separated integers") from None
     points = scale_points(spec, num_envs, parse_widths(args.widths), args.width_envs or spec.num_envs)
+    statuses = (
+        []
+        if args.no_controls
+        else controls(args, spec, points, [c.name for c in contenders], device, bench_argv)
+    )
     plans = []
     for point in points:
         point_args = dataclasses.replace(args, overrides=[*args.overrides, *point.overrides(spec)])
@@ -116,10 +126,30 @@ def scale(args: ScaleArgs, table: Mapping[str, Contender], bench_argv: list[str]
             records += run_sweep(todo, context, store=args.store, force=args.force, executor=args.executor,
                                  address=args.address)  # fmt: skip
     print(run.summary(records))
-    statuses = [EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK]
-    if not args.no_controls:
-        statuses += controls(args, spec, points, [c.name for c in contenders], device, bench_argv)
-    return max(statuses)
+    return max([*statuses, EXIT_RUN_FAILED if any(r["status"] != "ok" for r in records) else EXIT_OK])
+
+
+def measured(store: Path) -> set[tuple[Any, ...]]:
+    """The control points this host already stored ok: a resumed sweep measures only what is missing."""
+    host, found = socket.gethostname(), set()
+    for r in read_records(store) if store.exists() else []:
+        if r.get("status") == "ok" and r.get("provenance", {}).get("hostname") == host:
+            kind = r.get("record_type")
+            if kind == "env_throughput":
+                found.add((kind, r.get("simulator"), r.get("backend"), r.get("task"), r.get("num_envs")))
+            elif kind == "learner_throughput":
+                found.add(
+                    (
+                        kind,
+                        r.get("framework"),
+                        r.get("preset"),
+                        r.get("batch_size"),
+                        tuple(r.get("hidden") or ()),
+                    )
+                )
+            elif kind == "handoff":
+                found.add((kind, r.get("spec_hash")))
+    return found
 
 
 def controls(
@@ -130,31 +160,46 @@ def controls(
     device: DeviceChoice,
     bench_argv: list[str],
 ) -> list[int]:
-    """The controls the report's cost model reads, at the sweep's points: env-only per simulator the
-    contenders step, learner-only per framework at the batch and every width, the hand-off per Brax point."""
-    kind, simulators = device.kind, {SIMULATORS.get(name) for name in names}
-    all_envs = sorted({p.num_envs for p in points})
-    modes = (
-        sorted({resolve_vector_env(spec.vector_env, n) for n in all_envs})
-        if "gymnasium" in simulators
-        else []
-    )
-    env_args = envs.EnvArgs(
-        task=spec.task, num_envs=",".join(map(str, all_envs)), brax_backends=spec.brax_backend if "brax" in simulators else "",
-        gym_modes=",".join(modes), budget_steps=args.env_budget_steps, logs_dir=args.logs_dir, store=args.store,
-    )  # fmt: skip
-    frameworks = sorted({learner_framework(n, kind) for n in names if n in LEARNER_FRAMEWORKS})
-    learner_args = learner.LearnerArgs(
-        frameworks=",".join(frameworks), preset=args.preset, batch_sizes=str(spec.batch_size),
-        hiddens=",".join(sorted({"x".join(map(str, p.hidden)) for p in points})), rounds=3, device=kind,
-        logs_dir=args.logs_dir, store=args.store,
-    )  # fmt: skip
-    statuses = [envs.run(env_args, bench_argv, device), learner.run(learner_args, bench_argv, device)]
-    if "brax" in simulators:
-        for point in points:
-            overrides = [*args.overrides, *point.overrides(spec), f"device={kind}"]
-            handoff_args = handoff.HandoffArgs(
-                preset=args.preset, steps=100, overrides=overrides, logs_dir=args.logs_dir, store=args.store
-            )
+    """The controls the report's cost model reads, at the sweep's points and not yet stored by this host
+    (`--force`: all): env-only per simulator the contenders step, learner-only per framework at the batch and
+    every width, the hand-off at every point of the Brax env."""
+    done = set() if args.force else measured(args.store)
+    kind, simulators, statuses = device.kind, {SIMULATORS.get(name) for name in names}, []
+    settings = [("brax", spec.brax_backend)] if "brax" in simulators else []
+    if "gymnasium" in simulators:
+        settings += [
+            ("gymnasium", mode)
+            for mode in sorted({resolve_vector_env(spec.vector_env, p.num_envs) for p in points})
+        ]
+    for simulator, setting in settings:
+        todo = sorted(
+            {p.num_envs for p in points}
+            - {key[4] for key in done if key[:4] == ("env_throughput", simulator, setting, spec.task)}
+        )
+        if todo:
+            env_args = envs.EnvArgs(
+                task=spec.task, num_envs=",".join(map(str, todo)), brax_backends=setting if simulator == "brax" else "",
+                gym_modes=setting if simulator == "gymnasium" else "", budget_steps=args.env_budget_steps,
+                logs_dir=args.logs_dir, store=args.store,
+            )  # fmt: skip
+            statuses.append(envs.run(env_args, bench_argv, device))
+    for framework in sorted({learner_framework(n, kind) for n in names if n in LEARNER_FRAMEWORKS}):
+        widths = sorted(
+            {
+                "x".join(map(str, p.hidden))
+                for p in points
+                if ("learner_throughput", framework, args.preset, spec.batch_size, p.hidden) not in done
+            }
+        )
+        if widths:
+            learner_args = learner.LearnerArgs(
+                frameworks=framework, preset=args.preset, batch_sizes=str(spec.batch_size), hiddens=",".join(widths),
+                rounds=3, device=kind, logs_dir=args.logs_dir, store=args.store,
+            )  # fmt: skip
+            statuses.append(learner.run(learner_args, bench_argv, device))
+    for point in points if "brax" in simulators else []:
+        overrides = [*args.overrides, *point.overrides(spec), f"device={kind}"]  # the runs' spec, so its hash
+        if ("handoff", spec_or_exit(args.preset, overrides).spec_hash()) not in done:
+            handoff_args = handoff.HandoffArgs(args.preset, 100, overrides, args.logs_dir, args.store)
             statuses.append(handoff.handoff(handoff_args, bench_argv))
     return statuses

@@ -62,7 +62,9 @@ def run_record(contender: str, num_envs: int, hidden: tuple[int, ...], seed: int
     env_s, learner_s, rest = predicted(contender, num_envs, hidden)
     rollout_s, update_s = env_s + (rest or 0.0), learner_s
     half, extra = MISSES.get((contender, num_envs, hidden), ("update", 0.0))
-    rollout_s, update_s = (rollout_s + extra, update_s) if half == "rollout" else (rollout_s, update_s + extra)
+    rollout_s, update_s = (
+        (rollout_s + extra, update_s) if half == "rollout" else (rollout_s, update_s + extra)
+    )
     scale = DRIFT[seed] * WOBBLE[(seed + len(contender)) % 4]
     rollout_s, update_s = rollout_s * scale, update_s * scale
     sps = BATCH / (rollout_s + update_s)
