@@ -77,7 +77,7 @@ def scale_points(
     """The num_envs axis at the preset's width, then the width axis at `width_envs`; each divides the batch."""
     batch = spec.batch_size
     for n in [*num_envs, width_envs]:
-        if n < 1 or batch % n or (batch // n) < 1:
+        if n < 1 or batch % n:
             raise fail(
                 f"--num-envs/--width-envs: got {n}; allowed: divisors of the batch {batch} (num_envs x num_steps)"
             )
@@ -96,6 +96,8 @@ def parse_widths(text: str) -> list[tuple[int, ...]]:
 def scale(args: ScaleArgs, table: Mapping[str, Contender], bench_argv: list[str]) -> int:
     """The controls, then every point's runs interleaved round by round; exit 1 if anything did not end ok."""
     contenders = run.check_arguments(args, table)
+    if args.tasks:
+        raise fail("--tasks: not allowed with scale; a sweep runs its preset's task (--set task=NAME)")
     device = run.choose_device(args)
     preset = AUTO_PRESETS[device.kind] if args.preset == "auto" else args.preset
     args = dataclasses.replace(args, preset=preset)

@@ -165,9 +165,7 @@ def family(store: Store, runs: list[Run], slug: str) -> Family:
     names = {s.contender for rows in summaries.values() for s in rows if s.ok_runs}
     pairs = [c for c in COMPARISONS if c.question == "framework" and {c.left, c.right} <= names]
     first = runs[0]
-    controls = controls_of(
-        store, machine_of(first.source if first.source == LOCAL_SOURCE else first.origin, first.provenance)
-    )
+    controls = controls_of(store, machine_of(first.source, first.provenance))
     fits = [
         fit(
             s.contender,

@@ -58,14 +58,10 @@ class Point:
 
 def point_of(run: Run) -> Point | None:
     spec = run.record.spec
-    num_envs, num_steps, hidden = spec.get("num_envs"), spec.get("num_steps"), spec.get("actor_hidden")
-    if (
-        not isinstance(num_envs, int)
-        or not isinstance(num_steps, int)
-        or not isinstance(hidden, list | tuple)
-    ):
+    try:
+        return Point(int(spec["num_envs"]), int(spec["num_steps"]), tuple(spec["actor_hidden"]))
+    except (KeyError, TypeError, ValueError):
         return None
-    return Point(num_envs, num_steps, tuple(hidden))
 
 
 Machine = tuple[bool, Any, Any, Any]
@@ -91,35 +87,25 @@ class Controls:
 
 def controls_of(store: Store, machine: Machine) -> Controls:
     def ok(kind: str) -> list[Any]:
-        records = store.others.get(kind, [])
+        found = store.others.get(kind, [])
         return [
             r
-            for r in records
+            for r in found
             if r.get("status") == "ok" and machine_of(r.get("_source"), r.provenance) == machine
         ]
 
-    env = {
-        (r.get("simulator"), r.get("backend"), r.get("task"), r.get("num_envs")): rate
-        for r in ok("env_throughput")
-        if (rate := finite(r.get("steps_per_s")))
-    }
-    learner = {}
-    for r in ok("learner_throughput"):
-        per_update = finite(r.get("update_s_mean")) or (
-            1 / rate if (rate := finite(r.get("updates_per_s"))) else None
-        )
-        keys = ("framework", "task", "batch_size")
-        shape = (tuple(r.get("hidden") or ()), r.get("num_minibatches"), r.get("update_epochs"))
-        if per_update:
-            learner[(*(r.get(k) for k in keys), *shape)] = per_update
-    handoff = {
-        str(r.get("spec_hash")): {
-            k: float(v) for k, v in r.get("ms_per_step").items() if finite(v) is not None
-        }
-        for r in ok("handoff")
-        if isinstance(r.get("ms_per_step"), dict)
-    }
-    return Controls(env, learner, handoff)
+    env = {(r.get("simulator"), r.get("backend"), r.get("task"), r.get("num_envs")): finite(r.get("steps_per_s"))
+           for r in ok("env_throughput")}  # fmt: skip
+    learner = {
+        (r.get("framework"), r.get("task"), r.get("batch_size"), tuple(r.get("hidden") or ()),
+         r.get("num_minibatches"), r.get("update_epochs")): finite(r.get("update_s_mean"))
+        for r in ok("learner_throughput")
+    }  # fmt: skip
+    handoff = {str(r.get("spec_hash")): r.get("ms_per_step") for r in ok("handoff")}
+    return Controls(
+        {k: v for k, v in env.items() if v}, {k: v for k, v in learner.items() if v},
+        {k: {m: float(x) for m, x in v.items() if finite(x) is not None} for k, v in handoff.items() if isinstance(v, dict)},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
