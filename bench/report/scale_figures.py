@@ -58,6 +58,8 @@ def ratio_figure(family: Family) -> str | None:
             ax.fill_between(
                 bx, [1 - b for b in band], [1 + b for b in band], color=color(pair.right), alpha=0.1
             )
+        if pair.crossover.kind in ("from", "up_to"):  # where the interval clears the band
+            ax.axvline(pair.crossover.num_envs, color=color(pair.right), linestyle=":", linewidth=1)
     ax.legend(fontsize=7)
     return to_data_uri(fig)
 
