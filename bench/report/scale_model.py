@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.report.data import LOCAL_SOURCE, Run, Store, finite
 from bench.report.settings import MATRIX, MATRIX_LEARNERS, MATRIX_SIMULATORS
-from bench.report.tables import Summary
+from bench.report.tables import PAIRED_METRICS, Summary
 
 MISS_LIMIT = 0.20
 """A prediction off by more than this share of the measured speed is a miss the report explains."""
@@ -248,14 +248,21 @@ def fit(contender: str, point: Point, summary: Summary, run: Run, controls: Cont
     )  # fmt: skip
 
 
+def cold_first_update(summary: Summary) -> float | None:
+    """Mean time to the first update over the runs that started with a cold compilation cache."""
+    index = PAIRED_METRICS.index("first_update_s")
+    values = [v for run in summary.per_run if (v := run.values[index]) is not None]
+    return sum(values) / len(values) if values else None
+
+
 def break_even_steps(jax: Summary, torch: Summary) -> float | None:
     """Env steps after which the JAX side's run has caught up with the PyTorch side's, from the mean time to
-    the first update (compile included) and steady SPS: 0 when JAX has nothing to pay back (its first update
+    the first update of cold-start runs (compile included) and steady SPS: 0 when JAX has nothing to pay back (its first update
     comes no later), inf when it never catches up (not faster); None without both figures."""
-    if None in (jax.first_update_s, torch.first_update_s, jax.sps, torch.sps):
+    starts = [cold_first_update(jax), cold_first_update(torch)]
+    if None in starts or jax.sps is None or torch.sps is None:
         return None
-    assert jax.sps is not None and torch.sps is not None
-    extra_s = jax.first_update_s - torch.first_update_s  # type: ignore[operator]
+    extra_s = starts[0] - starts[1]  # type: ignore[operator]
     per_step_saved = 1 / torch.sps.value - 1 / jax.sps.value
     if extra_s <= 0:
         return 0.0

@@ -5,6 +5,7 @@ sweep's points (stand-ins record what they were asked)."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def scale_args(bench, *extra: str) -> list[str]:
 
 
 def test_rounds_interleave_every_point_and_a_rerun_resumes(bench) -> None:
+    before = os.environ.get("JAX_COMPILATION_CACHE_DIR")
     assert bench.main(*scale_args(bench, "--seeds", "2", "--no-controls")) == 0
+    assert os.environ.get("JAX_COMPILATION_CACHE_DIR") == before  # set for each run only
     runs = records(bench.store_path)
     order = [(r["round"], r["spec"]["num_envs"], tuple(r["spec"]["actor_hidden"])) for r in runs]
     assert [key for key in order[::2]] == [

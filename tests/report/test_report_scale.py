@@ -183,3 +183,21 @@ def test_a_store_without_a_sweep_says_so(tmp_path: Path) -> None:
     store = fixture.write_store(tmp_path / "results.jsonl", fixture.scale_records()[:1])
     html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
     assert "No scale sweep in the store" in html
+
+
+def test_published_folders_of_one_card_pool_into_one_sweep(tmp_path: Path) -> None:
+    """The GPU plan's case: the headline cell's untagged runs in one published folder are a point of the sweep
+    whose other points a later session published; the controls of either folder count."""
+    records = fixture.scale_records()
+    headline = [r for r in records if r.get("spec", {}).get("num_envs") == 16]
+    for record in headline:
+        record["sweep_point"] = None
+    rest = [r for r in records if r not in headline]
+    for folder, part in (("gpu-2026-12-01", headline), ("gpu-2026-12-02", rest)):
+        (tmp_path / "published" / folder).mkdir(parents=True)
+        fixture.write_store(tmp_path / "published" / folder / "results.jsonl", part)
+    local = fixture.write_store(tmp_path / "results.jsonl", [])
+    (family,) = build_model(load_store(local, tmp_path / "published")).scale
+    assert family.published and family.source == "gpu-2026-12-01, gpu-2026-12-02"
+    assert family.num_envs == fixture.NUM_ENVS and family.width_envs == fixture.WIDTH_ENVS
+    assert fit_of(family, "jax", 16).predicted_sps is not None
