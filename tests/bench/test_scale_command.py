@@ -16,6 +16,8 @@ from bench.commands.scale import ScalePoint, scale_points
 from bench.harness.contenders import Contender
 from shared_spec.presets import resolve_spec
 
+CACHE = "JAX_COMPILATION_CACHE_DIR"
+
 
 def records(store: Path) -> list[dict]:
     return [json.loads(line) for line in store.read_text().splitlines()]
@@ -113,3 +115,15 @@ def test_a_rerun_measures_only_the_control_points_this_host_lacks(bench, monkeyp
     argv[argv.index("ok,noisy-ok")] = "jax"
     assert bench.main(*argv) == 0
     assert (asked["env"], asked["learner"], len(asked["handoff"])) == (["4"], ["16x16"], 2)
+
+
+def test_each_run_compiles_into_its_points_own_cache(bench, monkeypatch, tmp_path: Path) -> None:
+    """A trainer calls its run warm when the cache folder holds anything: one folder per point and contender
+    keeps each point's first round cold."""
+    seen: list[tuple[str, str]] = []
+    record = lambda runs, context, **_: seen.append((runs[0].contender.name, os.environ[CACHE])) or []  # noqa: E731
+    monkeypatch.setattr(scale_command, "run_sweep", record)
+    assert bench.main(*scale_args(bench, "--seeds", "2", "--no-controls", "--jax-cache", str(tmp_path))) == 0
+    folders = [Path(folder) for _, folder in seen]
+    assert len(seen) == 12 and len(set(folders)) == 6  # 3 points x 2 contenders, each folder used by 2 rounds
+    assert all(folder.parent.parent == tmp_path for folder in folders)

@@ -20,7 +20,7 @@ from bench.report.model import build_model
 from bench.report.scale import Crossover, Family, PointPair, crossover
 from bench.report.scale_model import MISS_LIMIT, Point, break_even_steps
 from bench.report.stats import Estimate
-from bench.report.tables import Summary
+from bench.report.tables import RunFigures, Summary
 
 
 def family_of(tmp_path: Path, records: list[dict]) -> tuple[Family, ...]:
@@ -146,11 +146,12 @@ def test_break_even_is_the_extra_start_over_the_time_saved_per_step(tmp_path: Pa
     )
 
 
-def test_break_even_edges() -> None:
+def test_break_even_edges_and_only_cold_starts_count() -> None:
     def summary(first: float, sps: float) -> Summary:
         required = {f.name: None for f in fields(Summary) if f.default is MISSING}
         required.update(contender="x", ok_runs=1, failed_runs=0, seeds=1, tt_reached=0, first_update_s=first)
-        return Summary(**{**required, "sps": Estimate(sps, None, None, 1, "single")})
+        cold, warm = RunFigures("0", 0, (sps, first, None)), RunFigures("1", 1, (sps, None, None))
+        return Summary(**{**required, "sps": Estimate(sps, None, None, 1, "single"), "per_run": (cold, warm)})
 
     assert (
         break_even_steps(summary(2.0, 100.0), summary(4.0, 50.0)) == 0.0
