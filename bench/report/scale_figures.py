@@ -28,9 +28,10 @@ LABELS = {
 """Axis labels drawn into the images (labels, not sentences)."""
 
 
-def _axes(label: str) -> tuple[plt.Figure, Axes]:
+def _axes(label: str, family: Family) -> tuple[plt.Figure, Axes]:
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(family.num_envs, [str(n) for n in family.num_envs])
     ax.set_xlabel(LABELS["num_envs"])
     ax.set_ylabel(label)
     ax.grid(alpha=0.3)
@@ -42,7 +43,7 @@ def ratio_figure(family: Family) -> str | None:
     curves = [p for p in family.pairs if any(point.ratio for point in p.points)]
     if not curves:
         return None
-    fig, ax = _axes(LABELS["ratio"])
+    fig, ax = _axes(LABELS["ratio"], family)
     ax.axhline(1.0, color="#555", linewidth=0.8)
     for pair in curves:
         rows = [p for p in pair.points if p.ratio]
@@ -69,7 +70,7 @@ def fraction_figure(family: Family) -> str | None:
     along = [f for f in family.fits if f.point.hidden == family.width and f.fraction is not None]
     if not along:
         return None
-    fig, ax = _axes(LABELS["fraction"])
+    fig, ax = _axes(LABELS["fraction"], family)
     ax.axhline(1.0, color="#555", linewidth=0.8)
     for name in dict.fromkeys(f.contender for f in along):
         rows = sorted((f.point.num_envs, f.fraction) for f in along if f.contender == name)
@@ -87,7 +88,7 @@ def break_even_figure(family: Family) -> str | None:
     curves = [(pair, rows) for pair, rows in curves if rows]
     if not curves:
         return None
-    fig, ax = _axes(LABELS["break_even"])
+    fig, ax = _axes(LABELS["break_even"], family)
     ax.set_yscale("log")
     for pair, rows in curves:
         ax.plot(
