@@ -5,6 +5,7 @@ where they lie, the crossover rule, the break-even run length and the rendered s
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from dataclasses import MISSING, fields
@@ -21,6 +22,8 @@ from bench.report.scale import Crossover, Family, PointPair, crossover
 from bench.report.scale_model import MISS_LIMIT, Point, break_even_steps
 from bench.report.stats import Estimate
 from bench.report.tables import RunFigures, Summary
+
+FIXTURES = Path(__file__).resolve().parents[2] / "reports" / "fixtures"
 
 
 def family_of(tmp_path: Path, records: list[dict]) -> tuple[Family, ...]:
@@ -175,7 +178,7 @@ def test_the_section_and_the_answer_panel_say_the_crossover(tmp_path: Path) -> N
     assert "the update half holds 100% of the gap" in text
     answer = html[html.index('<section id="answer-panel">') : html.index('<section id="overview">')]
     answer_text = " ".join(re.sub(r"<[^>]+>", " ", answer).split())
-    assert "Speed against scale , CPU: AMD EPYC 7B13" in answer_text
+    assert "Against scale (CPU: AMD EPYC 7B13" in answer_text
     assert "from 64 envs on jax faster" in answer_text
     assert "No ok run in the store yet" not in answer_text
 
@@ -202,3 +205,17 @@ def test_published_folders_of_one_card_pool_into_one_sweep(tmp_path: Path) -> No
     assert family.published and family.source == "gpu-2026-12-01, gpu-2026-12-02"
     assert family.num_envs == fixture.NUM_ENVS and family.width_envs == fixture.WIDTH_ENVS
     assert fit_of(family, "jax", 16).predicted_sps is not None
+
+
+def test_the_scale_line_joins_the_speed_sentence_of_its_machines_panel(tmp_path: Path) -> None:
+    store = fixture.write_store(tmp_path / "results.jsonl", fixture.scale_records())
+    main = [json.loads(line) for line in (FIXTURES / "several_seeds.jsonl").read_text().splitlines() if line]
+    for record in main:  # the same machine as the sweep's
+        record.get("provenance", {}).update(fixture.MACHINE)
+    with store.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(r) + "\n" for r in main)
+    html = render_report(store, tmp_path / "index.html").read_text(encoding="utf-8")
+    answer = html[html.index('<section id="answer-panel">') : html.index('<section id="overview">')]
+    speed = [item for item in answer.split("<li>") if "Speed</a>, simulator held fixed" in item]
+    assert len(speed) == 1 and "Against scale" in speed[0] and "from 64 envs on jax faster" in speed[0]
+    assert answer.count("Against scale") == 1
