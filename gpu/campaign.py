@@ -85,9 +85,10 @@ def pack_logs(out: Path) -> None:
 
 
 def bench_command(run: CampaignRun, step: Step) -> list[str]:
-    """The step's command line: `python -m bench --store STORE SUBCOMMAND ...` or `python -m MODULE ...`."""
+    """The step's command line: `python -m bench --store STORE SUBCOMMAND ...` or `python -m MODULE ...`
+    ({out}: the output folder, {first_seed}: `--first-seed`)."""
     words = step.rehearsal_command if run.rehearsal and step.rehearsal_command is not None else step.command
-    words = [w.replace("{out}", str(run.out)) for w in words]
+    words = [w.replace("{out}", str(run.out)).replace("{first_seed}", str(run.first_seed)) for w in words]
     if words[0] == "-m":
         return [sys.executable, *words]
     return [sys.executable, "-m", "bench", "--store", str(run.store), *words]
@@ -98,7 +99,7 @@ class CampaignArgs:
     plan: Path = flag(MISSING, "the plan file (TOML), e.g. gpu/gpu.toml", flag="plan")
     out: Path = flag(Path("reports/campaign"), "results.jsonl, index.html, logs")
     budget_s: float | None = flag(None, "wall-time budget (default: the plan's)")
-    part: str = flag("all", "run one part of the plan (a, b) or all", choices=PARTS)
+    part: str = flag("all", "run one part of the plan (a, b, c) or all", choices=PARTS)
     first_seed: int = flag(0, "round r runs seed K+r: add seeds to earlier runs")
     rehearsal: bool = flag(False, "on the CPU at toy scale (the plan's rehearsal)")
     state: Path | None = flag(None, "store and caches (default: the plan's state_dir)")

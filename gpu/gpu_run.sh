@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU campaign on the lent, offline machine (docs/GPU.md):
-#   bash gpu/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]
+#   bash gpu/gpu_run.sh OUTDIR [--part a|b|c] [--budget-s N] [--first-seed K] [--rehearsal]
 # Installs the wheelhouse (wheelhouse/*.whl, or $WHEELHOUSE, plus any wheel joined from the parts that
 # successive calls carried in wheelhouse-parts/ or $WHEEL_PARTS) into $GPU_RUN_SITE (default /tmp/site) once per
 # machine, then runs the plan gpu/gpu.toml (`python -m gpu.campaign`, which does the rest: GPU check,
@@ -8,7 +8,7 @@
 # OUTDIR/gpu_run.log too. PYTHON: the interpreter (default python3, on the lent machines the one with JAX and torch).
 set -u -o pipefail
 if [ $# -lt 1 ] || [ -z "$1" ]; then
-	echo "usage: bash gpu/gpu_run.sh OUTDIR [--part a|b] [--budget-s N] [--first-seed K] [--rehearsal]" >&2
+	echo "usage: bash gpu/gpu_run.sh OUTDIR [--part a|b|c] [--budget-s N] [--first-seed K] [--rehearsal]" >&2
 	exit 2
 fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-PARTS = ("a", "b", "all")
+PARTS = ("a", "b", "c", "all")
 
 
 class PlanError(ValueError):
@@ -26,7 +26,7 @@ class Step:
 
     name: str
     part: str = "all"
-    """"a", "b" or "all" (both parts)."""
+    """"a", "b", "c" (a session of its own: the scale sweep) or "all" (every part)."""
     preset: str | None = None
     contenders: tuple[str, ...] = ()
     rounds: int = 1

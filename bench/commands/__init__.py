@@ -1,4 +1,4 @@
-"""`python -m bench run | all | env | learner | handoff | parity | code | report | results`: the command line of the bench.
+"""`python -m bench run | scale | all | env | learner | handoff | parity | code | report | results`: the command line of the bench.
 
 Each command is a module with a dataclass of its arguments and one function; this module only parses the
 command line into them. Bad arguments exit 2 (`EXIT_BAD_SPEC`) before any run starts. Every command that writes
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.commands import all as all_command
-from bench.commands import code, envs, handoff, learner, parity, report, results, run
+from bench.commands import code, envs, handoff, learner, parity, report, results, run, scale
 from bench.commands.common import EXIT_INTERRUPTED, add_flags, fail, typed
 from bench.harness.contenders import CONTENDERS, Contender
 from bench.harness.store import DEFAULT_STORE
@@ -27,6 +27,7 @@ from bench.harness.write_errors import WriteError, describe
 
 COMMANDS = {
     "run": (run.RunArgs, "run contenders x seeds, each in its own process"),
+    "scale": (scale.ScaleArgs, "speed against num_envs and width, each point beside its controls"),
     "code": (
         code.CodeArgs,
         "code metrics by one rule: this project and the field's PPO (pinned, never installed)",
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
     ns = build_parser().parse_args(bench_argv)
     commands = {
         "run": lambda: run.run(typed(run.RunArgs, ns), contenders, bench_argv),
+        "scale": lambda: scale.scale(typed(scale.ScaleArgs, ns), contenders, bench_argv),
         "all": lambda: all_command.run_all(typed(all_command.AllArgs, ns), contenders, bench_argv),
         "env": lambda: envs.run(typed(envs.EnvArgs, ns), bench_argv),
         "learner": lambda: learner.run(typed(learner.LearnerArgs, ns), bench_argv),
@@ -78,7 +80,11 @@ def main(argv: list[str] | None = None, contenders: Mapping[str, Contender] = CO
     try:
         if ns.command in UNLOCKED:
             return commands[ns.command]()
-        if ns.command in ("run", "all"):  # bad arguments exit 2 before the lock makes the store's folder
+        if ns.command in (
+            "run",
+            "all",
+            "scale",
+        ):  # bad arguments exit 2 before the lock makes the store's folder
             run.check_arguments(typed(run.RunArgs, ns), contenders)
         with store_lock(ns.store, wait=ns.wait_for_lock):
             return commands[ns.command]()

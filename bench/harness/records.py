@@ -9,7 +9,7 @@ non-zero exit, no parsable result line or a result for another spec hash -> `fai
 what the parent knows.
 
 Fields this module adds beyond the trainer's result (all optional for readers; older records lack them):
-`memory_limit_mb` (the cap the run ran under), `loaded` and `loaded_reason` (bench.harness.load: measured
+`memory_limit_mb` (the cap the run ran under), `sweep_point` (a scale sweep's point, else null), `loaded` and `loaded_reason` (bench.harness.load: measured
 while other work used the cores), `provenance.cpu_load` (the numbers behind `loaded`).
 """
 
@@ -153,6 +153,7 @@ def run_record(
         "code_version_missed": missed_modules(run.contender, outcome.loaded_modules),
         "round": run.seed,
         "position_in_round": run.position_in_round,
+        "sweep_point": context.sweep_point,
     }
     return json_safe(record)
 

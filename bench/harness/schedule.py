@@ -49,6 +49,8 @@ class RunContext:
     """A tighter limit than spec.run_timeout_s (a campaign's budget), or None."""
     memory_limit_mb: float | None = None
     """Each run's memory cap; None: the default of the machine that runs it (runner.default_memory_limit_mb)."""
+    sweep_point: dict[str, Any] | None = None
+    """Where the runs sit in a scale sweep (`bench scale`), stored in each record so the report can group them."""
 
 
 def schedule_runs(

@@ -100,6 +100,8 @@ class RunRecord(Record):
     code_version_missed: list[Any] | None = None
     round: int | None = None
     position_in_round: int = 0
+    sweep_point: dict[str, Any] | None = None
+    """`bench scale`'s point (num_envs, num_steps, hidden, batch_size); None outside a scale sweep."""
 
 
 @dataclass(kw_only=True)

@@ -16,6 +16,7 @@ from bench.report.debate import CodeLength, FieldRatio, Readability
 from bench.report.matrix import LITTLE_SPEEDUP, Caption, Cell, MatrixView, PairRatio
 from bench.report.model import Group, ReportModel
 from bench.report.plots import color
+from bench.report.scale import Family
 from bench.report.settings import COMPARISONS, MATRIX
 from bench.report.stats import MIN_RUNS_FOR_CI, Estimate, verdict
 from bench.report.tables import Summary, pair_band, paired_ratio
@@ -84,6 +85,8 @@ class AnswerModel:
     field_sloc: tuple[FieldRatio, ...] = ()
     field_vocabulary: tuple[FieldRatio, ...] = ()
     field_concepts: tuple[FieldRatio, ...] = ()
+    scale: tuple[Family, ...] = ()
+    """The scale sweeps: the speed claim as a function of num_envs."""
     little_speedup: float = LITTLE_SPEEDUP
     min_runs_for_ci: int = MIN_RUNS_FOR_CI
 
@@ -169,5 +172,11 @@ def answer_model(model: ReportModel) -> AnswerModel:
     code = model.code
     field = code.field.pairs
     return AnswerModel(
-        tuple(panels), code.length, code.readability, field["sloc"], field["vocabulary"], field["concepts"]
+        tuple(panels),
+        code.length,
+        code.readability,
+        field["sloc"],
+        field["vocabulary"],
+        field["concepts"],
+        model.scale,
     )

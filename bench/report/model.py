@@ -13,6 +13,7 @@ from bench.report.data import GroupKey, Run, Store, group_runs
 from bench.report.debate import CodeClaims, code_claims
 from bench.report.matrix import MatrixView, matrix_view
 from bench.report.render import cell
+from bench.report.scale import Family, scale_families
 from bench.report.tables import Summary, summarize
 from shared_spec.tasks import TASKS
 
@@ -46,6 +47,8 @@ class ReportModel:
     groups: tuple[Group, ...]
     """Local groups first, in a stable order (`data.group_runs`)."""
     code: CodeClaims
+    scale: tuple[Family, ...] = ()
+    """Every scale sweep (`bench scale`); its runs are no group of their own."""
 
     @property
     def matrices(self) -> tuple[MatrixView, ...]:
@@ -55,7 +58,7 @@ class ReportModel:
 
 def build_model(store: Store, seed: int = 0) -> ReportModel:
     groups = []
-    for key, runs in group_runs(store.runs).items():
+    for key, runs in group_runs([r for r in store.runs if r.record.sweep_point is None]).items():
         summaries = summarize(runs)
         groups.append(Group(key, runs, summaries, matrix_view(key, summaries)))
-    return ReportModel(store, seed, tuple(groups), code_claims(store))
+    return ReportModel(store, seed, tuple(groups), code_claims(store), scale_families(store))

@@ -33,6 +33,7 @@ from bench.report.field_pairs import field_pairs_section
 from bench.report.matrix import matrix_section
 from bench.report.model import Group, ReportModel
 from bench.report.render import Section, Table, cell, cell_text, fmt, section, table_of_rows
+from bench.report.scale_figures import scale_section
 from bench.report.source_view import SourceFile, side_by_side
 from bench.report.tables import Summary
 from shared_spec.details import checklist
@@ -420,6 +421,7 @@ def build_sections(model: ReportModel) -> list[Section]:
         section("how-to-read"),
         section("headline", groups=headline_model(groups)),
         matrix_section(model.matrices),
+        scale_section(model.scale),
         field_pairs_section(groups),
         across_tasks_section({g.key: g.runs for g in groups}, model.seed),
         section("figures", groups=figures_model(groups, model.seed)),

@@ -106,11 +106,11 @@ def test_a_spent_budget_skips_every_run_and_fails(campaign, capsys) -> None:
 
 
 def test_a_bad_plan_is_refused_with_one_line(bench, tmp_path: Path, capsys) -> None:
-    campaign = Campaign(bench, tmp_path, PLAN.replace('part = "b"', 'part = "c"', 1))
+    campaign = Campaign(bench, tmp_path, PLAN.replace('part = "b"', 'part = "d"', 1))
     with pytest.raises(SystemExit) as err:
         campaign()
     assert err.value.code == EXIT_BAD_SPEC
-    assert "error: steps[1].part: got 'c'; allowed: a, b, all" in capsys.readouterr().err
+    assert "error: steps[1].part: got 'd'; allowed: a, b, c, all" in capsys.readouterr().err
     campaign.plan.write_text(PLAN.replace("rounds = 3", "round = 3", 1))
     with pytest.raises(SystemExit):
         campaign()

@@ -77,8 +77,8 @@ def test_gpu_scale_is_brax_scale() -> None:
 
 
 def test_unknown_part_is_refused(tmp_path: Path) -> None:
-    done = _run_script(tmp_path, str(tmp_path / "out"), "--part", "c")
-    assert done.returncode == 2 and "argument --part: invalid choice: 'c'" in done.stdout
+    done = _run_script(tmp_path, str(tmp_path / "out"), "--part", "d")
+    assert done.returncode == 2 and "argument --part: invalid choice: 'd'" in done.stdout
 
 
 def test_without_gpu_the_campaign_stops_with_a_clear_error(tmp_path: Path) -> None:
@@ -115,12 +115,13 @@ def test_the_wheelhouse_is_installed_once_per_machine(tmp_path: Path) -> None:
 def test_rehearsal_of_the_gpu_plan_fills_the_outdir(tmp_path: Path) -> None:
     """gpu/gpu.toml end to end on the CPU at toy scale: every contender a fake trainer (brax-ppo an
     unavailable one), every other step real (learner ladder, Gymnasium sweep, loc, report; the MJX sweep, which
-    only compiles hopper on the CPU for a minute, left out); store, report, logs."""
+    only compiles hopper on the CPU for a minute, and the scale sweep, a `bench scale` child with the real
+    trainers, left out); store, report, logs."""
     ok, unavailable = (Contender(n, (str(FAKES_DIR / f"{n}.py"),)) for n in ("ok", "unavailable"))
     table = {name: Contender(name, ok.base_args) for name in CONTENDERS}
     table["brax-ppo"] = Contender("brax-ppo", unavailable.base_args)
     out = tmp_path / "out"
-    argv = [str(PLAN), "--out", str(out), "--rehearsal", "--skip", "env-brax"]
+    argv = [str(PLAN), "--out", str(out), "--rehearsal", "--skip", "env-brax,scale"]  # scale: real contenders
     assert main(argv, contenders=table) == 0
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     runs = [
