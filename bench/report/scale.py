@@ -28,7 +28,7 @@ from bench.report.scale_model import (
 )
 from bench.report.settings import COMPARISONS, MATRIX, MATRIX_SIMULATORS
 from bench.report.stats import Estimate, verdict
-from bench.report.tables import Summary, paired_ratio, summarize
+from bench.report.tables import Summary, pair_band, paired_ratio, summarize
 
 SCALE_KEYS = ("num_envs", "num_steps", "actor_hidden", "critic_hidden")
 """The spec fields a sweep moves; every other field is the same at every point of one sweep."""
@@ -139,7 +139,7 @@ def pair_curve(
         a, b = by_name.get(left), by_name.get(right)
         if a is None or b is None:
             continue
-        ratio, band = paired_ratio(a, b, "sps"), a.band("sps")
+        ratio, band = paired_ratio(a, b, "sps"), pair_band(a, b, "sps")
         rows.append(PointPair(point, ratio, band, verdict(ratio, band), break_even_steps(a, b)))
     return PairCurve(left, right, simulator, tuple(rows), crossover(rows))
 
