@@ -22,10 +22,8 @@ import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from experiments.perf_torch_gaussian import git_commit
-from shared_spec.host import cpu_model
+from experiments.provenance import provenance
 
 ONE_XLA_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 FIGURES = ("sps", "wall_s", "compile_s", "first_update_s", "final_return", "time_to_threshold_s")
@@ -92,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--sides: {args.sides!r} is not allowed; use torch, jax or torch,jax", file=sys.stderr)
         return 2
     variants = [v for v in VARIANTS if v.side in sides]
-    machine = {"cpu_model": cpu_model(), "cpus": os.cpu_count(), "git_commit": git_commit()}
     records = []
     for seed in range(args.seeds):
         order = variants[seed % len(variants) :] + variants[: seed % len(variants)]
@@ -103,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seed": seed, "round": seed, "position_in_round": position, "status": result.get("status"),
                 **{k: result.get(k) for k in FIGURES}, "env": dict(variant.env), "overrides": list(variant.overrides),
                 "one_core": variant.one_core,
-                "date": datetime.now(UTC).isoformat(timespec="seconds"), **machine,
+                **provenance(),
             }  # fmt: skip
             records.append(record)
             if args.json:

@@ -15,18 +15,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 import torch
 from torch.distributions import Normal
 
-from shared_spec.host import cpu_model
+from experiments.provenance import provenance
 from shared_spec.presets import resolve_spec
 from torch_ppo import losses
 from torch_ppo.losses import Batch
@@ -86,16 +83,6 @@ def make_timer(form: str, preset: str, compiled: bool, steps: int) -> Callable[[
     return timed
 
 
-def git_commit() -> str | None:
-    """The checkout's commit, with "+dirty" when its tracked files differ from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], check=False).returncode != 0
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head.strip() + ("+dirty" if dirty else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="cpu-quick")
@@ -119,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds[f"{form}{'-compiled' if compiled else ''}"].append(timers[(form, compiled)]())
     if args.json:
         print(json.dumps({"preset": args.preset, "threads": args.threads, "steps": args.steps,
-                          "torch": torch.__version__, "cpu_model": cpu_model(), "cpus": os.cpu_count(),
-                          "git_commit": git_commit(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                          "us_per_step": rounds}))  # fmt: skip
+                          "torch": torch.__version__, **provenance(), "us_per_step": rounds}))  # fmt: skip
         return 0
     for mode in ("", "-compiled") if args.compile else ("",):
         normal, closed = (
